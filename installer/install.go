@@ -1,0 +1,107 @@
+// Package installer installs ALTCOS onto a block device or a raw image file.
+// The whole install is the step list in Run; each step is a plain function over
+// the install state, and its error is wrapped with the step's name.
+package installer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/altcos/altcos-tools/deployarchive"
+)
+
+// Env is what an install talks to: logs, progress, the operator, and the root
+// of the system it inspects (/ on a live system, a fake tree in tests).
+type Env struct {
+	Log      *slog.Logger
+	Progress Reporter
+	Prompt   Prompter // nil: never ask (unattended)
+	SysRoot  string   // where /sys, /proc and /dev are found; "" means /
+	Stdout   io.Writer
+	// Reboot restarts the machine; nil in image mode and in tests.
+	Reboot func() error
+}
+
+// state is carried through the steps of one install.
+type state struct {
+	plan *Plan
+	env  Env
+
+	ignition []byte // the validated config for the installed system, or nil
+	manifest *deployarchive.Manifest
+	// archive opens the deploy archive stream (local file or https, hash checked).
+	archive func(ctx context.Context) (io.ReadCloser, error)
+
+	target *target // the opened, exclusively held device or image, once partitioning starts
+	// wrote is set when the first byte has been written to the target; a
+	// failure after it wipes what was written unless PreserveOnError.
+	wrote bool
+}
+
+type step struct {
+	name string
+	fn   func(ctx context.Context, s *state) error
+	// writes marks the steps that change the target.
+	writes bool
+}
+
+// steps is the install, in order. Steps before "partition" only read and check.
+var steps = []step{
+	{"check target", checkTarget, false},            // front half: disk discovery, busy reasons
+	{"fetch ignition", fetchIgnition, false},        // front half: sources, hash, Butane, validation
+	{"open deploy archive", openArchive, false},     // back half: manifest, sha256, size vs disk
+	{"confirm", confirm, false},                     // front half: show the disk, operator types y
+	{"partition", partition, true},                  // back half: GPT, BLKPG, wait for nodes
+	{"make filesystems", makeFilesystems, true},     // back half: mkfs.vfat, mkfs.ext4
+	{"deploy", deploy, true},                        // back half: stream the archive, kernel args
+	{"install bootloader", installBootloader, true}, // back half: GRUB BIOS + UEFI
+	{"first boot", firstBoot, true},                 // back half: Ignition config, stamp, root password
+	{"finish", finish, true},                        // back half: sync, unmount, release
+}
+
+// Run installs according to p, which must be resolved and validated.
+func Run(ctx context.Context, p *Plan, env Env) (err error) {
+	if env.Log == nil {
+		env.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if env.Progress == nil {
+		env.Progress = nopReporter{}
+	}
+	s := &state{plan: p, env: env}
+	defer func() {
+		if err != nil && s.wrote && !p.PreserveOnError {
+			if cerr := cleanup(s); cerr != nil {
+				err = fmt.Errorf("%w (and cleaning up the disk failed: %v)", err, cerr)
+			}
+		} else if err != nil {
+			release(s)
+		}
+	}()
+	for i, st := range steps {
+		if p.DryRun && st.writes {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return &StepError{Step: st.name, Err: err}
+		}
+		env.Progress.Step(i+1, len(steps), st.name)
+		if st.writes {
+			s.wrote = true
+		}
+		if err := st.fn(ctx, s); err != nil {
+			return &StepError{Step: st.name, Err: err}
+		}
+	}
+	return nil
+}
+
+// StepError says which step of the install failed.
+type StepError struct {
+	Step string
+	Err  error
+}
+
+func (e *StepError) Error() string { return e.Step + ": " + e.Err.Error() }
+func (e *StepError) Unwrap() error { return e.Err }

@@ -1,0 +1,12 @@
+package buildcli
+
+import (
+	"context"
+	"errors"
+
+	"github.com/altcos/altcos-tools/internal/stdio"
+)
+
+func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
+	return errors.New("not implemented yet")
+}
