@@ -10,6 +10,10 @@ const (
 	ManifestName = "deploy.json"
 	// MediumDir is the folder of the live ISO that holds both files.
 	MediumDir = "altcos"
+	// LiveMount is where the live system mounts the medium it booted from (the
+	// ISO, or the PXE rootfs); the installer's default archive is
+	// LiveMount/MediumDir/ArchiveName.
+	LiveMount = "/run/altcos/medium"
 )
 
 // Manifest describes one deploy archive. It is what the installer reads to fill

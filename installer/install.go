@@ -50,8 +50,8 @@ type step struct {
 // steps is the install, in order. Steps before "partition" only read and check.
 var steps = []step{
 	{"check target", checkTarget, false},            // front half: disk discovery, busy reasons
-	{"fetch ignition", fetchIgnition, false},        // front half: sources, hash, Butane, validation
 	{"open deploy archive", openArchive, false},     // back half: manifest, sha256, size vs disk
+	{"fetch ignition", fetchIgnition, false},        // front half: sources, hash, Butane, validation against manifest.IgnitionSpec
 	{"confirm", confirm, false},                     // front half: show the disk, operator types y
 	{"partition", partition, true},                  // back half: GPT, BLKPG, wait for nodes
 	{"make filesystems", makeFilesystems, true},     // back half: mkfs.vfat, mkfs.ext4
