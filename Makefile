@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 CACHE ?= $(CURDIR)/.cache
 OUT ?= $(CURDIR)/out
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@2025.1.1
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export CACHE OUT
 
 .DEFAULT_GOAL := help
