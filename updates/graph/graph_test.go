@@ -1,0 +1,169 @@
+package graph
+
+import (
+	"context"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func sum(c byte) string { return strings.Repeat(string(c), 64) }
+
+func releases() []Release {
+	return []Release{
+		{"sisyphus.20261101.0.0", sum('a')},
+		{"sisyphus.20261110.0.0", sum('b')},
+		{"sisyphus.20261120.0.0", sum('c')},
+		{"sisyphus.20261125.0.0", sum('d')},
+	}
+}
+
+func TestBuildGolden(t *testing.T) {
+	g, err := Build(releases(), map[string]string{"sisyphus.20261110.0.0": "needs a manual step"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := g.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := "testdata/graph.golden.json"
+	if *update {
+		os.WriteFile(golden, got, 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("Build() =\n%s\nwant\n%s", got, want)
+	}
+	if _, err := Parse(got); err != nil {
+		t.Errorf("Parse(Build()) error: %v", err)
+	}
+}
+
+func TestBuildBad(t *testing.T) {
+	tests := []struct {
+		name string
+		rs   []Release
+		dead map[string]string
+	}{
+		{"no version", []Release{{"", sum('a')}}, nil},
+		{"bad checksum", []Release{{"v1", "abc"}}, nil},
+		{"duplicate", []Release{{"v1", sum('a')}, {"v1", sum('b')}}, nil},
+		{"unknown dead end", []Release{{"v1", sum('a')}}, map[string]string{"v9": ""}},
+	}
+	for _, tt := range tests {
+		if _, err := Build(tt.rs, tt.dead); err == nil {
+			t.Errorf("%s: Build() = nil error, want an error", tt.name)
+		}
+	}
+}
+
+func TestParseBad(t *testing.T) {
+	good := `{"version":"v1","payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0"}}`
+	tests := map[string]string{
+		"not json":       `<html>502 Bad Gateway</html>`,
+		"no nodes":       `{"edges":[]}`,
+		"no version":     `{"nodes":[{"payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0"}}]}`,
+		"bad payload":    `{"nodes":[{"version":"v1","payload":"quay.io/x:y","metadata":{"` + KeyAgeIndex + `":"0"}}]}`,
+		"no age index":   `{"nodes":[{"version":"v1","payload":"` + sum('a') + `","metadata":{}}]}`,
+		"edge out":       `{"nodes":[` + good + `],"edges":[[0,3]]}`,
+		"wrong scheme":   `{"nodes":[{"version":"v1","payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0","` + KeyScheme + `":"oci"}}]}`,
+		"truncated json": `{"nodes":[` + good,
+	}
+	for name, in := range tests {
+		if _, err := Parse([]byte(in)); err == nil {
+			t.Errorf("%s: Parse(%q) = nil error, want an error", name, in)
+		}
+	}
+}
+
+func TestNext(t *testing.T) {
+	g, err := Build(releases(), map[string]string{sum('c'): ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		booted  string
+		p       Policy
+		want    string
+		wantOK  bool
+		wantErr bool
+	}{
+		{"newest from the oldest", sum('a'), Policy{}, sum('d'), true, false},
+		{"dead end target skipped, newer chosen", sum('b'), Policy{}, sum('d'), true, false},
+		{"skipped payload: next best", sum('a'), Policy{Skip: map[string]bool{sum('d'): true}}, sum('b'), true, false},
+		{"all skipped", sum('b'), Policy{Skip: map[string]bool{sum('d'): true}}, "", false, false},
+		{"newest has no update", sum('d'), Policy{}, "", false, false},
+		{"booted on a dead end: no edges", sum('c'), Policy{}, "", false, false},
+		{"booted not in graph", sum('e'), Policy{}, "", false, true},
+	}
+	for _, tt := range tests {
+		n, ok, err := g.Next(tt.booted, tt.p)
+		if (err != nil) != tt.wantErr || ok != tt.wantOK || n.Payload != tt.want {
+			t.Errorf("%s: Next(%.8s) = %.8s, %v, %v, want %.8s, %v, err %v", tt.name, tt.booted, n.Payload, ok, err, tt.want, tt.wantOK, tt.wantErr)
+		}
+	}
+}
+
+func TestNextDowngrade(t *testing.T) {
+	g := &Graph{Nodes: []Node{
+		{Version: "v1", Payload: sum('a'), Metadata: map[string]string{KeyAgeIndex: "0"}},
+		{Version: "v2", Payload: sum('b'), Metadata: map[string]string{KeyAgeIndex: "1"}},
+	}, Edges: [][2]int{{1, 0}}}
+	if _, ok, _ := g.Next(sum('b'), Policy{}); ok {
+		t.Error("Next(v2) offered a downgrade, want none")
+	}
+	if n, ok, _ := g.Next(sum('b'), Policy{AllowDowngrade: true}); !ok || n.Version != "v1" {
+		t.Errorf("Next(v2, AllowDowngrade) = %s, %v, want v1, true", n.Version, ok)
+	}
+}
+
+func TestFetch(t *testing.T) {
+	g, _ := Build(releases(), nil)
+	body, _ := g.Marshal()
+	var gotQuery string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotQuery = r.URL.RawQuery
+		switch r.URL.Path {
+		case "/ok/v1/graph":
+			w.Write(body)
+		case "/garbage/v1/graph":
+			w.Write([]byte("{nodes: ["))
+		default:
+			http.Error(w, "nope", http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	q := Query{Basearch: "x86_64", Stream: "sisyphus"}
+	got, err := Fetch(ctx, srv.Client(), srv.URL+"/ok/", q)
+	if err != nil || len(got.Nodes) != 4 {
+		t.Fatalf("Fetch(ok) = %v, %v, want 4 nodes", got, err)
+	}
+	if gotQuery != "basearch=x86_64&stream=sisyphus" {
+		t.Errorf("Fetch sent query %q, want basearch=x86_64&stream=sisyphus", gotQuery)
+	}
+	for _, path := range []string{"/garbage", "/err"} {
+		if _, err := Fetch(ctx, srv.Client(), srv.URL+path, q); err == nil {
+			t.Errorf("Fetch(%s) = nil error, want an error", path)
+		}
+	}
+	if _, err := Fetch(ctx, srv.Client(), "ftp://x", q); err == nil || !strings.Contains(err.Error(), "base_url") {
+		t.Errorf("Fetch(ftp://x) error = %v, want one naming base_url", err)
+	}
+	if _, err := URL("http://user:secret@h/", q); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fetch(ctx, srv.Client(), "http://user:secret@127.0.0.1:1/", q); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("Fetch(credentials) error = %v, want an error without the password", err)
+	}
+}
