@@ -1,0 +1,113 @@
+package vmtests
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigArgs(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     Config
+		want    string // joined with spaces
+		wantErr string
+	}{
+		{
+			name: "bios install from ISO",
+			cfg: Config{Name: "inst", NoReboot: true, Net: true, Drives: []Drive{
+				{Path: "/o/disk.img", Serial: "target", BootIndex: 2},
+				{Path: "/o/live.iso", CDROM: true, BootIndex: 1},
+			}},
+			want: "-name inst -machine q35 -accel tcg -m 2048 -smp 1 -nodefaults -display none -serial stdio -device virtio-rng-pci -no-reboot " +
+				"-drive file=/o/disk.img,format=raw,if=none,id=drive0,cache=unsafe -device virtio-blk-pci,drive=drive0,serial=target,bootindex=2 " +
+				"-drive file=/o/live.iso,format=raw,if=none,id=drive1,media=cdrom,readonly=on -device ide-cd,drive=drive1,bootindex=1 " +
+				"-netdev user,id=net0 -device virtio-net-pci,netdev=net0",
+		},
+		{
+			name: "uefi qcow2 with fw_cfg",
+			cfg: Config{Name: "q", OutDir: "/o", Accel: "kvm", MemoryMiB: 1024, CPUs: 2, Firmware: UEFI, OVMFCode: "/f/CODE.fd", OVMFVars: "/f/VARS.fd",
+				Drives: []Drive{{Path: "/o/a.qcow2", Format: "qcow2"}},
+				FwCfg:  map[string]string{"opt/com.coreos/config": "/o/c.ign"}},
+			want: "-name q -machine q35 -accel kvm -m 1024 -smp 2 -nodefaults -display none -serial stdio -device virtio-rng-pci " +
+				"-drive if=pflash,format=raw,unit=0,readonly=on,file=/f/CODE.fd -drive if=pflash,format=raw,unit=1,file=/o/q.OVMF_VARS.fd " +
+				"-drive file=/o/a.qcow2,format=qcow2,if=none,id=drive0,cache=unsafe -device virtio-blk-pci,drive=drive0 " +
+				"-fw_cfg name=opt/com.coreos/config,file=/o/c.ign",
+		},
+		{
+			name: "pxe",
+			cfg:  Config{Name: "p", Kernel: "/k", Initrd: "/i", Append: "console=ttyS0 altcos.inst.install_dev=/dev/vda"},
+			want: "-name p -machine q35 -accel tcg -m 2048 -smp 1 -nodefaults -display none -serial stdio -device virtio-rng-pci " +
+				"-kernel /k -initrd /i -append console=ttyS0 altcos.inst.install_dev=/dev/vda",
+		},
+		{name: "no name", cfg: Config{}, wantErr: "empty name"},
+		{name: "uefi without ovmf", cfg: Config{Name: "u", Firmware: UEFI}, wantErr: "OVMF"},
+		{name: "append without kernel", cfg: Config{Name: "a", Append: "x"}, wantErr: "need a kernel"},
+		{name: "comma in path", cfg: Config{Name: "c", Drives: []Drive{{Path: "/a,b"}}}, wantErr: "comma"},
+		{name: "bad firmware", cfg: Config{Name: "f", Firmware: "coreboot"}, wantErr: "unknown firmware"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.cfg.Args()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Args() error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := strings.Join(got, " "); g != tt.want {
+				t.Errorf("Args() =\n%s\nwant\n%s", g, tt.want)
+			}
+		})
+	}
+}
+
+func TestConsoleExpect(t *testing.T) {
+	ctx := context.Background()
+	c, err := NewConsole(filepath.Join(t.TempDir(), "c.log"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("SeaBIOS\r\nlogin: "))
+	m, err := c.Expect(ctx, time.Second, []string{"login: "}, []string{"Kernel panic"})
+	if err != nil || m.Found != "login: " || m.Before != "SeaBIOS\r\n" {
+		t.Fatalf("Expect(login) = %+v, %v, want found after SeaBIOS", m, err)
+	}
+	// The cursor moved: the same text does not match twice.
+	if _, err := c.Expect(ctx, 50*time.Millisecond, []string{"login: "}, nil); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("second Expect(login) = %v, want ErrTimeout", err)
+	}
+	// Output that arrives later, in pieces, across the search boundary.
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		c.Write([]byte("<<e1:"))
+		time.Sleep(20 * time.Millisecond)
+		c.Write([]byte("0>>"))
+	}()
+	if m, err := c.Expect(ctx, 2*time.Second, []string{"<<e1:0>>"}, nil); err != nil || m.Found != "<<e1:0>>" {
+		t.Fatalf("Expect(split marker) = %+v, %v", m, err)
+	}
+	// A failure string ends the wait at once.
+	c.Write([]byte("installer: error: disk /dev/nonexistent not found\n"))
+	if _, err := c.Expect(ctx, time.Minute, []string{"Installed"}, []string{"error:"}); err == nil || !strings.Contains(err.Error(), `"error:"`) {
+		t.Fatalf("Expect with failure = %v, want error naming the failure string", err)
+	}
+	c.closeOutput()
+	if _, err := c.Expect(ctx, time.Minute, []string{"never shown"}, nil); !errors.Is(err, ErrExited) {
+		t.Fatalf("Expect after exit = %v, want ErrExited", err)
+	}
+}
+
+func TestTail(t *testing.T) {
+	in := "\x1b[2J\x1b[0mline1\r\nline2\r\n\x1b[?7lline3\r\n"
+	if got, want := Tail(in, 2), "line2\nline3"; got != want {
+		t.Errorf("Tail(%q, 2) = %q, want %q", in, got, want)
+	}
+}
