@@ -1,0 +1,267 @@
+// Package initramfs builds the live initramfs of the ISO and PXE boot with
+// u-root's mkuimage library (uimage.Create, no shell-out to the u-root
+// command):
+//
+//   - u-root's core commands in one busybox binary, its init as /init and
+//     gosh as the shell;
+//   - altcos-live as u-root's uinit: it loads the kernel modules, mounts the
+//     boot medium at deployarchive.LiveMount, prints the hints and, when the
+//     kernel command line or the medium asks for it, runs the installer
+//     unattended (see initramfs/live);
+//   - altcos-installer;
+//   - the external programs the installer runs (mkfs.ext4, mkfs.vfat) with
+//     their ELF interpreter and shared libraries, taken from the OS tree so
+//     that they match what the OS itself uses (or from the build host);
+//   - the kernel modules of the OS's kernel that the live system needs, with
+//     their dependencies from modules.dep.
+//
+// No ostree: the installer streams the deploy archive (DESIGN.md).
+package initramfs
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/u-root/gobusybox/src/pkg/golang"
+	"github.com/u-root/mkuimage/cpio"
+	"github.com/u-root/mkuimage/uimage"
+	"github.com/u-root/uio/llog"
+)
+
+// Paths inside the initramfs read by the live init.
+const (
+	// ModulesListPath lists the modules the live init loads, one per line.
+	ModulesListPath = "etc/altcos/live-modules"
+	// InstallerPath is the installer program.
+	InstallerPath = "bin/altcos-installer"
+)
+
+// Packages built into the initramfs. The u-root commands resolve through the
+// go.mod of the altcos-tools module (which pins u-root), so the build needs
+// that module's source (GoModuleDir) and the Go toolchain.
+var (
+	CorePackages = []string{
+		"github.com/u-root/u-root/cmds/core/*",
+		// Left out: not needed on an installer medium, and their
+		// dependencies are not in this module's go.sum (adding them would
+		// grow go.mod by a dozen modules for commands nobody here runs).
+		"-github.com/u-root/u-root/cmds/core/blkid",
+		"-github.com/u-root/u-root/cmds/core/brctl",
+		"-github.com/u-root/u-root/cmds/core/cmp",
+		"-github.com/u-root/u-root/cmds/core/dd",
+		"-github.com/u-root/u-root/cmds/core/gpgv",
+		"-github.com/u-root/u-root/cmds/core/kexec",
+		"-github.com/u-root/u-root/cmds/core/netcat",
+		"-github.com/u-root/u-root/cmds/core/ntpdate",
+		"-github.com/u-root/u-root/cmds/core/sluinit",
+		"-github.com/u-root/u-root/cmds/core/sshd",
+		"-github.com/u-root/u-root/cmds/core/strace",
+		"-github.com/u-root/u-root/cmds/core/truncate",
+	}
+	InstallerPackage = "github.com/altcos/altcos-tools/cmd/altcos-installer"
+	LivePackage      = "github.com/altcos/altcos-tools/cmd/altcos-live"
+)
+
+// Tool is an external program the installer runs.
+type Tool struct {
+	Name     string // as the installer runs it (found on PATH)
+	Required bool
+}
+
+// Tools are the programs the installer runs in the live system.
+var Tools = []Tool{
+	{"mkfs.ext4", true},
+	{"mkfs.vfat", true},
+	{"mkfs.xfs", false},
+}
+
+// toolDirs are searched in an OS tree for Tools; the tool lands in
+// /usr/sbin of the initramfs (on u-root's PATH).
+var toolDirs = []string{"/usr/sbin", "/sbin", "/usr/bin", "/bin"}
+
+// Options say what one initramfs is built from.
+type Options struct {
+	// Output is the compressed (zstd) cpio archive to write.
+	Output string
+	// ModulesDir is lib/modules/<kver> of the OS's kernel (modules.dep inside).
+	ModulesDir string
+	// KernelVersion is <kver>; the initramfs carries the modules at
+	// /lib/modules/<kver>, where the live init's prober finds them.
+	KernelVersion string
+	// ToolsRoot is the OS tree the programs in Tools and their libraries are
+	// taken from; "/" takes them from the build host.
+	ToolsRoot string
+	// GoModuleDir is the altcos-tools source tree (go.mod), where the Go
+	// commands are built.
+	GoModuleDir string
+	// TempDir is scratch space; "" uses os.TempDir.
+	TempDir string
+	Log     *slog.Logger
+}
+
+// Build writes the live initramfs to o.Output (through a temporary file
+// renamed at the end, so a failure leaves no partial output).
+func Build(ctx context.Context, o Options) error {
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Output == "" || o.ModulesDir == "" || o.KernelVersion == "" || o.GoModuleDir == "" {
+		return fmt.Errorf("initramfs: output, modules dir, kernel version and Go module dir are required")
+	}
+	toolsRoot := o.ToolsRoot
+	if toolsRoot == "" {
+		toolsRoot = "/"
+	}
+
+	// 1. Kernel modules and their dependencies.
+	mods, err := ResolveModules(o.ModulesDir, RequiredModules, OptionalModules)
+	if err != nil {
+		return err
+	}
+	log.Info("kernel modules", "load", len(mods.Load), "files", len(mods.Files), "builtin", strings.Join(mods.Builtin, ","))
+
+	// 2. External programs and their libraries.
+	files := FileMap{}
+	for _, t := range Tools {
+		p, err := findTool(toolsRoot, t.Name)
+		if err != nil {
+			if t.Required {
+				return fmt.Errorf("the installer runs %s: %w", t.Name, err)
+			}
+			continue
+		}
+		if err := AddProgram(files, toolsRoot, p, "/usr/sbin/"+t.Name); err != nil {
+			return err
+		}
+	}
+	if h, err := inRoot(toolsRoot, "/etc/mke2fs.conf"); err == nil {
+		files["etc/mke2fs.conf"] = h
+	}
+	modRoot := path.Join("lib/modules", o.KernelVersion)
+	for _, f := range mods.Files {
+		files[path.Join(modRoot, f)] = filepath.Join(o.ModulesDir, f)
+	}
+	extra := make([]string, 0, len(files))
+	for dst, src := range files {
+		extra = append(extra, src+":"+dst)
+	}
+	sort.Strings(extra)
+
+	tmp, err := os.MkdirTemp(o.TempDir, "initramfs-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	cpioPath := filepath.Join(tmp, "initramfs.cpio")
+
+	// 3. The archive: u-root busybox + our binaries + files.
+	base, err := baseArchive(mods, modRoot)
+	if err != nil {
+		return err
+	}
+	env := golang.Default(golang.WithGOOS("linux"), golang.WithGOARCH("amd64"), golang.DisableCGO(), golang.WithWorkingDir(o.GoModuleDir))
+	trim := &golang.BuildOpts{ExtraArgs: []string{"-trimpath", "-ldflags=-s -w -buildid="}}
+	l := llog.New(slog.LevelWarn, func(format string, v ...any) { log.Debug(fmt.Sprintf(format, v...)) })
+	err = uimage.Create(l,
+		uimage.WithReplaceEnv(env),
+		uimage.WithTempDir(tmp),
+		uimage.WithBaseArchive(base),
+		uimage.WithBusyboxCommands(CorePackages...),
+		uimage.WithBusyboxBuildOpts(trim),
+		uimage.WithBinaryCommandsOpts(trim, InstallerPackage, LivePackage),
+		uimage.WithInit("init"),
+		uimage.WithUinit("altcos-live"),
+		uimage.WithShell("gosh"),
+		uimage.WithFiles(extra...),
+		// Our Go programs are static; the libraries of the tools were
+		// resolved in the OS tree above, never from the build host's ldd.
+		uimage.WithSkipLDD(),
+		uimage.WithCPIOOutput(cpioPath),
+	)
+	if err != nil {
+		return fmt.Errorf("build initramfs with u-root: %w", err)
+	}
+
+	// 4. Compress; the kernel unpacks zstd initramfs (CONFIG_RD_ZSTD).
+	if err := compress(cpioPath, o.Output); err != nil {
+		return fmt.Errorf("compress initramfs to %s: %w", o.Output, err)
+	}
+	return nil
+}
+
+// baseArchive holds what is not a file of the build host: u-root's default
+// directories and device nodes, and the generated module lists.
+func baseArchive(mods *ModuleSet, modRoot string) (*cpio.Archive, error) {
+	a := uimage.DefaultRamfs()
+	recs := []cpio.Record{
+		cpio.Directory("lib", 0o755),
+		cpio.Directory("lib/modules", 0o755),
+		cpio.Directory(modRoot, 0o755),
+		cpio.StaticFile(path.Join(modRoot, "modules.dep"), mods.Dep, 0o644),
+		cpio.StaticFile(path.Join(modRoot, "modules.builtin"), strings.Join(mods.Builtin, "\n")+"\n", 0o644),
+		cpio.Directory("etc/altcos", 0o755),
+		cpio.StaticFile(ModulesListPath, strings.Join(mods.Load, "\n")+"\n", 0o644),
+		cpio.Directory("run", 0o755),
+	}
+	for _, r := range recs {
+		if err := a.WriteRecord(r); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func findTool(root, name string) (string, error) {
+	for _, dir := range toolDirs {
+		p := path.Join(dir, name)
+		if _, err := inRoot(root, p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s is in none of %s under %s", name, strings.Join(toolDirs, " "), root)
+}
+
+func compress(src, dst string) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	// One encoder goroutine: the same input gives the same bytes.
+	zw, err := zstd.NewWriter(tmp, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(zw, in); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}

@@ -1,0 +1,296 @@
+// Package live is the live system's own program, started by u-root's init as
+// uinit (cmd/altcos-live). It
+//
+//  1. loads the kernel modules listed in the initramfs (with modules.dep),
+//  2. finds the medium it booted from and makes it visible at
+//     deployarchive.LiveMount: the PXE second initrd already put the deploy
+//     archive there; otherwise the ISO is found by its volume label and
+//     mounted read-only,
+//  3. starts DHCP on the network interfaces in the background,
+//  4. prints the hints (how to list disks, fetch a config, install, make a
+//     password hash),
+//  5. installs unattended when the medium carries an `iso customize`
+//     file or altcos.inst.install_dev is on the kernel command line; on error
+//     it prints the cause and returns, and u-root's init starts the shell.
+//
+// Returning (with or without error) always leaves the operator at u-root's
+// shell, which init starts after uinit.
+package live
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/installer/kargs"
+	"github.com/altcos/altcos-tools/internal/stdio"
+)
+
+// ReadyMarker starts the hints; machine tests and the boot benchmark wait for it.
+const ReadyMarker = "ALTCOS live system ready"
+
+// LabelPrefix starts the volume label of every ALTCOS ISO.
+const LabelPrefix = "ALTCOS"
+
+// Env is what the live program talks to; tests replace the system calls.
+type Env struct {
+	// Root is where /proc, /sys, /dev and /etc are found ("" is /).
+	Root string
+	stdio.Stdio
+	// LoadModules loads the named modules with their dependencies.
+	LoadModules func(names []string) []error
+	// Mount mounts an iso9660 device read-only at dir.
+	Mount func(dev, dir string) error
+	// Command runs a program with the live console attached.
+	Command func(ctx context.Context, name string, args ...string) error
+	// Background starts a program and does not wait for it.
+	Background func(name string, args ...string) error
+	// Reboot restarts the machine.
+	Reboot func() error
+	// MediumWait bounds the search for the ISO (devices show up while
+	// their drivers probe).
+	MediumWait time.Duration
+}
+
+func (e *Env) path(p string) string { return filepath.Join(e.Root, p) }
+
+// Run is the live program. args are u-root's uinit arguments (unused).
+func Run(ctx context.Context, args []string, env Env) error {
+	out := env.Out
+	cmdline, err := os.ReadFile(env.path("/proc/cmdline"))
+	if err != nil {
+		return fmt.Errorf("read the kernel command line: %w", err)
+	}
+	karg, err := kargs.Parse(string(cmdline))
+	if err != nil {
+		return fmt.Errorf("kernel command line: %w; boot again with it fixed", err)
+	}
+	flag := func(names ...string) (string, bool) {
+		for _, a := range karg {
+			for _, n := range names {
+				if a.Key == n {
+					return a.Value, true
+				}
+			}
+		}
+		return "", false
+	}
+
+	// 1. Kernel modules.
+	if list, err := os.ReadFile(env.path("/etc/altcos/live-modules")); err == nil {
+		names := strings.Fields(string(list))
+		for _, err := range env.LoadModules(names) {
+			fmt.Fprintf(out, "altcos-live: warning: %v\n", err)
+		}
+	}
+
+	if _, rescue := flag("altcos.live.rescue"); rescue {
+		fmt.Fprintln(out, "altcos-live: rescue shell (altcos.live.rescue); nothing is installed.")
+		return nil
+	}
+
+	// 2. The medium.
+	label, _ := flag("altcos.live.label")
+	medium, mediumErr := findMedium(env, label)
+	if mediumErr != nil {
+		fmt.Fprintf(out, "altcos-live: %v\n", mediumErr)
+	}
+
+	// 3. Network, for https and scp sources; never waited for here.
+	if env.Background != nil {
+		if err := env.Background("dhclient", "-ipv6=false"); err != nil {
+			fmt.Fprintf(out, "altcos-live: no DHCP: %v\n", err)
+		}
+	}
+
+	// 4. Hints.
+	fmt.Fprint(out, Hints(medium, manifest(env)))
+
+	// 5. Unattended install.
+	mediumDir := filepath.Join(deployarchive.LiveMount, deployarchive.MediumDir)
+	var installArgs []string
+	if data, err := os.ReadFile(env.path(filepath.Join(mediumDir, CustomizeName))); err == nil {
+		c, err := ParseCustomization(data)
+		if err != nil {
+			return fmt.Errorf("the medium's %s: %w; the ISO is broken, customize it again", CustomizeName, err)
+		}
+		fmt.Fprintf(out, "altcos-live: the medium asks for an unattended install onto %s\n", c.DestDevice)
+		installArgs = c.InstallerArgs(mediumDir)
+	} else if dev, ok := flag("altcos.inst.install_dev", "coreos.inst.install_dev"); ok {
+		// The installer reads the other altcos.inst.* arguments itself.
+		fmt.Fprintf(out, "altcos-live: altcos.inst.install_dev=%s: unattended install\n", dev)
+		installArgs = []string{"install", "--yes"}
+	}
+	if installArgs == nil {
+		return nil
+	}
+	if err := env.Command(ctx, "altcos-installer", installArgs...); err != nil {
+		fmt.Fprintf(out, "\naltcos-live: UNATTENDED INSTALL FAILED: %v\n", err)
+		fmt.Fprintf(out, "altcos-live: the installer printed the cause above. Fix it and run:\n    altcos-installer %s\n", strings.Join(installArgs, " "))
+		return fmt.Errorf("unattended install: %w", err)
+	}
+	_, skip := flag("altcos.inst.skip_reboot", "coreos.inst.skip_reboot")
+	if skip {
+		fmt.Fprintln(out, "altcos-live: install finished; not rebooting (skip_reboot).")
+		return nil
+	}
+	fmt.Fprintln(out, "altcos-live: install finished; rebooting.")
+	if env.Reboot != nil {
+		return env.Reboot()
+	}
+	return nil
+}
+
+// Medium says where the deploy archive came from.
+type Medium struct {
+	Kind   string // "iso" or "pxe"
+	Device string // the ISO's device
+	Label  string
+}
+
+// findMedium makes the boot medium visible at LiveMount.
+func findMedium(env Env, label string) (*Medium, error) {
+	manifest := filepath.Join(deployarchive.LiveMount, deployarchive.MediumDir, deployarchive.ManifestName)
+	if _, err := os.Stat(env.path(manifest)); err == nil {
+		// The PXE second initrd unpacked the archive right there.
+		return &Medium{Kind: "pxe"}, nil
+	}
+	deadline := time.Now().Add(env.MediumWait)
+	for {
+		dev, l, err := findISO(env, label)
+		if err != nil {
+			return nil, err
+		}
+		if dev != "" {
+			if err := os.MkdirAll(env.path(deployarchive.LiveMount), 0o755); err != nil {
+				return nil, err
+			}
+			if err := env.Mount(dev, env.path(deployarchive.LiveMount)); err != nil {
+				return nil, fmt.Errorf("mount the boot medium %s (%s) at %s: %w", dev, l, deployarchive.LiveMount, err)
+			}
+			return &Medium{Kind: "iso", Device: dev, Label: l}, nil
+		}
+		if !time.Now().Before(deadline) {
+			want := "a volume label starting with " + LabelPrefix
+			if label != "" {
+				want = "the volume label " + label
+			}
+			return nil, fmt.Errorf("no boot medium: no ISO with %s and no PXE deploy archive; install with --image-url (altcos.inst.image_url)", want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// findISO looks at every block device for an iso9660 volume label: label
+// itself when given, else one starting with LabelPrefix. Whole disks sort
+// before their partitions, so a USB stick is mounted as a whole.
+func findISO(env Env, label string) (dev, found string, err error) {
+	entries, err := os.ReadDir(env.path("/sys/class/block"))
+	if err != nil {
+		return "", "", fmt.Errorf("list block devices: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if strings.HasPrefix(n, "loop") || strings.HasPrefix(n, "ram") {
+			continue
+		}
+		dev := "/dev/" + n
+		l, err := ISOLabel(env.path(dev))
+		if err != nil || l == "" {
+			continue
+		}
+		if (label != "" && l == label) || (label == "" && strings.HasPrefix(l, LabelPrefix)) {
+			return dev, l, nil
+		}
+	}
+	return "", "", nil
+}
+
+// ISOLabel reads the volume identifier of an iso9660 filesystem at the
+// start of the file or device p, or "" when there is none.
+func ISOLabel(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	// The primary volume descriptor is sector 16 (2048-byte sectors).
+	pvd := make([]byte, 2048)
+	if _, err := f.ReadAt(pvd, 16*2048); err != nil {
+		if errors.Is(err, io.EOF) {
+			return "", nil
+		}
+		return "", err
+	}
+	if pvd[0] != 1 || string(pvd[1:6]) != "CD001" {
+		return "", nil
+	}
+	return strings.TrimRight(string(pvd[40:72]), " \x00"), nil
+}
+
+func manifest(env Env) *deployarchive.Manifest {
+	data, err := os.ReadFile(env.path(filepath.Join(deployarchive.LiveMount, deployarchive.MediumDir, deployarchive.ManifestName)))
+	if err != nil {
+		return nil
+	}
+	var m deployarchive.Manifest
+	if json.Unmarshal(data, &m) != nil {
+		return nil
+	}
+	return &m
+}
+
+// Hints is what the operator reads on the console.
+func Hints(medium *Medium, m *deployarchive.Manifest) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "\n%s\n", ReadyMarker)
+	if m != nil {
+		fmt.Fprintf(&b, "  OS to install: %s %s (stream %s, commit %.12s)\n", m.OSName, m.Version, m.Stream, m.Commit)
+	}
+	switch {
+	case medium == nil:
+		b.WriteString("  No boot medium: give the installer --image-url URL (and --image-sha256) of a deploy archive.\n")
+	case medium.Kind == "pxe":
+		fmt.Fprintf(&b, "  Deploy archive: from the PXE initrd, at %s\n", deployarchive.LiveMount)
+	default:
+		fmt.Fprintf(&b, "  Boot medium: %s (%s) mounted at %s\n", medium.Device, medium.Label, deployarchive.LiveMount)
+	}
+	b.WriteString(`
+  List the disks:              altcos-installer list-disks
+  Check a config:              altcos-installer validate config.ign   (or a Butane config.bu)
+  Install with a config from
+    the web:                   altcos-installer install -I https://example.com/config.ign /dev/vda
+    another machine (scp):     altcos-installer install -i user@host:config.ign /dev/vda
+    a file:                    altcos-installer install -i /tmp/config.ign /dev/vda
+  Install, asking for what is missing:
+                               altcos-installer install
+  Make a password hash:        altcos-installer hash-password
+  More:                        altcos-installer install --help; the network comes up by DHCP
+                               (ip addr); reboot with: shutdown -r
+
+`)
+	return b.String()
+}
+
+// DefaultCommand runs name with the console attached.
+func DefaultCommand(io stdio.Stdio) func(ctx context.Context, name string, args ...string) error {
+	return func(ctx context.Context, name string, args ...string) error {
+		c := exec.CommandContext(ctx, name, args...)
+		c.Stdin, c.Stdout, c.Stderr = io.In, io.Out, io.Err
+		return c.Run()
+	}
+}

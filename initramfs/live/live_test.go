@@ -1,0 +1,181 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/internal/stdio"
+)
+
+// fakeISO writes a file whose sector 16 is an iso9660 primary volume descriptor.
+func fakeISO(t *testing.T, p, label string) {
+	t.Helper()
+	b := make([]byte, 17*2048)
+	pvd := b[16*2048:]
+	pvd[0] = 1
+	copy(pvd[1:], "CD001")
+	copy(pvd[40:72], label+strings.Repeat(" ", 32-len(label)))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type fakeSys struct {
+	root     string
+	out      bytes.Buffer
+	loaded   []string
+	mounted  []string
+	ran      [][]string
+	rebooted bool
+	failRun  error
+}
+
+func newFake(t *testing.T, cmdline string) *fakeSys {
+	t.Helper()
+	f := &fakeSys{root: t.TempDir()}
+	for _, d := range []string{"proc", "sys/class/block/vda", "sys/class/block/sr0", "dev", "etc/altcos"} {
+		if err := os.MkdirAll(filepath.Join(f.root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(f.root, "proc/cmdline"), []byte(cmdline+"\n"), 0o644)
+	os.WriteFile(filepath.Join(f.root, "etc/altcos/live-modules"), []byte("virtio_blk\nisofs\n"), 0o644)
+	os.WriteFile(filepath.Join(f.root, "dev/vda"), make([]byte, 40000), 0o644)
+	fakeISO(t, filepath.Join(f.root, "dev/sr0"), "ALTCOS-SISYPHUS-20261125-0-0")
+	return f
+}
+
+func (f *fakeSys) env() Env {
+	return Env{
+		Root:        f.root,
+		Stdio:       stdio.Stdio{In: strings.NewReader(""), Out: &f.out, Err: &f.out},
+		LoadModules: func(n []string) []error { f.loaded = append(f.loaded, n...); return nil },
+		Mount: func(dev, dir string) error {
+			f.mounted = append(f.mounted, dev)
+			// What the medium holds once mounted.
+			return os.MkdirAll(filepath.Join(dir, "altcos"), 0o755)
+		},
+		Command: func(ctx context.Context, name string, args ...string) error {
+			f.ran = append(f.ran, append([]string{name}, args...))
+			return f.failRun
+		},
+		Reboot: func() error { f.rebooted = true; return nil },
+	}
+}
+
+func TestRunInteractive(t *testing.T) {
+	f := newFake(t, "console=ttyS0 altcos.live.label=ALTCOS-SISYPHUS-20261125-0-0")
+	if err := Run(context.Background(), nil, f.env()); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+	if want := []string{"virtio_blk", "isofs"}; !reflect.DeepEqual(f.loaded, want) {
+		t.Errorf("Run loaded modules %q, want %q", f.loaded, want)
+	}
+	if want := []string{"/dev/sr0"}; !reflect.DeepEqual(f.mounted, want) {
+		t.Errorf("Run mounted %q, want %q", f.mounted, want)
+	}
+	for _, want := range []string{ReadyMarker, "altcos-installer list-disks", "hash-password", "user@host:config.ign", "/dev/sr0"} {
+		if !strings.Contains(f.out.String(), want) {
+			t.Errorf("Run printed\n%s\nwant it to contain %q", f.out.String(), want)
+		}
+	}
+	if len(f.ran) != 0 || f.rebooted {
+		t.Errorf("Run without install args ran %q (reboot %v), want nothing", f.ran, f.rebooted)
+	}
+}
+
+func TestRunUnattended(t *testing.T) {
+	tests := []struct {
+		name      string
+		cmdline   string
+		customize string
+		failRun   error
+		wantArgs  []string
+		wantErr   bool
+		reboot    bool
+	}{
+		{name: "karg", cmdline: "altcos.inst.install_dev=/dev/vda", wantArgs: []string{"altcos-installer", "install", "--yes"}, reboot: true},
+		{name: "coreos alias, skip reboot", cmdline: "coreos.inst.install_dev=/dev/vda coreos.inst.skip_reboot", wantArgs: []string{"altcos-installer", "install", "--yes"}},
+		{name: "customized ISO", cmdline: "console=ttyS0",
+			customize: `{"format":1,"dest_device":"/dev/vdb","ignition":true,"append_karg":["quiet"]}`,
+			wantArgs:  []string{"altcos-installer", "install", "--yes", "--ignition-file", "/run/altcos/medium/altcos/config.ign", "--append-karg", "quiet", "/dev/vdb"}, reboot: true},
+		{name: "installer fails", cmdline: "altcos.inst.install_dev=/dev/vda", failRun: errors.New("exit status 1"),
+			wantArgs: []string{"altcos-installer", "install", "--yes"}, wantErr: true},
+		{name: "rescue wins", cmdline: "altcos.inst.install_dev=/dev/vda altcos.live.rescue"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, tt.cmdline)
+			f.failRun = tt.failRun
+			if tt.customize != "" {
+				p := filepath.Join(f.root, deployarchive.LiveMount, "altcos", CustomizeName)
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				os.WriteFile(p, []byte(tt.customize), 0o644)
+			}
+			err := Run(context.Background(), nil, f.env())
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Run(%s) = %v, want error %v", tt.cmdline, err, tt.wantErr)
+			}
+			var got []string
+			if len(f.ran) > 0 {
+				got = f.ran[0]
+			}
+			if !reflect.DeepEqual(got, tt.wantArgs) {
+				t.Errorf("Run(%s) ran %q, want %q", tt.cmdline, got, tt.wantArgs)
+			}
+			if f.rebooted != tt.reboot {
+				t.Errorf("Run(%s) rebooted = %v, want %v", tt.cmdline, f.rebooted, tt.reboot)
+			}
+			if tt.wantErr && !strings.Contains(f.out.String(), "UNATTENDED INSTALL FAILED") {
+				t.Errorf("Run printed\n%s\nwant the failure explained", f.out.String())
+			}
+		})
+	}
+}
+
+func TestRunPXEMedium(t *testing.T) {
+	f := newFake(t, "console=ttyS0")
+	os.Remove(filepath.Join(f.root, "dev/sr0"))
+	p := filepath.Join(f.root, deployarchive.LiveMount, "altcos", deployarchive.ManifestName)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	os.WriteFile(p, []byte(`{"format":1,"osname":"alt-containeros","stream":"sisyphus","version":"sisyphus.20261125.0.0","commit":"0123456789abcdef0123"}`), 0o644)
+	if err := Run(context.Background(), nil, f.env()); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if len(f.mounted) != 0 {
+		t.Errorf("Run mounted %q on a PXE boot, want nothing", f.mounted)
+	}
+	for _, want := range []string{"from the PXE initrd", "sisyphus.20261125.0.0"} {
+		if !strings.Contains(f.out.String(), want) {
+			t.Errorf("Run printed\n%s\nwant %q", f.out.String(), want)
+		}
+	}
+}
+
+func TestRunNoMedium(t *testing.T) {
+	f := newFake(t, "altcos.live.label=ALTCOS-OTHER")
+	if err := Run(context.Background(), nil, f.env()); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if !strings.Contains(f.out.String(), "no boot medium") || !strings.Contains(f.out.String(), ReadyMarker) {
+		t.Errorf("Run printed\n%s\nwant no-medium notice and the hints", f.out.String())
+	}
+}
+
+func TestParseCustomization(t *testing.T) {
+	for _, bad := range []string{`{`, `{"format":2,"dest_device":"/dev/vda"}`, `{"format":1}`} {
+		if _, err := ParseCustomization([]byte(bad)); err == nil {
+			t.Errorf("ParseCustomization(%s) = nil error, want an error", bad)
+		}
+	}
+}

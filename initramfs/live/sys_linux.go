@@ -1,0 +1,54 @@
+package live
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+
+	"github.com/u-root/u-root/pkg/kmodule"
+	"golang.org/x/sys/unix"
+)
+
+// LoadModules probes each module with its dependencies from modules.dep of
+// the running kernel. A module the hardware does not have fails to load; that
+// is reported, not fatal.
+func LoadModules(names []string) []error {
+	p, err := kmodule.NewProber(kmodule.ProbeOpts{})
+	if err != nil {
+		return []error{fmt.Errorf("kernel modules: %w", err)}
+	}
+	var errs []error
+	for _, n := range names {
+		if err := p.Probe(n, ""); err != nil {
+			errs = append(errs, fmt.Errorf("module %s: %w", n, err))
+		}
+	}
+	return errs
+}
+
+// MountISO mounts an iso9660 device read-only.
+func MountISO(dev, dir string) error {
+	return unix.Mount(dev, dir, "iso9660", unix.MS_RDONLY, "")
+}
+
+// Background starts name detached, its output to /tmp/<name>.log.
+func Background(name string, args ...string) error {
+	log, err := os.Create("/tmp/" + name + ".log")
+	if err != nil {
+		return err
+	}
+	c := exec.Command(name, args...)
+	c.Stdout, c.Stderr = log, log
+	if err := c.Start(); err != nil {
+		log.Close()
+		return err
+	}
+	go func() { c.Wait(); log.Close() }()
+	return nil
+}
+
+// Reboot syncs and restarts the machine.
+func Reboot() error {
+	unix.Sync()
+	return unix.Reboot(unix.LINUX_REBOOT_CMD_RESTART)
+}

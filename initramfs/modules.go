@@ -1,0 +1,156 @@
+package initramfs
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// RequiredModules are the kernel modules the live system cannot work without:
+// virtio disks and the CD, the ISO, the filesystems the installer writes, and
+// the code pages vfat mounts with. Each must be built into the kernel or be
+// a module listed in modules.dep.
+var RequiredModules = []string{
+	"virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod", "sr_mod", "cdrom",
+	"isofs", "squashfs", "loop", "ext4", "vfat", "nls_cp437", "nls_iso8859_1",
+}
+
+// OptionalModules are carried when the kernel has them (a cloud kernel has no
+// AHCI, NVMe may be built in, USB may be missing): real hardware, USB sticks,
+// and the network for https and scp sources.
+var OptionalModules = []string{
+	"nvme", "ahci", "ata_piix", "ata_generic", "usb_storage", "uas", "xhci_pci", "ehci_pci",
+	"sd_mod", "virtio_net", "e1000", "e1000e", "virtio_rng", "efivarfs", "nls_utf8",
+}
+
+// ModuleSet is what the initramfs carries for one kernel.
+type ModuleSet struct {
+	// Load are the module names the live init probes, in order.
+	Load []string
+	// Files are module files relative to the module directory (the wanted
+	// modules and all their dependencies), sorted.
+	Files []string
+	// Dep is modules.dep restricted to Files, for the live init's prober.
+	Dep string
+	// Builtin lists the wanted names the kernel has built in.
+	Builtin []string
+}
+
+// modName is a module's name from its file: "kernel/fs/fat/vfat.ko.xz" -> "vfat";
+// '-' and '_' are the same to the kernel.
+func modName(file string) string {
+	b := path.Base(file)
+	if i := strings.Index(b, ".ko"); i >= 0 {
+		b = b[:i]
+	}
+	return strings.ReplaceAll(b, "-", "_")
+}
+
+// ResolveModules reads modules.dep and modules.builtin of dir (a
+// lib/modules/<kver> directory) and returns the modules to carry for
+// required and optional names with all their dependencies. A required module
+// that is neither built in nor listed is an error naming it.
+func ResolveModules(dir string, required, optional []string) (*ModuleSet, error) {
+	depFile, err := os.Open(filepath.Join(dir, "modules.dep"))
+	if err != nil {
+		return nil, fmt.Errorf("kernel modules: %w (the OS tree must carry modules.dep; run depmod when composing it)", err)
+	}
+	defer depFile.Close()
+	deps, order, err := parseModulesDep(depFile)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s/modules.dep: %w", dir, err)
+	}
+	builtin := map[string]bool{}
+	if f, err := os.Open(filepath.Join(dir, "modules.builtin")); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if l := strings.TrimSpace(sc.Text()); l != "" {
+				builtin[modName(l)] = true
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("read %s/modules.builtin: %w", dir, err)
+		}
+	}
+	byName := map[string]string{}
+	for _, file := range order {
+		byName[modName(file)] = file
+	}
+
+	set := &ModuleSet{}
+	files := map[string]bool{}
+	var add func(file string)
+	add = func(file string) {
+		if files[file] {
+			return
+		}
+		files[file] = true
+		for _, d := range deps[file] {
+			add(d)
+		}
+	}
+	seen := map[string]bool{}
+	var missing []string
+	want := func(names []string, must bool) {
+		for _, n := range names {
+			n = strings.ReplaceAll(n, "-", "_")
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			switch file, ok := byName[n]; {
+			case builtin[n]:
+				set.Builtin = append(set.Builtin, n)
+			case ok:
+				add(file)
+				set.Load = append(set.Load, n)
+			case must:
+				missing = append(missing, n)
+			}
+		}
+	}
+	want(required, true)
+	want(optional, false)
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("kernel modules %s are neither built into the kernel nor in %s/modules.dep; the live system needs them: use a kernel that has them", strings.Join(missing, ", "), dir)
+	}
+	for f := range files {
+		set.Files = append(set.Files, f)
+	}
+	sort.Strings(set.Files)
+	var b strings.Builder
+	for _, f := range order {
+		if files[f] {
+			fmt.Fprintf(&b, "%s: %s\n", f, strings.Join(deps[f], " "))
+		}
+	}
+	set.Dep = strings.ReplaceAll(b.String(), ": \n", ":\n")
+	return set, nil
+}
+
+// parseModulesDep parses depmod's "file: dep dep" lines, keeping file order.
+func parseModulesDep(r io.Reader) (map[string][]string, []string, error) {
+	deps := map[string][]string{}
+	var order []string
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		file, rest, ok := strings.Cut(line, ":")
+		if !ok || file == "" {
+			return nil, nil, fmt.Errorf("line %d: want \"module: deps\", got %q", n, line)
+		}
+		order = append(order, file)
+		deps[file] = strings.Fields(rest)
+	}
+	return deps, order, sc.Err()
+}

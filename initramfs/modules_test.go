@@ -1,0 +1,58 @@
+package initramfs
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestResolveModules(t *testing.T) {
+	set, err := ResolveModules("testdata/modules/6.1.0-test", RequiredModules, OptionalModules)
+	if err != nil {
+		t.Fatalf("ResolveModules(testdata) = %v, want no error", err)
+	}
+	wantFiles := []string{
+		"kernel/drivers/ata/ata_piix.ko", "kernel/drivers/ata/libata.ko",
+		"kernel/drivers/block/loop.ko", "kernel/drivers/block/virtio_blk.ko", "kernel/drivers/cdrom/cdrom.ko",
+		"kernel/drivers/net/net_failover.ko", "kernel/drivers/net/virtio_net.ko",
+		"kernel/drivers/scsi/sd_mod.ko", "kernel/drivers/scsi/sr_mod.ko", "kernel/drivers/scsi/virtio_scsi.ko",
+		"kernel/drivers/virtio/virtio_pci.ko", "kernel/drivers/virtio/virtio_pci_legacy_dev.ko", "kernel/drivers/virtio/virtio_pci_modern_dev.ko",
+		"kernel/fs/fat/fat.ko", "kernel/fs/fat/vfat.ko", "kernel/fs/isofs/isofs.ko",
+		"kernel/fs/nls/nls_cp437.ko", "kernel/fs/nls/nls_iso8859-1.ko", "kernel/fs/squashfs/squashfs.ko",
+		"kernel/net/core/failover.ko",
+	}
+	if !reflect.DeepEqual(set.Files, wantFiles) {
+		t.Errorf("ResolveModules files = %q, want %q", set.Files, wantFiles)
+	}
+	if want := []string{"ext4", "nvme"}; !reflect.DeepEqual(set.Builtin, want) {
+		t.Errorf("ResolveModules builtin = %q, want %q", set.Builtin, want)
+	}
+	if strings.Contains(set.Dep, "btrfs") {
+		t.Errorf("ResolveModules dep carries btrfs, which nobody asked for:\n%s", set.Dep)
+	}
+	if !strings.Contains(set.Dep, "kernel/drivers/scsi/sr_mod.ko: kernel/drivers/cdrom/cdrom.ko\n") ||
+		!strings.Contains(set.Dep, "kernel/fs/isofs/isofs.ko:\n") {
+		t.Errorf("ResolveModules dep = \n%s\nwant the depmod lines of the carried modules", set.Dep)
+	}
+	for _, n := range set.Load {
+		if n == "ext4" || n == "ahci" {
+			t.Errorf("ResolveModules load list has %s (built in or absent)", n)
+		}
+	}
+}
+
+func TestResolveModulesErrors(t *testing.T) {
+	tests := []struct {
+		dir  string
+		want string
+	}{
+		{"testdata/modules/6.1.0-noisofs", "kernel modules isofs are neither built into the kernel"},
+		{"testdata/modules/nonexistent", "modules.dep"},
+	}
+	for _, tt := range tests {
+		_, err := ResolveModules(tt.dir, RequiredModules, OptionalModules)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ResolveModules(%s) = %v, want an error containing %q", tt.dir, err, tt.want)
+		}
+	}
+}
