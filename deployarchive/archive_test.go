@@ -1,0 +1,244 @@
+package deployarchive
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"golang.org/x/sys/unix"
+)
+
+// makeSysroot writes a small sysroot-like tree: a hardlinked object in the
+// repo and the deployment, a kernel hardlinked into /boot (as ostree does on
+// one filesystem), a symlink, modes and an xattr.
+func makeSysroot(t *testing.T) string {
+	t.Helper()
+	d := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{"boot/loader.1/entries", "boot/ostree/os-abc", "ostree/repo/objects/aa", "ostree/deploy/os/deploy/c.0/usr/lib/modules/6.1", "ostree/deploy/os/deploy/c.0/etc"} {
+		must(os.MkdirAll(filepath.Join(d, p), 0o755))
+	}
+	must(os.WriteFile(filepath.Join(d, "ostree/repo/objects/aa/bb.file"), []byte("object content"), 0o644))
+	must(os.Link(filepath.Join(d, "ostree/repo/objects/aa/bb.file"), filepath.Join(d, "ostree/deploy/os/deploy/c.0/usr/lib/modules/6.1/vmlinuz")))
+	must(os.Link(filepath.Join(d, "ostree/repo/objects/aa/bb.file"), filepath.Join(d, "boot/ostree/os-abc/vmlinuz-6.1")))
+	must(os.WriteFile(filepath.Join(d, "boot/loader.1/entries/ostree-1-os.conf"), []byte("title x\noptions root=LABEL=root\n"), 0o644))
+	must(os.Symlink("loader.1", filepath.Join(d, "boot/loader")))
+	must(os.WriteFile(filepath.Join(d, "ostree/deploy/os/deploy/c.0/etc/shadow"), []byte("root:*:1::::::\n"), 0o640))
+	must(os.Chmod(filepath.Join(d, "ostree/deploy/os/deploy/c.0/etc"), 0o751))
+	// user.* xattrs work unprivileged on most filesystems; skip the check where not.
+	if err := unix.Lsetxattr(filepath.Join(d, "ostree/deploy/os/deploy/c.0/etc/shadow"), "user.altcos", []byte("v"), 0); err != nil {
+		t.Logf("no user xattrs here: %v", err)
+	}
+	return d
+}
+
+func packToBytes(t *testing.T, dir string) ([]byte, Sizes) {
+	t.Helper()
+	var buf bytes.Buffer
+	sz, err := Pack(context.Background(), &buf, dir, time.Time{})
+	if err != nil {
+		t.Fatalf("Pack(%s) = %v", dir, err)
+	}
+	return buf.Bytes(), sz
+}
+
+func TestPackUnpackRoundTrip(t *testing.T) {
+	src := makeSysroot(t)
+	b, sz := packToBytes(t, src)
+	if sz.RootBytes <= 0 || sz.BootBytes <= 0 {
+		t.Errorf("Pack sizes = %+v, want both positive", sz)
+	}
+	dst := t.TempDir()
+	root, boot := filepath.Join(dst, "root"), filepath.Join(dst, "boot")
+	os.Mkdir(root, 0o755)
+	os.Mkdir(boot, 0o755)
+	if err := Unpack(context.Background(), bytes.NewReader(b), Dest{Root: root, Boot: boot}); err != nil {
+		t.Fatalf("Unpack = %v", err)
+	}
+	// Boot content on the boot side; an empty mount point on the root side.
+	if _, err := os.Stat(filepath.Join(boot, "loader.1/entries/ostree-1-os.conf")); err != nil {
+		t.Errorf("boot entry not on boot side: %v", err)
+	}
+	if ents, err := os.ReadDir(filepath.Join(root, "boot")); err != nil || len(ents) != 0 {
+		t.Errorf("root/boot = %v, %v; want an empty directory", ents, err)
+	}
+	if l, err := os.Readlink(filepath.Join(boot, "loader")); err != nil || l != "loader.1" {
+		t.Errorf("Readlink(boot/loader) = %q, %v; want loader.1", l, err)
+	}
+	// The repo object and the deployment file stay one inode; the kernel in
+	// boot is a separate copy with the same content.
+	ino := func(p string) uint64 {
+		t.Helper()
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	obj := filepath.Join(root, "ostree/repo/objects/aa/bb.file")
+	dep := filepath.Join(root, "ostree/deploy/os/deploy/c.0/usr/lib/modules/6.1/vmlinuz")
+	if ino(obj) != ino(dep) {
+		t.Errorf("repo object and deployment file are not hardlinked")
+	}
+	if c, _ := os.ReadFile(filepath.Join(boot, "ostree/os-abc/vmlinuz-6.1")); string(c) != "object content" {
+		t.Errorf("boot kernel = %q, want the object content", c)
+	}
+	fi, err := os.Stat(filepath.Join(root, "ostree/deploy/os/deploy/c.0/etc"))
+	if err != nil || fi.Mode().Perm() != 0o751 {
+		t.Errorf("etc mode = %v, %v; want 0751", fi.Mode(), err)
+	}
+	fi, err = os.Stat(filepath.Join(root, "ostree/deploy/os/deploy/c.0/etc/shadow"))
+	if err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("shadow mode = %v, %v; want 0640", fi.Mode(), err)
+	}
+	want, _ := getXattr(filepath.Join(src, "ostree/deploy/os/deploy/c.0/etc/shadow"), "user.altcos")
+	if want != nil {
+		got, err := getXattr(filepath.Join(root, "ostree/deploy/os/deploy/c.0/etc/shadow"), "user.altcos")
+		if err != nil || string(got) != "v" {
+			t.Errorf("xattr user.altcos = %q, %v; want v", got, err)
+		}
+	}
+}
+
+func TestPackIsReproducible(t *testing.T) {
+	src := makeSysroot(t)
+	epoch := time.Unix(1700000000, 0)
+	var a, b bytes.Buffer
+	if _, err := Pack(context.Background(), &a, src, epoch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Pack(context.Background(), &b, src, epoch); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Errorf("Pack twice with SOURCE_DATE_EPOCH gave different bytes")
+	}
+}
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func TestVerifier(t *testing.T) {
+	data := []byte(strings.Repeat("altcos", 1000))
+	tests := []struct {
+		name string
+		in   []byte
+		size int64
+		sum  string
+		want error
+	}{
+		{"ok", data, int64(len(data)), sum(data), nil},
+		{"mismatch", append([]byte("X"), data[1:]...), int64(len(data)), sum(data), ErrChecksum},
+		{"truncated", data[:100], int64(len(data)), sum(data), ErrTruncated},
+		{"too long", append(data, 'x'), int64(len(data)), sum(data), ErrTooLong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := io.Copy(io.Discard, NewVerifier(bytes.NewReader(tt.in), tt.size, tt.sum))
+			if !errors.Is(err, tt.want) {
+				t.Errorf("read through Verifier = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnpackRefusesBadArchives(t *testing.T) {
+	src := makeSysroot(t)
+	good, _ := packToBytes(t, src)
+	tarOf := func(hdrs ...*tar.Header) []byte {
+		var buf bytes.Buffer
+		zw, _ := zstd.NewWriter(&buf)
+		tw := tar.NewWriter(zw)
+		for _, h := range hdrs {
+			tw.WriteHeader(h)
+			if h.Size > 0 {
+				tw.Write(bytes.Repeat([]byte{'a'}, int(h.Size)))
+			}
+		}
+		tw.Close()
+		zw.Close()
+		return buf.Bytes()
+	}
+	tests := []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"truncated", good[:len(good)/2], "truncated"},
+		{"garbage", []byte("this is not zstd at all, not even a little"), "magic"},
+		{"dotdot", tarOf(&tar.Header{Name: "root/../../etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1}), "unsafe path"},
+		{"absolute", tarOf(&tar.Header{Name: "root//etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1}), "unsafe path"},
+		{"no prefix", tarOf(&tar.Header{Name: "etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1}), "neither under"},
+		{"no parent", tarOf(&tar.Header{Name: "root/etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1}), "before its directory"},
+		{"through symlink", tarOf(
+			&tar.Header{Name: "root/esc", Typeflag: tar.TypeSymlink, Linkname: "/tmp"},
+			&tar.Header{Name: "root/esc/x", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1}), "before its directory"},
+		{"cross link", tarOf(
+			&tar.Header{Name: "root/a", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1},
+			&tar.Header{Name: "boot/a", Typeflag: tar.TypeLink, Linkname: "root/a"}), "crosses partitions"},
+		{"empty", tarOf(), "no entries"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dst := t.TempDir()
+			os.Mkdir(filepath.Join(dst, "r"), 0o755)
+			os.Mkdir(filepath.Join(dst, "b"), 0o755)
+			err := Unpack(context.Background(), bytes.NewReader(tt.in), Dest{Root: filepath.Join(dst, "r"), Boot: filepath.Join(dst, "b")})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Unpack(%s) = %v, want an error containing %q", tt.name, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnpackReportsChecksumAtEnd(t *testing.T) {
+	src := makeSysroot(t)
+	good, _ := packToBytes(t, src)
+	dst := t.TempDir()
+	v := NewVerifier(bytes.NewReader(good), int64(len(good)), strings.Repeat("0", 64))
+	os.Mkdir(dst+"/boot-part", 0o755)
+	err := Unpack(context.Background(), v, Dest{Root: dst, Boot: dst + "/boot-part"})
+	if !errors.Is(err, ErrChecksum) {
+		t.Fatalf("Unpack with a wrong sha256 = %v, want ErrChecksum", err)
+	}
+}
+
+func TestManifestValidate(t *testing.T) {
+	good := Manifest{Format: 1, OSName: "alt-containeros", Arch: "x86_64", Stream: "sisyphus", Ref: "altcos/x86_64/sisyphus",
+		Commit: strings.Repeat("a", 64), Archive: FileInfo{Name: ArchiveName, Size: 10, SHA256: strings.Repeat("b", 64)},
+		RootBytes: 1, BootBytes: 1}
+	if _, err := ParseManifest(good.Marshal()); err != nil {
+		t.Errorf("ParseManifest(good) = %v, want nil", err)
+	}
+	bad := good
+	bad.Archive.SHA256 = "xyz"
+	if _, err := ParseManifest(bad.Marshal()); err == nil {
+		t.Errorf("ParseManifest(bad sha256) = nil, want an error")
+	}
+	bad = good
+	bad.Format = 2
+	if _, err := ParseManifest(bad.Marshal()); err == nil {
+		t.Errorf("ParseManifest(format 2) = nil, want an error")
+	}
+	if err := good.CheckArch("aarch64"); err == nil || !strings.Contains(err.Error(), "aarch64") {
+		t.Errorf("CheckArch(aarch64) = %v, want an error naming aarch64", err)
+	}
+}

@@ -1,0 +1,240 @@
+package deployarchive
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	"golang.org/x/sys/unix"
+)
+
+// Dest says where the two parts of an archive go: the mounted root and boot
+// filesystems. Boot may be a directory inside Root (its mount point).
+type Dest struct {
+	Root string
+	Boot string
+}
+
+// maxWindow bounds the zstd window the decoder accepts, and with it the
+// installer's memory: archives are written with the default (8 MiB) window.
+const maxWindow = 32 << 20
+
+type dirTime struct {
+	path  string
+	mtime time.Time
+}
+
+// Unpack reads the tar+zstd stream r and writes its entries into dst, with
+// owners, modes, extended attributes, hardlinks and mtimes. Entries must come
+// in the order Pack writes them (each directory before what it holds); an
+// entry that leaves its part, or names a directory the archive has not made,
+// is refused, so a bad archive cannot write outside dst. After the last entry
+// Unpack reads r to its end so that a verifying reader (NewVerifier) sees all
+// bytes and can report a checksum mismatch.
+func Unpack(ctx context.Context, r io.Reader, dst Dest) error {
+	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxWindow(maxWindow))
+	if err != nil {
+		return fmt.Errorf("zstd: %w", err)
+	}
+	defer zr.Close()
+	dst.Root, dst.Boot = filepath.Clean(dst.Root), filepath.Clean(dst.Boot)
+	u := &unpacker{dst: dst, dirs: map[string]bool{dst.Root: true, dst.Boot: true}, buf: make([]byte, 1<<20)}
+	tr := tar.NewReader(zr)
+	n := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read archive after %d entries: %w", n, corrupt(err))
+		}
+		if err := u.entry(tr, hdr); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return errors.New("archive holds no entries")
+	}
+	// Apply directory mtimes last: making their entries changed them.
+	for i := len(u.dirTimes) - 1; i >= 0; i-- {
+		d := u.dirTimes[i]
+		if err := os.Chtimes(d.path, d.mtime, d.mtime); err != nil {
+			return err
+		}
+	}
+	// Drain: the verifier reports a mismatch only once it has seen EOF.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	return nil
+}
+
+// corrupt names the usual faces of a truncated or damaged stream.
+func corrupt(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("archive is truncated: %w", err)
+	}
+	return err
+}
+
+type unpacker struct {
+	dst      Dest
+	dirs     map[string]bool
+	dirTimes []dirTime
+	buf      []byte
+}
+
+// resolve maps an archive name to a path under the destination, or fails.
+func (u *unpacker) resolve(name string) (string, error) {
+	var base, rel string
+	switch {
+	case strings.HasPrefix(name, RootPrefix):
+		base, rel = u.dst.Root, strings.TrimPrefix(name, RootPrefix)
+	case strings.HasPrefix(name, BootPrefix):
+		base, rel = u.dst.Boot, strings.TrimPrefix(name, BootPrefix)
+	default:
+		return "", fmt.Errorf("archive entry %q is neither under %s nor %s", name, RootPrefix, BootPrefix)
+	}
+	rel = strings.TrimSuffix(rel, "/")
+	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("archive entry %q has an unsafe path", name)
+	}
+	p := filepath.Join(base, filepath.FromSlash(rel))
+	if !u.dirs[filepath.Dir(p)] {
+		return "", fmt.Errorf("archive entry %q comes before its directory (archive not made by Pack?)", name)
+	}
+	return p, nil
+}
+
+func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
+	p, err := u.resolve(hdr.Name)
+	if err != nil {
+		return err
+	}
+	mode := uint32(hdr.Mode & 07777)
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			return err
+		}
+		if fi, err := os.Lstat(p); err != nil || !fi.IsDir() {
+			return fmt.Errorf("archive entry %q: %s exists and is not a directory", hdr.Name, p)
+		}
+		u.dirs[p] = true
+		if err := u.attrs(p, hdr, mode, -1); err != nil {
+			return err
+		}
+		u.dirTimes = append(u.dirTimes, dirTime{p, hdr.ModTime})
+		return nil
+	case tar.TypeReg:
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		if _, err := io.CopyBuffer(f, tr, u.buf); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", p, corrupt(err))
+		}
+		if err := u.attrs(p, hdr, mode, int(f.Fd())); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", p, err)
+		}
+	case tar.TypeSymlink:
+		if err := os.Symlink(hdr.Linkname, p); err != nil {
+			return err
+		}
+		if err := u.attrs(p, hdr, 0, -1); err != nil {
+			return err
+		}
+	case tar.TypeLink:
+		target, err := u.resolve(hdr.Linkname)
+		if err != nil {
+			return fmt.Errorf("hardlink %s: %w", hdr.Name, err)
+		}
+		if partOf(hdr.Linkname) != partOf(hdr.Name) {
+			return fmt.Errorf("hardlink %s -> %s crosses partitions", hdr.Name, hdr.Linkname)
+		}
+		if err := os.Link(target, p); err != nil {
+			return err
+		}
+		return nil
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		dt := map[byte]uint32{tar.TypeChar: unix.S_IFCHR, tar.TypeBlock: unix.S_IFBLK, tar.TypeFifo: unix.S_IFIFO}[hdr.Typeflag]
+		if err := unix.Mknod(p, dt|mode, int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor)))); err != nil {
+			return fmt.Errorf("mknod %s: %w", p, err)
+		}
+		if err := u.attrs(p, hdr, mode, -1); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("archive entry %q has unsupported type %q", hdr.Name, hdr.Typeflag)
+	}
+	t := unix.NsecToTimespec(hdr.ModTime.UnixNano())
+	if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, []unix.Timespec{t, t}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("set mtime of %s: %w", p, err)
+	}
+	return nil
+}
+
+func partOf(name string) string {
+	if strings.HasPrefix(name, BootPrefix) {
+		return BootPrefix
+	}
+	return RootPrefix
+}
+
+// attrs sets owner, mode (not for symlinks: mode 0) and xattrs, through fd
+// when it is open. Owner comes before mode: chown clears set-id bits.
+func (u *unpacker) attrs(p string, hdr *tar.Header, mode uint32, fd int) error {
+	var err error
+	if fd >= 0 {
+		err = unix.Fchown(fd, hdr.Uid, hdr.Gid)
+	} else {
+		err = unix.Lchown(p, hdr.Uid, hdr.Gid)
+	}
+	if err != nil {
+		return fmt.Errorf("chown %s: %w", p, err)
+	}
+	if hdr.Typeflag != tar.TypeSymlink {
+		if fd >= 0 {
+			err = unix.Fchmod(fd, mode)
+		} else {
+			err = unix.Chmod(p, mode)
+		}
+		if err != nil {
+			return fmt.Errorf("chmod %s: %w", p, err)
+		}
+	}
+	for k, v := range hdr.PAXRecords {
+		name, ok := strings.CutPrefix(k, xattrPrefix)
+		if !ok {
+			continue
+		}
+		if fd >= 0 {
+			err = unix.Fsetxattr(fd, name, []byte(v), 0)
+		} else {
+			err = unix.Lsetxattr(p, name, []byte(v), 0)
+		}
+		if err != nil {
+			return fmt.Errorf("set xattr %s on %s: %w", name, p, err)
+		}
+	}
+	return nil
+}
