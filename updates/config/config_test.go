@@ -1,0 +1,122 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, root, rel, text string) {
+	t.Helper()
+	p := filepath.Join(root, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Agent.Timing.SteadyIntervalSecs != 300 || c.Identity.Group != "default" || !c.Updates.Enabled ||
+		c.Updates.Strategy != "immediate" || c.Updates.AllowDowngrade || c.Updates.Periodic.TimeZone != "UTC" {
+		t.Errorf("Load(empty) = %+v, want zincati's defaults", c)
+	}
+}
+
+func TestMerge(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "usr/lib/altcos-updated/config.d/10-agent.toml", "[agent.timing]\nsteady_interval_secs = 600\n")
+	write(t, root, "usr/lib/altcos-updated/config.d/30-updates-strategy.toml", "[updates]\nstrategy = \"fleet_lock\"\n")
+	write(t, root, "usr/lib/altcos-updated/config.d/50-cincinnati.toml", "[cincinnati]\nbase_url = \"https://updates.example/\"\n")
+	// /etc hides the /usr/lib file of the same name...
+	write(t, root, "etc/altcos-updated/config.d/30-updates-strategy.toml", `[updates]
+strategy = "periodic"
+[updates.periodic]
+time_zone = "Europe/Moscow"
+[[updates.periodic.window]]
+days = ["Sat", "Sun"]
+start_time = "23:30"
+length_minutes = 60
+`)
+	// ...windows from several files add up, later keys win...
+	write(t, root, "etc/altcos-updated/config.d/40-more-windows.toml", "[[updates.periodic.window]]\ndays = [\"Wed\"]\nstart_time = \"01:00\"\nlength_minutes = 30\n")
+	write(t, root, "run/altcos-updated/config.d/90-group.toml", "[identity]\ngroup = \"workers\"\nrollout_wariness = 0.25\n")
+	// ...a /dev/null link masks, other extensions are ignored.
+	if err := os.Symlink("/dev/null", filepath.Join(root, "run/altcos-updated/config.d/50-cincinnati.toml")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "etc/altcos-updated/config.d/README", "not toml")
+	c, err := Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Agent.Timing.SteadyIntervalSecs != 600 || c.Updates.Strategy != "periodic" || c.Identity.Group != "workers" ||
+		c.Cincinnati.BaseURL != "" || *c.Identity.RolloutWariness != 0.25 {
+		t.Errorf("Load() = %+v", c)
+	}
+	if n := len(c.Updates.Periodic.Window); n != 2 {
+		t.Errorf("Load() windows = %d, want 2", n)
+	}
+	s, err := c.Schedule()
+	if err != nil || len(s.Windows) != 3 || s.Loc.String() != "Europe/Moscow" {
+		t.Errorf("Schedule() = %+v, %v, want 3 windows in Europe/Moscow", s, err)
+	}
+	if len(c.Files) != 4 {
+		t.Errorf("Files = %v, want 4 files", c.Files)
+	}
+}
+
+func TestBad(t *testing.T) {
+	tests := []struct {
+		name, text, wantIn string
+	}{
+		{"unknown strategy", "[updates]\nstrategy = \"yolo\"\n", "strategy"},
+		{"periodic without windows", "[updates]\nstrategy = \"periodic\"\n", "window"},
+		{"bad window time", "[updates]\nstrategy = \"periodic\"\n[[updates.periodic.window]]\ndays=[\"Mon\"]\nstart_time=\"25:00\"\nlength_minutes=10\n", "start_time"},
+		{"bad window day", "[updates]\nstrategy = \"periodic\"\n[[updates.periodic.window]]\ndays=[\"Xyz\"]\nstart_time=\"01:00\"\nlength_minutes=10\n", "day"},
+		{"zero length", "[updates]\nstrategy = \"periodic\"\n[[updates.periodic.window]]\ndays=[\"Mon\"]\nstart_time=\"01:00\"\nlength_minutes=0\n", "length_minutes"},
+		{"bad zone", "[updates]\nstrategy = \"periodic\"\n[updates.periodic]\ntime_zone=\"Mars/Base\"\n[[updates.periodic.window]]\ndays=[\"Mon\"]\nstart_time=\"01:00\"\nlength_minutes=10\n", "time_zone"},
+		{"fleet_lock without url", "[updates]\nstrategy = \"fleet_lock\"\n", "base_url"},
+		{"unknown key", "[updates]\nstrategery = \"immediate\"\n", "strategery"},
+		{"bad group", "[identity]\ngroup = \"a b\"\n", "group"},
+		{"wariness", "[identity]\nrollout_wariness = 2.0\n", "rollout_wariness"},
+		{"not toml", "[updates\n", "99-x.toml"},
+		{"wrong type", "[agent.timing]\nsteady_interval_secs = \"5m\"\n", "99-x.toml"},
+	}
+	for _, tt := range tests {
+		root := t.TempDir()
+		write(t, root, "etc/altcos-updated/config.d/99-x.toml", tt.text)
+		_, err := Load(root)
+		if err == nil || !strings.Contains(err.Error(), tt.wantIn) {
+			t.Errorf("%s: Load() error = %v, want one naming %q", tt.name, err, tt.wantIn)
+		}
+	}
+}
+
+func TestNodeUUID(t *testing.T) {
+	// Vector from `systemd-id128 machine-id -a 7c4f0e6a2d1b4b8e9a35c2f1d6e0b871`
+	// on a machine whose /etc/machine-id is 3d1219c7c4c5404aaa1f6d2a48adfda4.
+	got, err := AppSpecificID("3d1219c7c4c5404aaa1f6d2a48adfda4", AppID)
+	if err != nil || got != "758de9311291499087ab8420ab0a87d0" {
+		t.Errorf("AppSpecificID() = %q, %v, want 758de9311291499087ab8420ab0a87d0", got, err)
+	}
+	root := t.TempDir()
+	write(t, root, "etc/machine-id", "3d1219c7c4c5404aaa1f6d2a48adfda4\n")
+	c := Defaults()
+	if id, err := c.NodeUUID(root); err != nil || id != got {
+		t.Errorf("NodeUUID() = %q, %v, want %q", id, err, got)
+	}
+	c.Identity.NodeUUID = "fixed"
+	if id, _ := c.NodeUUID(root); id != "fixed" {
+		t.Errorf("NodeUUID() = %q, want the configured one", id)
+	}
+	if _, err := AppSpecificID("nothex", AppID); err == nil {
+		t.Error("AppSpecificID(nothex) = nil error")
+	}
+}
