@@ -12,11 +12,11 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/coreos/go-semver/semver"
 	butane "github.com/coreos/ignition/v2/butane/config"
 	butanecommon "github.com/coreos/ignition/v2/butane/config/common"
 	"github.com/coreos/ignition/v2/config/util"
 	v36 "github.com/coreos/ignition/v2/config/v3_6"
-	"github.com/coreos/go-semver/semver"
 	"github.com/coreos/vcontext/report"
 	"gopkg.in/yaml.v3"
 )
@@ -152,7 +152,7 @@ func problems(r report.Report) []Problem {
 // butaneSpecs maps Butane variant versions to the Ignition spec they produce,
 // newest first, for the variants that target a general-purpose OS.
 var butaneSpecs = map[string][][2]string{
-	"fcos": {{"1.7.0", "3.6.0"}, {"1.6.0", "3.5.0"}, {"1.5.0", "3.4.0"}, {"1.4.0", "3.3.0"}, {"1.3.0", "3.2.0"}, {"1.2.0", "3.2.0"}, {"1.1.0", "3.1.0"}, {"1.0.0", "3.0.0"}},
+	"fcos":    {{"1.7.0", "3.6.0"}, {"1.6.0", "3.5.0"}, {"1.5.0", "3.4.0"}, {"1.4.0", "3.3.0"}, {"1.3.0", "3.2.0"}, {"1.2.0", "3.2.0"}, {"1.1.0", "3.1.0"}, {"1.0.0", "3.0.0"}},
 	"flatcar": {{"1.1.0", "3.4.0"}, {"1.0.0", "3.3.0"}},
 	"r4e":     {{"1.1.0", "3.4.0"}, {"1.0.0", "3.3.0"}},
 	"fiot":    {{"1.0.0", "3.4.0"}},
