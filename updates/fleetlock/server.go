@@ -1,0 +1,219 @@
+package fleetlock
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/altcos/altcos-tools/updates/promtext"
+)
+
+// Server is the FleetLock HTTP service.
+type Server struct {
+	Store *Store
+	// Groups maps each known group to its number of reboot slots; a request
+	// for another group gets unknown_group.
+	Groups map[string]int
+	Log    *slog.Logger
+	// Timeout bounds the etcd transactions of one request.
+	Timeout time.Duration
+
+	mu       sync.Mutex
+	requests map[[3]string]float64 // endpoint, group, result kind ("ok" or an error kind)
+}
+
+// Handler serves the protocol endpoints, /v1/status and /metrics.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(PreRebootPath, func(w http.ResponseWriter, r *http.Request) { s.serveLock(w, r, true) })
+	mux.HandleFunc(SteadyStatePath, func(w http.ResponseWriter, r *http.Request) { s.serveLock(w, r, false) })
+	mux.HandleFunc(StatusPath, s.serveStatus)
+	mux.HandleFunc(MetricsPath, s.serveMetrics)
+	return mux
+}
+
+func (s *Server) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
+func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
+	t := s.Timeout
+	if t == 0 {
+		t = 10 * time.Second
+	}
+	return context.WithTimeout(r.Context(), t)
+}
+
+func (s *Server) count(endpoint, group, result string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.requests == nil {
+		s.requests = map[[3]string]float64{}
+	}
+	if _, ok := s.Groups[group]; !ok {
+		group = "" // bounded label cardinality: unknown groups are not labels
+	}
+	s.requests[[3]string{endpoint, group, result}]++
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.Code)
+	w.Write(e.JSON())
+}
+
+// parse reads and checks a protocol request.
+func parse(r *http.Request) (ClientParams, *Error) {
+	bad := func(msg string) (ClientParams, *Error) {
+		return ClientParams{}, &Error{Code: http.StatusBadRequest, Kind: KindInvalidClientIdentity, Value: msg}
+	}
+	if r.Method != http.MethodPost {
+		return ClientParams{}, &Error{Code: http.StatusMethodNotAllowed, Kind: KindInvalidClientIdentity, Value: "FleetLock requests are POST"}
+	}
+	if r.Header.Get(HeaderName) != HeaderValue {
+		return bad("missing or wrong 'fleet-lock-protocol' header")
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+	if err != nil {
+		return bad("read request body: " + err.Error())
+	}
+	if len(data) > maxRequestBytes {
+		return bad("request body too large")
+	}
+	var req Request
+	if err := json.Unmarshal(data, &req); err != nil {
+		return bad("request body is not FleetLock JSON: " + err.Error())
+	}
+	if err := req.ClientParams.Validate(); err != nil {
+		return bad(err.Error())
+	}
+	return req.ClientParams, nil
+}
+
+func (s *Server) serveLock(w http.ResponseWriter, r *http.Request, lock bool) {
+	endpoint := "steady-state"
+	if lock {
+		endpoint = "pre-reboot"
+	}
+	p, herr := parse(r)
+	if herr == nil {
+		herr = s.apply(r, p, lock)
+	}
+	if herr != nil {
+		s.count(endpoint, p.Group, herr.Kind)
+		s.log().Warn("fleet lock request refused", "endpoint", endpoint, "id", p.ID, "group", p.Group, "kind", herr.Kind, "err", herr.Value)
+		writeError(w, herr)
+		return
+	}
+	s.count(endpoint, p.Group, "ok")
+	s.log().Info("fleet lock request done", "endpoint", endpoint, "id", p.ID, "group", p.Group)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *Server) apply(r *http.Request, p ClientParams, lock bool) *Error {
+	slots, ok := s.Groups[p.Group]
+	if !ok {
+		return &Error{Code: http.StatusBadRequest, Kind: KindUnknownGroup, Value: fmt.Sprintf("unknown group %q; the service knows %s", p.Group, strings.Join(s.groupNames(), ", "))}
+	}
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	if lock {
+		err := s.Store.Lock(ctx, p.Group, p.ID, slots)
+		switch {
+		case errors.Is(err, ErrFull):
+			return &Error{Code: http.StatusConflict, Kind: KindFailedLock, Value: err.Error()}
+		case err != nil:
+			return &Error{Code: http.StatusInternalServerError, Kind: KindFailedLock, Value: err.Error()}
+		}
+		return nil
+	}
+	if err := s.Store.Unlock(ctx, p.Group, p.ID); err != nil {
+		return &Error{Code: http.StatusInternalServerError, Kind: KindFailedUnlock, Value: err.Error()}
+	}
+	return nil
+}
+
+func (s *Server) groupNames() []string {
+	names := make([]string, 0, len(s.Groups))
+	for g := range s.Groups {
+		names = append(names, g)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Status is the /v1/status answer.
+type Status struct {
+	Groups map[string]Semaphore `json:"groups"`
+}
+
+func (s *Server) status(r *http.Request) (Status, error) {
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	st := Status{Groups: map[string]Semaphore{}}
+	for _, g := range s.groupNames() {
+		sem, err := s.Store.Get(ctx, g)
+		if err != nil {
+			return st, err
+		}
+		sem.TotalSlots = s.Groups[g]
+		if sem.Holders == nil {
+			sem.Holders = []string{}
+		}
+		st.Groups[g] = sem
+	}
+	return st, nil
+}
+
+func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := s.status(r)
+	if err != nil {
+		writeError(w, &Error{Code: http.StatusInternalServerError, Kind: KindFailedSemInit, Value: err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	b, _ := json.MarshalIndent(st, "", "  ")
+	w.Write(append(b, '\n'))
+}
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	up := 1.0
+	st, err := s.status(r)
+	if err != nil {
+		up = 0
+	}
+	slots := promtext.Family{Name: "fleetlock_slots", Help: "Reboot slots of a group.", Type: "gauge"}
+	holders := promtext.Family{Name: "fleetlock_holders", Help: "Reboot slots held in a group.", Type: "gauge"}
+	for _, g := range s.groupNames() {
+		l := [][2]string{{"group", g}}
+		slots.Samples = append(slots.Samples, promtext.Sample{Labels: l, Value: float64(s.Groups[g])})
+		if err == nil {
+			holders.Samples = append(holders.Samples, promtext.Sample{Labels: l, Value: float64(len(st.Groups[g].Holders))})
+		}
+	}
+	reqs := promtext.Family{Name: "fleetlock_requests_total", Help: "FleetLock requests by endpoint, group and result.", Type: "counter"}
+	s.mu.Lock()
+	keys := make([][3]string, 0, len(s.requests))
+	for k := range s.requests {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return strings.Join(keys[i][:], "\x00") < strings.Join(keys[j][:], "\x00") })
+	for _, k := range keys {
+		reqs.Samples = append(reqs.Samples, promtext.Sample{Labels: [][2]string{{"endpoint", k[0]}, {"group", k[1]}, {"result", k[2]}}, Value: s.requests[k]})
+	}
+	s.mu.Unlock()
+	upF := promtext.Family{Name: "fleetlock_store_up", Help: "Whether etcd answered this scrape.", Type: "gauge", Samples: []promtext.Sample{{Value: up}}}
+	w.Header().Set("Content-Type", promtext.ContentType)
+	promtext.Write(w, []promtext.Family{slots, holders, reqs, upF})
+}
