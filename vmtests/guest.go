@@ -1,0 +1,92 @@
+package vmtests
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Shell is a logged-in shell on a machine's serial console. Commands are
+// framed by markers that the typed text cannot contain (the shell joins
+// '<<”b1>>' into <<b1>>), so their output and exit status are read back
+// exactly even with echo and kernel messages around them.
+type Shell struct {
+	m *Machine
+	n int
+}
+
+// Login waits for the getty's login prompt and logs in as user. A wrong
+// password fails at once with the console tail.
+func Login(ctx context.Context, m *Machine, user, password string, bootTimeout time.Duration) (*Shell, error) {
+	if _, err := m.Expect(ctx, "wait for the login prompt", bootTimeout, []string{"login: "}, bootFailures...); err != nil {
+		return nil, err
+	}
+	// The getty may print the prompt before it reads; a short pause avoids
+	// typing into a terminal that is still being set up.
+	time.Sleep(time.Second)
+	if err := m.Send(user + "\n"); err != nil {
+		return nil, err
+	}
+	if _, err := m.Expect(ctx, "wait for the password prompt", 60*time.Second, []string{"assword: "}); err != nil {
+		return nil, err
+	}
+	if err := m.Send(password + "\n"); err != nil {
+		return nil, err
+	}
+	s := &Shell{m: m}
+	if _, err := m.Expect(ctx, "log in as "+user, 90*time.Second, []string{"# ", "$ "}, "Login incorrect"); err != nil {
+		return nil, err
+	}
+	// No echo: the console log then shows commands' output only once.
+	if _, _, err := s.Run(ctx, "stty -echo", 60*time.Second); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// bootFailures end a boot wait at once.
+var bootFailures = []string{"Kernel panic", "emergency mode", "dracut Warning: Could not boot", "No bootable device", "grub rescue>"}
+
+// Run runs cmd in the shell and returns its output (CRLF made LF, trimmed)
+// and exit status.
+func (s *Shell) Run(ctx context.Context, cmd string, timeout time.Duration) (string, int, error) {
+	s.n++
+	b := fmt.Sprintf("<<b%d>>", s.n)
+	e := fmt.Sprintf("<<e%d:", s.n)
+	line := fmt.Sprintf("echo '<<''b%d>>'; %s; echo '<<''e%d:'$?'>>'\n", s.n, cmd, s.n)
+	if err := s.m.Send(line); err != nil {
+		return "", 0, err
+	}
+	step := "run " + firstLine(cmd)
+	if _, err := s.m.Expect(ctx, step, timeout, []string{b}); err != nil {
+		return "", 0, err
+	}
+	out, err := s.m.Expect(ctx, step, timeout, []string{e})
+	if err != nil {
+		return "", 0, err
+	}
+	st, err := s.m.Expect(ctx, step, 10*time.Second, []string{">>"})
+	if err != nil {
+		return "", 0, err
+	}
+	code, err := strconv.Atoi(strings.TrimSpace(st.Before))
+	if err != nil {
+		return "", 0, s.m.Fail(step, fmt.Errorf("exit status %q is not a number", st.Before))
+	}
+	text := strings.ReplaceAll(out.Before, "\r", "")
+	return strings.Trim(text, "\n"), code, nil
+}
+
+// MustRun runs cmd and fails unless it exits 0.
+func (s *Shell) MustRun(ctx context.Context, cmd string, timeout time.Duration) (string, error) {
+	out, code, err := s.Run(ctx, cmd, timeout)
+	if err != nil {
+		return out, err
+	}
+	if code != 0 {
+		return out, s.m.Fail("run "+firstLine(cmd), fmt.Errorf("exit status %d; output:\n%s", code, out))
+	}
+	return out, nil
+}

@@ -1,0 +1,464 @@
+package vmtests
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/altcos/altcos-tools/internal/run"
+)
+
+// CustomizeISO makes a copy of iso that installs unattended onto dest with the
+// Ignition config ign and the installed system's extra kernel arguments, with
+// `altcos-build iso customize` (ALTCOS_TOOL_ALTCOS_BUILD names the program).
+func CustomizeISO(ctx context.Context, env *Env, iso, out, dest, ign string, kargs []string) error {
+	argv := []string{"altcos-build", "iso", "customize", "--dest-device", dest, "--dest-ignition", ign}
+	for _, k := range kargs {
+		argv = append(argv, "--dest-karg-append", k)
+	}
+	argv = append(argv, "-o", out, iso)
+	if err := run.Run(ctx, env.Log, run.Cmd{Argv: argv}); err != nil {
+		return fmt.Errorf("customize the live ISO: %w", err)
+	}
+	return nil
+}
+
+// runInstall waits for the live system's unattended install to finish and
+// the machine to reboot (it runs with NoReboot, so QEMU exits).
+func runInstall(ctx context.Context, env *Env, m *Machine) error {
+	t0 := time.Now()
+	if _, err := m.Expect(ctx, "unattended install", installTimeout, []string{liveInstallDone}, liveInstallFailed, "Kernel panic", "No bootable device"); err != nil {
+		return err
+	}
+	env.step("%s: install finished after %s", m.Name, timeSince(t0))
+	if err := m.Wait(ctx, 2*time.Minute); err != nil && !m.Exited() {
+		return err
+	}
+	return nil
+}
+
+// diskMachine is the installed disk booting alone.
+func (e *Env) diskMachine(name string, fw Firmware, disk, format string) Config {
+	c := e.machine(name, fw)
+	c.Drives = []Drive{{Path: disk, Format: format, BootIndex: 1}}
+	c.Net = true
+	return c
+}
+
+// isoUnattended: customize the ISO, install from it, boot the disk, check.
+func isoUnattended(ctx context.Context, env *Env, fw Firmware) error {
+	if env.Art.ISO == "" {
+		return missingf("no live ISO: set ALTCOS_VMTEST_ISO (make iso builds one)")
+	}
+	if fw == UEFI {
+		if code, _ := OVMF(); code == "" {
+			return skipf("no OVMF firmware: install Debian's ovmf")
+		}
+	}
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
+	}
+	// An `iso customize` install sets no root password: the config does.
+	withRoot, err := IgnitionWithRootPassword(VMTestIgnition, RootPasswordHash)
+	if err != nil {
+		return err
+	}
+	ign, err := env.writeFile("vmtest-root.ign", withRoot)
+	if err != nil {
+		return err
+	}
+	iso := filepath.Join(env.Out, "custom.iso")
+	env.step("customizing the live ISO: install onto %s with testdata/vmtest.ign", env.targetDevice())
+	if err := CustomizeISO(ctx, env, env.Art.ISO, iso, env.targetDevice(), ign, []string{SerialKarg}); err != nil {
+		return err
+	}
+	disk := filepath.Join(env.Out, "disk.img")
+	if err := BlankDisk(ctx, env.Log, disk, DiskSize); err != nil {
+		return err
+	}
+	c := env.machine(string(fw)+"-install", fw)
+	c.NoReboot = true
+	c.Net = true
+	c.Drives = []Drive{{Path: disk, BootIndex: 2}, {Path: iso, CDROM: true, BootIndex: 1}}
+	env.step("%s: booting the customized ISO (%s)", c.Name, fw)
+	m, err := Start(ctx, env.Log, c)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := runInstall(ctx, env, m); err != nil {
+		return err
+	}
+	m.Close()
+	srv, err := Serve(env.Log, nil)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	return checkInstalled(ctx, env, env.diskMachine(string(fw)+"-disk", fw, disk, "raw"), want, Account{User: "root", Password: RootPassword}, srv)
+}
+
+// pxeFiles finds the PXE kernel and initrds in dir and joins the initrds
+// into one file (QEMU's -initrd takes one; Linux reads concatenated cpio
+// archives as one).
+func pxeFiles(env *Env) (kernel, initrd string, err error) {
+	dir := env.Art.PXEDir
+	if dir == "" {
+		return "", "", missingf("no PXE artifacts: set ALTCOS_VMTEST_PXE_DIR (make pxe builds them)")
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", "", err
+	}
+	var initrds []string
+	for _, e := range ents {
+		n := e.Name()
+		switch {
+		case strings.Contains(n, "vmlinuz") || strings.Contains(n, "kernel"):
+			kernel = filepath.Join(dir, n)
+		case strings.Contains(n, "initr") || strings.Contains(n, "rootfs") || strings.HasSuffix(n, ".cpio") || strings.HasSuffix(n, ".img"):
+			initrds = append(initrds, filepath.Join(dir, n))
+		}
+	}
+	if kernel == "" || len(initrds) == 0 {
+		return "", "", fmt.Errorf("PXE folder %s has no kernel (*vmlinuz*) or no initramfs (*initr*, *rootfs*, *.img)", dir)
+	}
+	// The live initramfs first, the deploy archive's rootfs after it.
+	sortByRootfsLast(initrds)
+	initrd = filepath.Join(env.Out, "pxe-initrd.img")
+	out, err := os.Create(initrd)
+	if err != nil {
+		return "", "", err
+	}
+	defer out.Close()
+	for _, p := range initrds {
+		in, err := os.Open(p)
+		if err != nil {
+			return "", "", err
+		}
+		_, err = out.ReadFrom(in)
+		in.Close()
+		if err != nil {
+			return "", "", err
+		}
+	}
+	return kernel, initrd, out.Close()
+}
+
+func sortByRootfsLast(p []string) {
+	rank := func(s string) int {
+		if strings.Contains(filepath.Base(s), "rootfs") {
+			return 1
+		}
+		return 0
+	}
+	for i := 1; i < len(p); i++ {
+		for j := i; j > 0 && rank(p[j]) < rank(p[j-1]); j-- {
+			p[j], p[j-1] = p[j-1], p[j]
+		}
+	}
+}
+
+// pxeMachine is a PXE-style boot of the live system with kargs onto disk.
+func pxeMachine(env *Env, name, kernel, initrd, disk string, kargs ...string) Config {
+	c := env.machine(name, BIOS)
+	c.Kernel, c.Initrd = kernel, initrd
+	c.Append = joinKargs(append([]string{"console=ttyS0,115200n8"}, kargs...)...)
+	c.NoReboot = true
+	c.Net = true
+	c.Drives = []Drive{{Path: disk, BootIndex: 1}}
+	return c
+}
+
+// pxeInstallKargs are the kernel arguments of an unattended PXE install with
+// the Ignition config at url.
+func pxeInstallKargs(dev, url, hash string) []string {
+	return []string{
+		"altcos.inst.install_dev=" + dev,
+		"altcos.inst.ignition_url=" + url,
+		"altcos.inst.ignition_hash=" + hash,
+		"altcos.inst.root_password_hash=" + RootPasswordHash,
+		"altcos.inst.append_karg=" + SerialKarg,
+	}
+}
+
+func pxeInstall(ctx context.Context, env *Env) error {
+	kernel, initrd, err := pxeFiles(env)
+	if err != nil {
+		return err
+	}
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
+	}
+	srv, err := Serve(env.Log, map[string][]byte{"config.ign": VMTestIgnition})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	disk := filepath.Join(env.Out, "disk.img")
+	if err := BlankDisk(ctx, env.Log, disk, DiskSize); err != nil {
+		return err
+	}
+	c := pxeMachine(env, "pxe-install", kernel, initrd, disk, pxeInstallKargs(env.targetDevice(), srv.GuestURL("config.ign"), "sha256-"+sha256Hex(VMTestIgnition))...)
+	env.step("%s: PXE-style boot, Ignition from %s", c.Name, srv.GuestURL("config.ign"))
+	m, err := Start(ctx, env.Log, c)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := runInstall(ctx, env, m); err != nil {
+		return err
+	}
+	m.Close()
+	if n := srv.Hits("config.ign"); n < 1 {
+		return fmt.Errorf("the installer never fetched %s", srv.GuestURL("config.ign"))
+	}
+	return checkInstalled(ctx, env, env.diskMachine("pxe-disk", BIOS, disk, "raw"), want, Account{User: "root", Password: RootPassword}, srv)
+}
+
+// badInput boots a PXE-style install that must refuse (the installer prints
+// why, naming wantWhy), and checks that the disk is byte-identical.
+func badInput(ctx context.Context, env *Env, name string, srv *Server, url, hash string, wantWhy []string) error {
+	kernel, initrd, err := pxeFiles(env)
+	if err != nil {
+		return err
+	}
+	disk := filepath.Join(env.Out, "disk.img")
+	if err := BlankDisk(ctx, env.Log, disk, DiskSize); err != nil {
+		return err
+	}
+	// A disk with content: a blank one would hide writes of zeros.
+	if err := scribble(disk); err != nil {
+		return err
+	}
+	before, err := DiskDigest(disk)
+	if err != nil {
+		return err
+	}
+	c := pxeMachine(env, name, kernel, initrd, disk, pxeInstallKargs(env.targetDevice(), url, hash)...)
+	env.step("%s: PXE-style install with Ignition %s (must be refused)", name, url)
+	m, err := Start(ctx, env.Log, c)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	r, err := m.Expect(ctx, "the installer refuses", installTimeout, []string{liveInstallFailed}, liveInstallDone, "Kernel panic")
+	if err != nil {
+		return err
+	}
+	why := r.Before
+	found := false
+	for _, w := range wantWhy {
+		if strings.Contains(why, w) {
+			found = true
+		}
+	}
+	if !found {
+		return m.Fail("the installer says why", fmt.Errorf("the console before %q names none of %q", liveInstallFailed, wantWhy))
+	}
+	m.Close()
+	after, err := DiskDigest(disk)
+	if err != nil {
+		return err
+	}
+	if before != after {
+		return fmt.Errorf("%s: disk %s changed (digest %s before, %s after); the installer wrote before refusing", name, disk, before, after)
+	}
+	env.step("%s: refused, and the disk is byte-identical (sha256 over its data %s)", name, short(after))
+	return nil
+}
+
+// scribble writes a recognizable pattern at the start, middle and end of disk.
+func scribble(disk string) error {
+	f, err := os.OpenFile(disk, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	pat := []byte(strings.Repeat("vmtest-untouched ", 64))
+	for _, off := range []int64{0, st.Size() / 2, st.Size() - int64(len(pat))} {
+		if _, err := f.WriteAt(pat, off); err != nil {
+			return err
+		}
+	}
+	return f.Close()
+}
+
+func badIgnitionURL(ctx context.Context, env *Env) error {
+	// Port 9 (discard) on the host: nothing listens, the connection is refused.
+	url := fmt.Sprintf("http://%s:9/config.ign", GuestHost)
+	return badInput(ctx, env, "bad-url", nil, url, "sha256-"+sha256Hex(VMTestIgnition), []string{url, "10.0.2.2:9"})
+}
+
+func badIgnitionConfig(ctx context.Context, env *Env) error {
+	srv, err := Serve(env.Log, map[string][]byte{"invalid.ign": InvalidIgnition})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	// The right hash: the config is what was meant to be sent, and invalid.
+	return badInput(ctx, env, "bad-config", srv, srv.GuestURL("invalid.ign"), "sha256-"+sha256Hex(InvalidIgnition), []string{"etc/not-absolute", "path", "absolute"})
+}
+
+// interactive drives the installer's prompts over the serial console.
+func interactive(ctx context.Context, env *Env) error {
+	if env.Art.ISO == "" {
+		return missingf("no live ISO: set ALTCOS_VMTEST_ISO (make iso builds one)")
+	}
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
+	}
+	srv, err := Serve(env.Log, map[string][]byte{"config.ign": VMTestIgnition})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	disk := filepath.Join(env.Out, "disk.img")
+	if err := BlankDisk(ctx, env.Log, disk, DiskSize); err != nil {
+		return err
+	}
+	c := env.machine("interactive-install", BIOS)
+	c.NoReboot = true
+	c.Net = true
+	c.Drives = []Drive{{Path: disk, BootIndex: 2}, {Path: env.Art.ISO, CDROM: true, BootIndex: 1}}
+	env.step("%s: booting the live ISO; the menu's default entry starts after 10 s", c.Name)
+	m, err := Start(ctx, env.Log, c)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if _, err := m.Expect(ctx, "live system ready", liveBootTimeout, []string{"ALTCOS live system ready"}, "Kernel panic"); err != nil {
+		return err
+	}
+	// The live system's shell: start the installer without a disk, so it asks.
+	time.Sleep(3 * time.Second)
+	cmd := fmt.Sprintf("altcos-installer install --ignition-url %s --ignition-hash sha256-%s --append-karg %s\n", srv.GuestURL("config.ign"), sha256Hex(VMTestIgnition), SerialKarg)
+	if err := m.Send(cmd); err != nil {
+		return err
+	}
+	steps := []struct {
+		step, want, send string
+	}{
+		{"choose the disk", "vda", ""},
+		{"disk prompt", "isk", "vda\n"},
+		{"confirm the wipe", "y/N", "y\n"},
+		{"root password", "assword", RootPassword + "\n"},
+		{"root password again", "assword", RootPassword + "\n"},
+		{"reboot prompt", "Reboot now? [y/N]", "y\n"},
+	}
+	for _, s := range steps {
+		if _, err := m.Expect(ctx, s.step, installTimeout, []string{s.want}, "Error:", "error:"); err != nil {
+			return err
+		}
+		if s.send != "" {
+			if err := m.Send(s.send); err != nil {
+				return err
+			}
+		}
+	}
+	if err := m.Wait(ctx, 3*time.Minute); err != nil && !m.Exited() {
+		return err
+	}
+	m.Close()
+	return checkInstalled(ctx, env, env.diskMachine("interactive-disk", BIOS, disk, "raw"), want, Account{User: "root", Password: RootPassword}, nil)
+}
+
+// qcow2 boots a copy-on-write overlay of the QCOW2 image with Ignition on fw_cfg.
+func qcow2(ctx context.Context, env *Env) error {
+	if env.Art.QCOW2 == "" {
+		return missingf("no QCOW2 image: set ALTCOS_VMTEST_QCOW2 (make qcow2 builds one)")
+	}
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
+	}
+	// A QCOW2 image is installed without a root password: the config sets it.
+	withRoot, err := IgnitionWithRootPassword(VMTestIgnition, RootPasswordHash)
+	if err != nil {
+		return err
+	}
+	ign, err := env.writeFile("vmtest-root.ign", withRoot)
+	if err != nil {
+		return err
+	}
+	overlay := filepath.Join(env.Out, "disk.qcow2")
+	abs, err := filepath.Abs(env.Art.QCOW2)
+	if err != nil {
+		return err
+	}
+	if err := run.Run(ctx, env.Log, run.Cmd{Argv: []string{"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", abs, overlay}}); err != nil {
+		return fmt.Errorf("overlay of %s: %w", env.Art.QCOW2, err)
+	}
+	c := env.diskMachine("qcow2", BIOS, overlay, "qcow2")
+	c.FwCfg = map[string]string{"opt/com.coreos/config": ign}
+	srv, err := Serve(env.Log, nil)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	return checkInstalled(ctx, env, c, want, Account{User: "root", Password: RootPassword}, srv)
+}
+
+// powerCut kills QEMU while the installer deploys, then checks that the disk
+// does not boot ALTCOS and that a second install onto it succeeds.
+func powerCut(ctx context.Context, env *Env) error {
+	kernel, initrd, err := pxeFiles(env)
+	if err != nil {
+		return err
+	}
+	srv, err := Serve(env.Log, map[string][]byte{"config.ign": VMTestIgnition})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	disk := filepath.Join(env.Out, "disk.img")
+	if err := BlankDisk(ctx, env.Log, disk, DiskSize); err != nil {
+		return err
+	}
+	kargs := pxeInstallKargs(env.targetDevice(), srv.GuestURL("config.ign"), "sha256-"+sha256Hex(VMTestIgnition))
+	m, err := Start(ctx, env.Log, pxeMachine(env, "powercut-install", kernel, initrd, disk, kargs...))
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if _, err := m.Expect(ctx, "the installer starts the deploy", installTimeout, []string{"deploy"}, liveInstallFailed, liveInstallDone); err != nil {
+		return err
+	}
+	// Some seconds into the deploy: the archive is half written.
+	time.Sleep(5 * time.Second)
+	env.step("powercut: killing QEMU during the deploy")
+	m.Kill()
+	m.Close()
+
+	c := env.diskMachine("powercut-boot", BIOS, disk, "raw")
+	c.NoReboot = true
+	b, err := Start(ctx, env.Log, c)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	_, err = b.Expect(ctx, "the cut disk must not boot ALTCOS", 3*time.Minute, []string{"No bootable device", "Boot failed", "grub rescue>", "error: "}, "login: ", "Welcome to")
+	if err != nil && !errors.Is(err, ErrTimeout) {
+		return err
+	}
+	b.Close()
+	env.step("powercut: the cut disk does not boot ALTCOS; installing again")
+
+	m2, err := Start(ctx, env.Log, pxeMachine(env, "powercut-reinstall", kernel, initrd, disk, kargs...))
+	if err != nil {
+		return err
+	}
+	defer m2.Close()
+	return runInstall(ctx, env, m2)
+}
