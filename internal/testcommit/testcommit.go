@@ -22,6 +22,7 @@ const (
 	Ref           = "altcos/x86_64/sisyphus"
 	Version       = "sisyphus.20261125.0.0"
 	KernelVersion = "6.1.0-test-amd64"
+	IgnitionSpec  = "3.3.0"
 )
 
 // Tools are the programs Make needs.
@@ -79,7 +80,8 @@ func Make(ctx context.Context, dir string) (repo, commit string, err error) {
 		return "", "", err
 	}
 	out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"ostree", "commit", "--repo=" + repo, "--branch=" + Ref,
-		"--owner-uid=0", "--owner-gid=0", "--add-metadata-string=version=" + Version, "--tree=dir=" + tree}})
+		"--owner-uid=0", "--owner-gid=0", "--add-metadata-string=version=" + Version,
+		"--add-metadata-string=altcos.ignition-spec=" + IgnitionSpec, "--tree=dir=" + tree}})
 	if err != nil {
 		return "", "", err
 	}
