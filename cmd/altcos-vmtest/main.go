@@ -1,0 +1,37 @@
+// Command altcos-vmtest runs ALTCOS machine tests in QEMU against built
+// artifacts, for this project's CI and a distribution's:
+//
+//	altcos-vmtest list
+//	altcos-vmtest run --iso X --pxe-dir D --qcow2 Q [--scenario bios-unattended,pxe] [--budget 80m]
+//	altcos-vmtest demo --iso X
+//	altcos-vmtest smoke
+//
+// It exits 0 when every scenario run passed (skips are listed), 1 when one
+// failed (with its console tail), 2 on a bad command line.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/altcos/altcos-tools/internal/stdio"
+	"github.com/altcos/altcos-tools/vmtests"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := vmtests.Command(ctx, os.Args[1:], stdio.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "altcos-vmtest:", err)
+		var ue *vmtests.UsageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}

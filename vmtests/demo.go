@@ -1,0 +1,93 @@
+package vmtests
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// DemoPasswordHash is the yescrypt hash of DemoPassword.
+const DemoPasswordHash = "$y$j9T$81sY3q9KVjjpTiv2muQt0/$KYSXApw9nUU8DV3mi8MxwFn2MRgZ3xyeLKnTB36TPN3"
+
+// Demo is `make demo`'s machine part: install the live ISO unattended onto a
+// blank disk with the demo Ignition config, boot the installed disk, log in,
+// print `ostree admin status` from inside it, and say how to log in. The
+// consoles stream to env.Echo all the way. It returns the installed disk.
+func Demo(ctx context.Context, env *Env) (string, error) {
+	if env.Art.ISO == "" {
+		return "", fmt.Errorf("no live ISO given; build one with make iso")
+	}
+	ign, err := IgnitionWithRootPassword(DemoIgnition, DemoPasswordHash)
+	if err != nil {
+		return "", err
+	}
+	ignPath, err := env.writeFile("demo.ign", ign)
+	if err != nil {
+		return "", err
+	}
+	iso := filepath.Join(env.Out, "demo.iso")
+	env.step("customizing %s: unattended install onto %s with the demo Ignition config", env.Art.ISO, env.targetDevice())
+	if err := CustomizeISO(ctx, env, env.Art.ISO, iso, env.targetDevice(), ignPath, []string{SerialKarg}); err != nil {
+		return "", err
+	}
+	disk := filepath.Join(env.Out, "disk.img")
+	if err := BlankDisk(ctx, env.Log, disk, DiskSize); err != nil {
+		return "", err
+	}
+	c := env.machine("demo-install", BIOS)
+	c.NoReboot = true
+	c.Net = true
+	c.Drives = []Drive{{Path: disk, BootIndex: 2}, {Path: iso, CDROM: true, BootIndex: 1}}
+	env.step("booting the live ISO in QEMU (%s); the install runs by itself", env.Accel)
+	m, err := Start(ctx, env.Log, c)
+	if err != nil {
+		return "", err
+	}
+	defer m.Close()
+	if err := runInstall(ctx, env, m); err != nil {
+		return "", err
+	}
+	m.Close()
+
+	b := env.diskMachine("demo-disk", BIOS, disk, "raw")
+	env.step("booting the installed disk")
+	vm, err := Start(ctx, env.Log, b)
+	if err != nil {
+		return "", err
+	}
+	defer vm.Close()
+	t0 := time.Now()
+	sh, err := Login(ctx, vm, "root", DemoPassword, diskBootTimeout)
+	if err != nil {
+		return "", err
+	}
+	env.step("logged in as root after %s", timeSince(t0))
+	st, err := sh.MustRun(ctx, "ostree admin status", commandTimeout)
+	if err != nil {
+		return "", err
+	}
+	if !strings.Contains(st, "* alt-containeros ") {
+		return "", checkFailed(vm, "ostree admin status", st, "a booted alt-containeros deployment")
+	}
+	if env.Progress != nil {
+		fmt.Fprintf(env.Progress, "\n===== ostree admin status, from inside the installed system =====\n%s\n==================================================================\n", st)
+	}
+	_ = vm.Send("poweroff\n")
+	_ = vm.Wait(ctx, 2*time.Minute)
+	return disk, nil
+}
+
+// DemoLoginHint says how to boot and log in to the demo's installed disk.
+func DemoLoginHint(disk string) string {
+	return fmt.Sprintf(`The installed disk is %s. Boot it and log in on the serial console:
+
+    qemu-system-x86_64 -machine q35 -accel tcg -m 2048 -nographic \
+        -drive file=%s,format=raw,if=virtio
+
+  login: root    password: %s
+  login: %s  password: %s   (set by the demo Ignition config)
+Quit QEMU with Ctrl-A X.
+`, disk, disk, DemoPassword, DemoUser, DemoPassword)
+}
