@@ -78,14 +78,79 @@ type Artifacts struct {
 }
 
 // ArtifactsFromEnv reads ALTCOS_VMTEST_ISO, ALTCOS_VMTEST_PXE_DIR,
-// ALTCOS_VMTEST_QCOW2 and ALTCOS_VMTEST_MANIFEST.
+// ALTCOS_VMTEST_QCOW2 and ALTCOS_VMTEST_MANIFEST; what they leave empty is
+// looked for under ALTCOS_VMTEST_ARTIFACTS (a build's output folder).
 func ArtifactsFromEnv() Artifacts {
-	return Artifacts{
+	a := Artifacts{
 		ISO:      os.Getenv("ALTCOS_VMTEST_ISO"),
 		PXEDir:   os.Getenv("ALTCOS_VMTEST_PXE_DIR"),
 		QCOW2:    os.Getenv("ALTCOS_VMTEST_QCOW2"),
 		Manifest: os.Getenv("ALTCOS_VMTEST_MANIFEST"),
 	}
+	if dir := os.Getenv("ALTCOS_VMTEST_ARTIFACTS"); dir != "" {
+		a = a.Fill(Discover(dir))
+	}
+	return a
+}
+
+// Fill returns a with its empty fields taken from b.
+func (a Artifacts) Fill(b Artifacts) Artifacts {
+	if a.ISO == "" {
+		a.ISO = b.ISO
+	}
+	if a.PXEDir == "" {
+		a.PXEDir = b.PXEDir
+	}
+	if a.QCOW2 == "" {
+		a.QCOW2 = b.QCOW2
+	}
+	if a.Manifest == "" {
+		a.Manifest = b.Manifest
+	}
+	return a
+}
+
+// Discover finds artifacts in a build's output folder: the newest live ISO
+// (*.iso, not a customized copy under vmtest/ or demo/), the folder holding a PXE
+// kernel (*vmlinuz*), the newest *.qcow2, and the deploy archive manifest.
+func Discover(dir string) Artifacts {
+	var a Artifacts
+	newest := map[string]time.Time{}
+	pick := func(kind *string, key, p string, fi os.FileInfo) {
+		if fi.ModTime().After(newest[key]) {
+			newest[key] = fi.ModTime()
+			*kind = p
+		}
+	}
+	_ = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return nil
+		}
+		if fi.IsDir() {
+			// Artifacts sit at most two levels down; OS trees and repos
+			// below would only slow the walk and offer wrong kernels.
+			if rel, _ := filepath.Rel(dir, p); strings.Count(rel, string(filepath.Separator)) >= 2 {
+				return filepath.SkipDir
+			}
+			if fi.Name() == "vmtest" || fi.Name() == "demo" {
+				return filepath.SkipDir // our own disks and customized copies
+			}
+			return nil
+		}
+		n := fi.Name()
+		switch {
+		case strings.HasSuffix(n, ".iso"):
+			pick(&a.ISO, "iso", p, fi)
+		case strings.HasSuffix(n, ".qcow2"):
+			pick(&a.QCOW2, "qcow2", p, fi)
+		case strings.Contains(n, "vmlinuz") && !strings.Contains(p, "/iso"):
+			pick(&a.PXEDir, "pxe", filepath.Dir(p), fi)
+		case n == deployarchive.ManifestName:
+			pick(&a.Manifest, "manifest", p, fi)
+		}
+		return nil
+	})
+	return a
 }
 
 // Env is what a scenario runs with.
