@@ -1,0 +1,309 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/altcos/altcos-tools/ostree"
+	"github.com/altcos/altcos-tools/updates/config"
+	"github.com/altcos/altcos-tools/updates/graph"
+	"github.com/altcos/altcos-tools/updates/strategy"
+)
+
+// ErrRebooting is returned once the agent has asked the system to reboot.
+var ErrRebooting = errors.New("rebooting")
+
+// HealthPoll is how often the health checks look at the units.
+const HealthPoll = 5 * time.Second
+
+// Agent is altcos-updated: one node's update loop.
+type Agent struct {
+	Config    *config.Config
+	System    System
+	Strategy  strategy.Strategy
+	NodeUUID  string
+	StatePath string
+	Clock     strategy.Clock
+	Log       *slog.Logger
+	Metrics   *Metrics
+	// FetchGraph downloads the update graph; default: graph.Fetch from
+	// [cincinnati] base_url.
+	FetchGraph func(ctx context.Context, q graph.Query) (*graph.Graph, error)
+}
+
+func (a *Agent) defaults() {
+	if a.Clock == nil {
+		a.Clock = strategy.RealClock{}
+	}
+	if a.Log == nil {
+		a.Log = slog.New(slog.DiscardHandler)
+	}
+	if a.Metrics == nil {
+		a.Metrics = NewMetrics()
+	}
+	if a.StatePath == "" {
+		a.StatePath = DefaultStatePath
+	}
+	if a.FetchGraph == nil {
+		base := a.Config.Cincinnati.BaseURL
+		a.FetchGraph = func(ctx context.Context, q graph.Query) (*graph.Graph, error) {
+			if base == "" {
+				return nil, errors.New("no update graph configured; set [cincinnati] base_url in /etc/altcos-updated/config.d/")
+			}
+			return graph.Fetch(ctx, nil, base, q)
+		}
+	}
+}
+
+// Run is the daemon: the after-boot checks once, then an update check every
+// steady interval. Every failure is logged with its cause and retried at the
+// next interval; the booted system stays as it is. Run returns nil once it
+// has asked for a reboot, or ctx's error.
+func (a *Agent) Run(ctx context.Context) error {
+	a.defaults()
+	a.Log.Info("agent started", "strategy", a.Strategy.Name(), "interval", a.Config.SteadyInterval(), "group", a.Config.Identity.Group)
+	for {
+		err := a.AfterBoot(ctx)
+		if errors.Is(err, ErrRebooting) {
+			return nil
+		}
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		a.Log.Error("after-boot checks failed; retrying later", "err", err)
+		if err := a.Clock.Sleep(ctx, a.Config.SteadyInterval()); err != nil {
+			return err
+		}
+	}
+	for {
+		err := a.Step(ctx)
+		switch {
+		case errors.Is(err, ErrRebooting):
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			a.Log.Error("update attempt failed; the booted system is unchanged; retrying later", "err", err, "in", a.Config.SteadyInterval())
+		}
+		if err := a.Clock.Sleep(ctx, a.Config.SteadyInterval()); err != nil {
+			return err
+		}
+	}
+}
+
+// AfterBoot checks the boot into an update, if the last reboot was one:
+// health checks, then rollback and reboot when they fail. Then it reports
+// the node steady to the strategy (fleet_lock releases its slot).
+func (a *Agent) AfterBoot(ctx context.Context) error {
+	a.defaults()
+	st, err := LoadState(a.StatePath)
+	if err != nil {
+		return err
+	}
+	ds, err := a.System.Deployments(ctx)
+	if err != nil {
+		return err
+	}
+	cur := Current(ds)
+	a.Metrics.SetBooted(cur.Version, cur.Checksum)
+	if att := st.Rebooting; att != nil {
+		if cur.Checksum != att.Commit {
+			a.Log.Warn("the node did not boot into the update; not offering it again", "update", att.Version, "booted", cur.Version)
+			st.Deny(att.Commit, "the node booted "+cur.Checksum+" instead")
+			st.Rebooting = nil
+			if err := st.Save(a.StatePath); err != nil {
+				return err
+			}
+		} else {
+			a.Metrics.SetState("health_check")
+			if herr := a.healthCheck(ctx); herr != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				a.Metrics.Fail("health")
+				a.Log.Error("update failed its health checks; rolling back and never offering it again", "update", att.Version, "err", herr)
+				st.Deny(att.Commit, "health check failed: "+herr.Error())
+				st.Rebooting = nil
+				if err := st.Save(a.StatePath); err != nil {
+					return err
+				}
+				return a.rollbackAndReboot(ctx, att)
+			}
+			a.Log.Info("update healthy", "version", att.Version)
+			st.Rebooting = nil
+			if err := st.Save(a.StatePath); err != nil {
+				return err
+			}
+		}
+	}
+	a.Metrics.SetState("reporting_steady")
+	if err := a.Strategy.ReportSteady(ctx); err != nil {
+		return fmt.Errorf("report steady state: %w", err)
+	}
+	a.Metrics.SetState("steady")
+	return nil
+}
+
+func (a *Agent) rollbackAndReboot(ctx context.Context, att *Attempt) error {
+	a.Metrics.SetState("rolling_back")
+	if err := a.System.Rollback(ctx); err != nil {
+		a.Metrics.Fail("rollback")
+		return fmt.Errorf("roll back from %s: %w; the node stays booted in it", att.Version, err)
+	}
+	ds, err := a.System.Deployments(ctx)
+	if err != nil {
+		return err
+	}
+	if ds[0].Checksum == att.Commit {
+		return fmt.Errorf("roll back from %s: it is still the default deployment; not rebooting", att.Version)
+	}
+	a.Metrics.Rollback()
+	a.Log.Warn("rebooting into the previous deployment", "version", ds[0].Version)
+	a.Metrics.SetState("rebooting")
+	if err := a.System.Reboot(ctx); err != nil {
+		return fmt.Errorf("reboot after rollback: %w", err)
+	}
+	return ErrRebooting
+}
+
+// healthCheck waits until every configured unit is active, failing at once
+// on a failed unit and after the timeout on one that never came up.
+func (a *Agent) healthCheck(ctx context.Context) error {
+	units := a.Config.Health.Units
+	deadline := a.Clock.Now().Add(a.Config.HealthTimeout())
+	for {
+		var waiting []string
+		for _, u := range units {
+			state, err := a.System.UnitState(ctx, u)
+			if err != nil {
+				return fmt.Errorf("unit %s: %w", u, err)
+			}
+			switch state {
+			case "active":
+			case "failed":
+				return fmt.Errorf("unit %s failed", u)
+			default:
+				waiting = append(waiting, u+" ("+state+")")
+			}
+		}
+		if len(waiting) == 0 {
+			return nil
+		}
+		left := deadline.Sub(a.Clock.Now())
+		if left <= 0 {
+			return fmt.Errorf("units not active after %s: %s", a.Config.HealthTimeout(), strings.Join(waiting, ", "))
+		}
+		if err := a.Clock.Sleep(ctx, min(HealthPoll, left)); err != nil {
+			return err
+		}
+	}
+}
+
+// Step is one update check: find an update, stage it, wait for the strategy,
+// reboot. An update already staged by an earlier Step (the agent was
+// restarted before the reboot) is finalized without staging it again.
+func (a *Agent) Step(ctx context.Context) error {
+	a.defaults()
+	if !a.Config.Updates.Enabled {
+		a.Metrics.SetState("disabled")
+		return nil
+	}
+	st, err := LoadState(a.StatePath)
+	if err != nil {
+		return err
+	}
+	ds, err := a.System.Deployments(ctx)
+	if err != nil {
+		a.Metrics.Fail("status")
+		return err
+	}
+	var u Update
+	if st.Staged != "" && ds[0].Checksum == st.Staged && !ds[0].Booted {
+		u = Update{Version: ds[0].Version, Commit: ds[0].Checksum}
+		a.Log.Info("update already staged", "version", u.Version)
+	} else {
+		found, ok, err := a.check(ctx, ds, st)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			a.Metrics.SetState("no_update")
+			return nil
+		}
+		u = found
+		a.Metrics.SetState("staging")
+		a.Log.Info("staging update", "version", u.Version, "commit", u.Commit)
+		if err := Apply(ctx, a.System, u, a.Config.Updates.AllowDowngrade); err != nil {
+			a.Metrics.Fail("stage")
+			return err
+		}
+		st.Staged = u.Commit
+		if err := st.Save(a.StatePath); err != nil {
+			return err
+		}
+		a.Metrics.Staged()
+	}
+	a.Metrics.SetState("waiting_reboot")
+	a.Log.Info("update staged; waiting for the strategy to allow the reboot", "version", u.Version, "strategy", a.Strategy.Name())
+	if err := a.Strategy.WaitReboot(ctx); err != nil {
+		a.Metrics.Fail("strategy")
+		return fmt.Errorf("wait for the %s strategy: %w", a.Strategy.Name(), err)
+	}
+	// The default deployment must still be the verified update.
+	ds, err = a.System.Deployments(ctx)
+	if err != nil {
+		return err
+	}
+	if ds[0].Checksum != u.Commit {
+		st.Staged = ""
+		st.Save(a.StatePath)
+		return fmt.Errorf("the default deployment changed to %s while waiting to reboot into %s; not rebooting", ds[0].Checksum, u.Version)
+	}
+	st.Staged = ""
+	st.Rebooting = &Attempt{Commit: u.Commit, Version: u.Version, From: Current(ds).Checksum, At: a.Clock.Now().UTC()}
+	if err := st.Save(a.StatePath); err != nil {
+		return err
+	}
+	a.Metrics.SetState("rebooting")
+	a.Log.Info("rebooting into the update", "version", u.Version)
+	if err := a.System.Reboot(ctx); err != nil {
+		a.Metrics.Fail("reboot")
+		// Still staged: the next Step tries the reboot again.
+		st.Staged, st.Rebooting = u.Commit, nil
+		st.Save(a.StatePath)
+		return fmt.Errorf("reboot into %s: %w", u.Version, err)
+	}
+	return ErrRebooting
+}
+
+func (a *Agent) check(ctx context.Context, ds []ostree.DeploymentEntry, st *State) (Update, bool, error) {
+	cur := Current(ds)
+	origin, err := ParseRefspec(cur.Refspec)
+	if err != nil {
+		a.Metrics.Fail("check")
+		return Update{}, false, err
+	}
+	a.Metrics.SetState("checking")
+	g, err := a.FetchGraph(ctx, graph.Query{Basearch: origin.Arch, Stream: origin.Stream, NodeUUID: a.NodeUUID})
+	a.Metrics.Checked(a.Clock.Now())
+	if err != nil {
+		a.Metrics.Fail("graph")
+		return Update{}, false, fmt.Errorf("check for updates: %w", err)
+	}
+	u, ok, err := FindUpdate(g, ds, st.Denied, a.Config.Updates.AllowDowngrade)
+	if err != nil {
+		a.Metrics.Fail("graph")
+		return Update{}, false, fmt.Errorf("check for updates: %w", err)
+	}
+	if ok {
+		a.Log.Info("update available", "version", u.Version, "booted", cur.Version)
+	}
+	return u, ok, nil
+}
