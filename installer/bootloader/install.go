@@ -1,0 +1,68 @@
+package bootloader
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Options are the inputs of Install.
+type Options struct {
+	GRUBLib  string // the deployed OS tree's /usr/lib/grub
+	BootDir  string // where the boot filesystem is mounted
+	BootUUID string // its filesystem UUID, which the images search for
+	// Disk is the whole disk; BIOS-BOOT is at BIOSBootStart, BIOSBootSize bytes.
+	Disk          io.WriterAt
+	BIOSBootStart int64
+	BIOSBootSize  int64
+	// ESP is the EFI system partition's device, with a FAT filesystem made
+	// by mkfs.vfat.
+	ESP string
+	Menu       MenuOptions
+	WorkDir    string // scratch for grub-mkimage
+	Log        *slog.Logger
+}
+
+// Install lays down GRUB for BIOS and UEFI from the OS tree's modules and
+// writes the static menu.
+func Install(ctx context.Context, o Options) error {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	// 1. BIOS: core image into BIOS-BOOT, boot code into the MBR, modules on /boot.
+	core, err := MkImage(ctx, o.Log, o.GRUBLib, BIOS, o.BootUUID, o.WorkDir)
+	if err != nil {
+		return err
+	}
+	bootImg, err := os.ReadFile(filepath.Join(o.GRUBLib, BIOS.Name, "boot.img"))
+	if err != nil {
+		return fmt.Errorf("GRUB boot.img of the OS tree: %w", err)
+	}
+	if err := CopyModules(o.GRUBLib, BIOS, o.BootDir); err != nil {
+		return err
+	}
+	if err := WriteBIOS(o.Disk, bootImg, core, o.BIOSBootStart, o.BIOSBootSize); err != nil {
+		return err
+	}
+	// 2. UEFI: the image at the removable path of the ESP, modules on /boot.
+	efi, err := MkImage(ctx, o.Log, o.GRUBLib, UEFI, o.BootUUID, o.WorkDir)
+	if err != nil {
+		return err
+	}
+	if err := CopyModules(o.GRUBLib, UEFI, o.BootDir); err != nil {
+		return err
+	}
+	if err := WriteESP(ctx, o.Log, o.ESP, o.WorkDir, map[string][]byte{RemovablePath: efi}); err != nil {
+		return err
+	}
+	// 3. The menu.
+	cfg := filepath.Join(o.BootDir, strings.TrimPrefix(Prefix, "/"), "grub.cfg")
+	if err := os.WriteFile(cfg, []byte(Menu(o.Menu)), 0o644); err != nil {
+		return fmt.Errorf("write GRUB menu: %w", err)
+	}
+	return nil
+}
