@@ -7,6 +7,9 @@
 // it back if held), with the header `fleet-lock-protocol: true` and the body
 // {"client_params":{"id":ID,"group":GROUP}}. 200 means done; anything else
 // failed, with a {"kind","value"} JSON error whose kinds are airlock's.
+//
+// The service itself is in fleetlock/server (it pulls in etcd; the agent
+// needs only this package).
 package fleetlock
 
 import (
@@ -23,7 +26,7 @@ const (
 	SteadyStatePath  = "/v1/steady-state"
 	StatusPath       = "/v1/status"
 	MetricsPath      = "/metrics"
-	maxRequestBytes  = 64 << 10
+	MaxRequestBytes  = 64 << 10
 	DefaultGroupName = "default"
 )
 

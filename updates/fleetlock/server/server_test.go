@@ -1,4 +1,4 @@
-package fleetlock
+package server
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/altcos/altcos-tools/updates/fleetlock"
 )
 
 // service is a lock service on an embedded etcd with its data in dir.
@@ -53,13 +55,13 @@ func (s *service) stop() {
 	s.http = nil
 }
 
-func (s *service) client(id, group string) *Client {
-	return &Client{BaseURL: s.url, Params: ClientParams{ID: id, Group: group}}
+func (s *service) client(id, group string) *fleetlock.Client {
+	return &fleetlock.Client{BaseURL: s.url, Params: fleetlock.ClientParams{ID: id, Group: group}}
 }
 
 func (s *service) status(t *testing.T) Status {
 	t.Helper()
-	resp, err := s.http.Client().Get(s.http.URL + StatusPath)
+	resp, err := s.http.Client().Get(s.http.URL + fleetlock.StatusPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +74,7 @@ func (s *service) status(t *testing.T) Status {
 }
 
 func kindOf(err error) string {
-	var e *Error
+	var e *fleetlock.Error
 	if errors.As(err, &e) {
 		return e.Kind
 	}
@@ -93,7 +95,7 @@ func TestConcurrentLocksNeverExceedSlots(t *testing.T) {
 			c := s.client(fmt.Sprintf("node-%02d", i), "workers")
 			for {
 				err := c.Lock(ctx)
-				if kindOf(err) == KindFailedLock {
+				if kindOf(err) == fleetlock.KindFailedLock {
 					full.Add(1)
 					continue // all slots held: ask again, as an agent would after its backoff
 				}
@@ -146,14 +148,14 @@ func TestRecursiveAndOwned(t *testing.T) {
 	if h := s.status(t).Groups["default"].Holders; len(h) != 1 || h[0] != "a" {
 		t.Errorf("holders = %v, want [a]", h)
 	}
-	if err := b.Lock(ctx); kindOf(err) != KindFailedLock {
+	if err := b.Lock(ctx); kindOf(err) != fleetlock.KindFailedLock {
 		t.Errorf("b.Lock() = %v, want failed_lock", err)
 	}
 	// b cannot release a's slot: unlock is only for the holder.
 	if err := b.Unlock(ctx); err != nil {
 		t.Errorf("b.Unlock() = %v, want nil (not held)", err)
 	}
-	if err := b.Lock(ctx); kindOf(err) != KindFailedLock {
+	if err := b.Lock(ctx); kindOf(err) != fleetlock.KindFailedLock {
 		t.Errorf("b.Lock() after b.Unlock() = %v, want failed_lock", err)
 	}
 	if err := a.Unlock(ctx); err != nil {
@@ -182,7 +184,7 @@ func TestHoldersSurviveRestart(t *testing.T) {
 	if h := s2.status(t).Groups["default"].Holders; strings.Join(h, ",") != "a,b" {
 		t.Errorf("holders after restart = %v, want [a b]", h)
 	}
-	if err := s2.client("c", "default").Lock(ctx); kindOf(err) != KindFailedLock {
+	if err := s2.client("c", "default").Lock(ctx); kindOf(err) != fleetlock.KindFailedLock {
 		t.Errorf("c.Lock() after restart = %v, want failed_lock (slots still held)", err)
 	}
 	if err := s2.client("a", "default").Lock(ctx); err != nil {
@@ -209,18 +211,18 @@ func TestZincatiShapedRequest(t *testing.T) {
 		out, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(out)
 	}
-	if code, out := post(PreRebootPath, "c988d2509fdf5cdcbed39037c56406fb"); code != 200 {
+	if code, out := post(fleetlock.PreRebootPath, "c988d2509fdf5cdcbed39037c56406fb"); code != 200 {
 		t.Fatalf("pre-reboot = %d %s, want 200", code, out)
 	}
-	code, out := post(PreRebootPath, "0000d2509fdf5cdcbed39037c5640000")
-	var e Error
-	if code != http.StatusConflict || json.Unmarshal([]byte(out), &e) != nil || e.Kind != KindFailedLock || e.Value == "" {
+	code, out := post(fleetlock.PreRebootPath, "0000d2509fdf5cdcbed39037c5640000")
+	var e fleetlock.Error
+	if code != http.StatusConflict || json.Unmarshal([]byte(out), &e) != nil || e.Kind != fleetlock.KindFailedLock || e.Value == "" {
 		t.Errorf("second node pre-reboot = %d %s, want 409 {\"kind\":\"failed_lock\",...}", code, out)
 	}
-	if code, out := post(SteadyStatePath, "c988d2509fdf5cdcbed39037c56406fb"); code != 200 {
+	if code, out := post(fleetlock.SteadyStatePath, "c988d2509fdf5cdcbed39037c56406fb"); code != 200 {
 		t.Fatalf("steady-state = %d %s, want 200", code, out)
 	}
-	if code, out := post(PreRebootPath, "0000d2509fdf5cdcbed39037c5640000"); code != 200 {
+	if code, out := post(fleetlock.PreRebootPath, "0000d2509fdf5cdcbed39037c5640000"); code != 200 {
 		t.Errorf("second node pre-reboot after release = %d %s, want 200", code, out)
 	}
 }
@@ -233,25 +235,25 @@ func TestBadRequests(t *testing.T) {
 		code                       int
 		kind                       string
 	}{
-		{"no header", "POST", "", good, 400, KindInvalidClientIdentity},
-		{"wrong header", "POST", "yes", good, 400, KindInvalidClientIdentity},
-		{"garbage body", "POST", "true", "\x00\xffnot json", 400, KindInvalidClientIdentity},
-		{"empty id", "POST", "true", `{"client_params":{"id":"","group":"default"}}`, 400, KindInvalidClientIdentity},
-		{"bad group", "POST", "true", `{"client_params":{"id":"n1","group":"a/b"}}`, 400, KindInvalidClientIdentity},
-		{"airlock's old field name", "POST", "true", `{"client_params":{"node_uuid":"n1","group":"default"}}`, 400, KindInvalidClientIdentity},
-		{"unknown group", "POST", "true", `{"client_params":{"id":"n1","group":"db"}}`, 400, KindUnknownGroup},
-		{"GET", "GET", "true", "", 405, KindInvalidClientIdentity},
+		{"no header", "POST", "", good, 400, fleetlock.KindInvalidClientIdentity},
+		{"wrong header", "POST", "yes", good, 400, fleetlock.KindInvalidClientIdentity},
+		{"garbage body", "POST", "true", "\x00\xffnot json", 400, fleetlock.KindInvalidClientIdentity},
+		{"empty id", "POST", "true", `{"client_params":{"id":"","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity},
+		{"bad group", "POST", "true", `{"client_params":{"id":"n1","group":"a/b"}}`, 400, fleetlock.KindInvalidClientIdentity},
+		{"airlock's old field name", "POST", "true", `{"client_params":{"node_uuid":"n1","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity},
+		{"unknown group", "POST", "true", `{"client_params":{"id":"n1","group":"db"}}`, 400, fleetlock.KindUnknownGroup},
+		{"GET", "GET", "true", "", 405, fleetlock.KindInvalidClientIdentity},
 	}
 	for _, tt := range tests {
-		req, _ := http.NewRequest(tt.method, s.http.URL+PreRebootPath, strings.NewReader(tt.body))
+		req, _ := http.NewRequest(tt.method, s.http.URL+fleetlock.PreRebootPath, strings.NewReader(tt.body))
 		if tt.header != "" {
-			req.Header.Set(HeaderName, tt.header)
+			req.Header.Set(fleetlock.HeaderName, tt.header)
 		}
 		resp, err := s.http.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var e Error
+		var e fleetlock.Error
 		err = json.NewDecoder(resp.Body).Decode(&e)
 		resp.Body.Close()
 		if resp.StatusCode != tt.code || err != nil || e.Kind != tt.kind || e.Value == "" {
@@ -261,7 +263,7 @@ func TestBadRequests(t *testing.T) {
 	if h := s.status(t).Groups["default"].Holders; len(h) != 0 {
 		t.Errorf("holders after bad requests = %v, want none", h)
 	}
-	resp, err := s.http.Client().Get(s.http.URL + MetricsPath)
+	resp, err := s.http.Client().Get(s.http.URL + fleetlock.MetricsPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,44 +273,6 @@ func TestBadRequests(t *testing.T) {
 		`fleetlock_requests_total{endpoint="pre-reboot",group="",result="unknown_group"} 1`, "fleetlock_store_up 1"} {
 		if !strings.Contains(string(m), want) {
 			t.Errorf("/metrics lacks %q:\n%s", want, m)
-		}
-	}
-}
-
-func TestClientAgainstBadServers(t *testing.T) {
-	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusBadGateway)
-		w.Write([]byte("<html>502 Bad Gateway</html>"))
-	}))
-	defer garbage.Close()
-	okGarbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get(HeaderName) != "true" {
-			t.Errorf("client sent %s = %q, want true", HeaderName, r.Header.Get(HeaderName))
-		}
-		var req Request
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.ClientParams.ID != "n1" || req.ClientParams.Group != "g" {
-			t.Errorf("client sent %+v (%v)", req, err)
-		}
-		w.WriteHeader(http.StatusInternalServerError)
-		w.Write([]byte(`{"kind":"failed_lock","value":"etcd down"}`))
-	}))
-	defer okGarbage.Close()
-	down := httptest.NewServer(http.NotFoundHandler())
-	down.Close()
-	ctx := context.Background()
-	tests := []struct {
-		name, url, wantIn string
-	}{
-		{"garbage", garbage.URL, "not a FleetLock error"},
-		{"error value", okGarbage.URL, "etcd down"},
-		{"down", down.URL, "connect"},
-		{"not a URL", "fleet.example:8080", "base_url"},
-	}
-	for _, tt := range tests {
-		c := &Client{BaseURL: tt.url, Params: ClientParams{ID: "n1", Group: "g"}}
-		err := c.Lock(ctx)
-		if err == nil || !strings.Contains(err.Error(), tt.wantIn) {
-			t.Errorf("%s: Lock() = %v, want an error containing %q", tt.name, err, tt.wantIn)
 		}
 	}
 }

@@ -1,4 +1,9 @@
-package fleetlock
+// Package server is the FleetLock lock service (altcos-fleetlock): one
+// counting semaphore per node group, kept in etcd and changed only by
+// compare-and-swap transactions, so the holders survive restarts and several
+// service replicas can share one etcd cluster. By default it runs on an
+// embedded single-node etcd (embed.go).
+package server
 
 import (
 	"context"
@@ -13,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/altcos/altcos-tools/updates/fleetlock"
 	"github.com/altcos/altcos-tools/updates/promtext"
 )
 
@@ -33,10 +39,10 @@ type Server struct {
 // Handler serves the protocol endpoints, /v1/status and /metrics.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc(PreRebootPath, func(w http.ResponseWriter, r *http.Request) { s.serveLock(w, r, true) })
-	mux.HandleFunc(SteadyStatePath, func(w http.ResponseWriter, r *http.Request) { s.serveLock(w, r, false) })
-	mux.HandleFunc(StatusPath, s.serveStatus)
-	mux.HandleFunc(MetricsPath, s.serveMetrics)
+	mux.HandleFunc(fleetlock.PreRebootPath, func(w http.ResponseWriter, r *http.Request) { s.serveLock(w, r, true) })
+	mux.HandleFunc(fleetlock.SteadyStatePath, func(w http.ResponseWriter, r *http.Request) { s.serveLock(w, r, false) })
+	mux.HandleFunc(fleetlock.StatusPath, s.serveStatus)
+	mux.HandleFunc(fleetlock.MetricsPath, s.serveMetrics)
 	return mux
 }
 
@@ -67,31 +73,31 @@ func (s *Server) count(endpoint, group, result string) {
 	s.requests[[3]string{endpoint, group, result}]++
 }
 
-func writeError(w http.ResponseWriter, e *Error) {
+func writeError(w http.ResponseWriter, e *fleetlock.Error) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.Code)
 	w.Write(e.JSON())
 }
 
 // parse reads and checks a protocol request.
-func parse(r *http.Request) (ClientParams, *Error) {
-	bad := func(msg string) (ClientParams, *Error) {
-		return ClientParams{}, &Error{Code: http.StatusBadRequest, Kind: KindInvalidClientIdentity, Value: msg}
+func parse(r *http.Request) (fleetlock.ClientParams, *fleetlock.Error) {
+	bad := func(msg string) (fleetlock.ClientParams, *fleetlock.Error) {
+		return fleetlock.ClientParams{}, &fleetlock.Error{Code: http.StatusBadRequest, Kind: fleetlock.KindInvalidClientIdentity, Value: msg}
 	}
 	if r.Method != http.MethodPost {
-		return ClientParams{}, &Error{Code: http.StatusMethodNotAllowed, Kind: KindInvalidClientIdentity, Value: "FleetLock requests are POST"}
+		return fleetlock.ClientParams{}, &fleetlock.Error{Code: http.StatusMethodNotAllowed, Kind: fleetlock.KindInvalidClientIdentity, Value: "FleetLock requests are POST"}
 	}
-	if r.Header.Get(HeaderName) != HeaderValue {
+	if r.Header.Get(fleetlock.HeaderName) != fleetlock.HeaderValue {
 		return bad("missing or wrong 'fleet-lock-protocol' header")
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+	data, err := io.ReadAll(io.LimitReader(r.Body, fleetlock.MaxRequestBytes+1))
 	if err != nil {
 		return bad("read request body: " + err.Error())
 	}
-	if len(data) > maxRequestBytes {
+	if len(data) > fleetlock.MaxRequestBytes {
 		return bad("request body too large")
 	}
-	var req Request
+	var req fleetlock.Request
 	if err := json.Unmarshal(data, &req); err != nil {
 		return bad("request body is not FleetLock JSON: " + err.Error())
 	}
@@ -121,10 +127,10 @@ func (s *Server) serveLock(w http.ResponseWriter, r *http.Request, lock bool) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func (s *Server) apply(r *http.Request, p ClientParams, lock bool) *Error {
+func (s *Server) apply(r *http.Request, p fleetlock.ClientParams, lock bool) *fleetlock.Error {
 	slots, ok := s.Groups[p.Group]
 	if !ok {
-		return &Error{Code: http.StatusBadRequest, Kind: KindUnknownGroup, Value: fmt.Sprintf("unknown group %q; the service knows %s", p.Group, strings.Join(s.groupNames(), ", "))}
+		return &fleetlock.Error{Code: http.StatusBadRequest, Kind: fleetlock.KindUnknownGroup, Value: fmt.Sprintf("unknown group %q; the service knows %s", p.Group, strings.Join(s.groupNames(), ", "))}
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
@@ -132,14 +138,14 @@ func (s *Server) apply(r *http.Request, p ClientParams, lock bool) *Error {
 		err := s.Store.Lock(ctx, p.Group, p.ID, slots)
 		switch {
 		case errors.Is(err, ErrFull):
-			return &Error{Code: http.StatusConflict, Kind: KindFailedLock, Value: err.Error()}
+			return &fleetlock.Error{Code: http.StatusConflict, Kind: fleetlock.KindFailedLock, Value: err.Error()}
 		case err != nil:
-			return &Error{Code: http.StatusInternalServerError, Kind: KindFailedLock, Value: err.Error()}
+			return &fleetlock.Error{Code: http.StatusInternalServerError, Kind: fleetlock.KindFailedLock, Value: err.Error()}
 		}
 		return nil
 	}
 	if err := s.Store.Unlock(ctx, p.Group, p.ID); err != nil {
-		return &Error{Code: http.StatusInternalServerError, Kind: KindFailedUnlock, Value: err.Error()}
+		return &fleetlock.Error{Code: http.StatusInternalServerError, Kind: fleetlock.KindFailedUnlock, Value: err.Error()}
 	}
 	return nil
 }
@@ -179,7 +185,7 @@ func (s *Server) status(r *http.Request) (Status, error) {
 func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 	st, err := s.status(r)
 	if err != nil {
-		writeError(w, &Error{Code: http.StatusInternalServerError, Kind: KindFailedSemInit, Value: err.Error()})
+		writeError(w, &fleetlock.Error{Code: http.StatusInternalServerError, Kind: fleetlock.KindFailedSemInit, Value: err.Error()})
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
