@@ -110,6 +110,20 @@ func (c *Console) Tail(n int) string {
 	return Tail(c.Output(), n)
 }
 
+// TailAtCursor returns the last n lines before the expect cursor and up to
+// after lines following it: a failure marker's context, even when the machine
+// printed much more afterwards (a panic trace).
+func (c *Console) TailAtCursor(n, after int) string {
+	c.mu.Lock()
+	head, rest := string(c.buf[:c.pos]), string(c.buf[c.pos:])
+	c.mu.Unlock()
+	lines := strings.SplitAfterN(rest, "\n", after+1)
+	if len(lines) > after {
+		lines = lines[:after]
+	}
+	return Tail(head+strings.Join(lines, ""), n+after)
+}
+
 var ansiRE = regexp.MustCompile(`\x1b(\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_]|c)`)
 
 // Tail returns the last n lines of console output s, cleaned of terminal

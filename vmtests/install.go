@@ -59,10 +59,6 @@ func isoUnattended(ctx context.Context, env *Env, fw Firmware) error {
 			return skipf("no OVMF firmware: install Debian's ovmf")
 		}
 	}
-	want, err := env.expected(ctx)
-	if err != nil {
-		return err
-	}
 	// An `iso customize` install sets no root password: the config does.
 	withRoot, err := IgnitionWithRootPassword(VMTestIgnition, RootPasswordHash)
 	if err != nil {
@@ -100,6 +96,10 @@ func isoUnattended(ctx context.Context, env *Env, fw Firmware) error {
 		return err
 	}
 	defer srv.Close()
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
+	}
 	return checkInstalled(ctx, env, env.diskMachine(string(fw)+"-disk", fw, disk, "raw"), want, Account{User: "root", Password: RootPassword}, srv)
 }
 
@@ -192,10 +192,6 @@ func pxeInstall(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	want, err := env.expected(ctx)
-	if err != nil {
-		return err
-	}
 	srv, err := Serve(env.Log, map[string][]byte{"config.ign": VMTestIgnition})
 	if err != nil {
 		return err
@@ -218,6 +214,10 @@ func pxeInstall(ctx context.Context, env *Env) error {
 	m.Close()
 	if n := srv.Hits("config.ign"); n < 1 {
 		return fmt.Errorf("the installer never fetched %s", srv.GuestURL("config.ign"))
+	}
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
 	}
 	return checkInstalled(ctx, env, env.diskMachine("pxe-disk", BIOS, disk, "raw"), want, Account{User: "root", Password: RootPassword}, srv)
 }
@@ -315,10 +315,6 @@ func interactive(ctx context.Context, env *Env) error {
 	if env.Art.ISO == "" {
 		return missingf("no live ISO: set ALTCOS_VMTEST_ISO (make iso builds one)")
 	}
-	want, err := env.expected(ctx)
-	if err != nil {
-		return err
-	}
 	srv, err := Serve(env.Log, map[string][]byte{"config.ign": VMTestIgnition})
 	if err != nil {
 		return err
@@ -371,6 +367,10 @@ func interactive(ctx context.Context, env *Env) error {
 		return err
 	}
 	m.Close()
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
+	}
 	return checkInstalled(ctx, env, env.diskMachine("interactive-disk", BIOS, disk, "raw"), want, Account{User: "root", Password: RootPassword}, nil)
 }
 
@@ -378,10 +378,6 @@ func interactive(ctx context.Context, env *Env) error {
 func qcow2(ctx context.Context, env *Env) error {
 	if env.Art.QCOW2 == "" {
 		return missingf("no QCOW2 image: set ALTCOS_VMTEST_QCOW2 (make qcow2 builds one)")
-	}
-	want, err := env.expected(ctx)
-	if err != nil {
-		return err
 	}
 	// A QCOW2 image is installed without a root password: the config sets it.
 	withRoot, err := IgnitionWithRootPassword(VMTestIgnition, RootPasswordHash)
@@ -407,6 +403,10 @@ func qcow2(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer srv.Close()
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
+	}
 	return checkInstalled(ctx, env, c, want, Account{User: "root", Password: RootPassword}, srv)
 }
 

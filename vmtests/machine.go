@@ -297,15 +297,36 @@ func Start(ctx context.Context, log *slog.Logger, c Config) (*Machine, error) {
 // carries the console's tail.
 func (m *Machine) Expect(ctx context.Context, step string, timeout time.Duration, want []string, fail ...string) (Match, error) {
 	r, err := m.Console.Expect(ctx, timeout, want, fail)
+	if err != nil && r.Found != "" {
+		// A failure marker: its context, not whatever followed it.
+		m.settle(time.Second, 5*time.Second)
+		return r, &ConsoleError{Machine: m.Name, Step: step, Err: err, Log: m.Console.LogPath(), Tail: m.Console.TailAtCursor(TailLines, 12)}
+	}
 	if err != nil {
 		return r, m.Fail(step, err)
 	}
 	return r, nil
 }
 
-// Fail wraps err as a ConsoleError of this machine.
+// Fail wraps err as a ConsoleError of this machine. It first lets the console
+// settle (until a second passes without output, at most five), so that the
+// lines explaining a failure, printed just after its marker, are in the tail.
 func (m *Machine) Fail(step string, err error) error {
+	m.settle(time.Second, 5*time.Second)
 	return &ConsoleError{Machine: m.Name, Step: step, Err: err, Log: m.Console.LogPath(), Tail: m.Console.Tail(TailLines)}
+}
+
+func (m *Machine) settle(quiet, most time.Duration) {
+	end := time.Now().Add(most)
+	n := len(m.Console.Output())
+	for time.Now().Before(end) && !m.Exited() {
+		time.Sleep(quiet)
+		l := len(m.Console.Output())
+		if l == n {
+			return
+		}
+		n = l
+	}
 }
 
 // Send types s on the serial console.
