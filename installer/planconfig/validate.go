@@ -1,0 +1,174 @@
+package planconfig
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"github.com/altcos/altcos-tools/installer"
+	"github.com/altcos/altcos-tools/installer/ignition"
+	"github.com/altcos/altcos-tools/installer/kargs"
+	"github.com/altcos/altcos-tools/installer/password"
+)
+
+// Platforms are the ignition.platform.id values the installer writes.
+var Platforms = []string{"metal", "qemu"}
+
+var (
+	consoleRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(,[A-Za-z0-9]+)?$`)
+	streamRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+)
+
+// Finish fills what follows from the other fields: the deploy archive on the
+// live medium when no other is given.
+func Finish(p *installer.Plan) {
+	if p.ImageFile == "" && p.ImageURL == "" {
+		p.ImageFile = DefaultArchive
+		p.Origin["image-file"] = "live medium"
+	}
+}
+
+// Validate checks a resolved plan before anything is fetched or written. It
+// does not need the device to exist: the install's first step checks that.
+func Validate(p *installer.Plan) error {
+	o := func(key string) string {
+		if s := p.Origin[key]; s != "" {
+			return s
+		}
+		return key
+	}
+	if p.Device == "" {
+		return errorf("no target disk; give DEVICE (see altcos-installer list-disks), or altcos.inst.install_dev= on the kernel command line")
+	}
+	if p.IgnitionFile != "" && p.IgnitionURL != "" {
+		return errorf("both an Ignition file (%s) and URL (%s) given; keep one", o("ignition-file"), o("ignition-url"))
+	}
+	if src := p.IgnitionURL + p.IgnitionFile; src != "" {
+		s, err := ignition.ParseSource(src)
+		if err != nil {
+			return errorf("%s: %v", o(pick(p.IgnitionURL != "", "ignition-url", "ignition-file")), err)
+		}
+		if p.IgnitionHash != "" {
+			if _, _, err := ignition.ParseHash(p.IgnitionHash); err != nil {
+				return errorf("%s: %v", o("ignition-hash"), err)
+			}
+		}
+		if s.Kind == ignition.HTTP && s.URL.Scheme == "http" && p.IgnitionHash == "" && !p.InsecureIgnition {
+			return errorf("%s: plain http without --ignition-hash can be altered on the way; give --ignition-hash sha256-<hex>, use https, or pass --insecure-ignition", s)
+		}
+	} else if p.IgnitionHash != "" {
+		return errorf("%s: a hash without an Ignition config; give -i FILE or -I URL", o("ignition-hash"))
+	}
+	if !contains(Platforms, p.Platform) {
+		return errorf("%s: platform %q unknown; use one of %s", o("platform"), p.Platform, strings.Join(Platforms, ", "))
+	}
+	if p.RootPasswordHash != "" && !password.LooksValid(p.RootPasswordHash) {
+		return errorf("%s: the root password hash is not a crypt(3) hash; make one with altcos-installer hash-password", o("root-password-hash"))
+	}
+	if p.FetchRetries < -1 {
+		return errorf("%s: fetch retries %d; use a count or infinite", o("fetch-retries"), p.FetchRetries)
+	}
+	for _, list := range []struct {
+		key  string
+		vals []string
+	}{{"append-karg", p.AppendKargs}, {"delete-karg", p.DeleteKargs}} {
+		for _, v := range list.vals {
+			a, err := kargs.Parse(v)
+			if err != nil || len(a) != 1 || strings.ContainsAny(v, " \t\"") {
+				return errorf("%s: %q is not one kernel argument; give one KEY or KEY=VALUE per flag", o(list.key), v)
+			}
+		}
+	}
+	for _, c := range p.Console {
+		if !consoleRe.MatchString(c) {
+			return errorf("%s: console %q; use a name and options like ttyS0,115200n8 or tty0", o("console"), c)
+		}
+	}
+	if p.SSHHostKey != "" && !strings.HasPrefix(p.SSHHostKey, "SHA256:") {
+		return errorf("%s: give the host key as SHA256:<base64>, as ssh-keygen -lf prints it", o("ssh-host-key"))
+	}
+	if p.ImageURL != "" {
+		u, err := url.Parse(p.ImageURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return errorf("%s: the image URL must be an http(s) URL to a deploy archive", o("image-url"))
+		}
+		if p.ImageFile != "" && p.Origin["image-file"] != "live medium" {
+			return errorf("both an image file (%s) and an image URL (%s); keep one", o("image-file"), o("image-url"))
+		}
+	}
+	if p.Stream != "" && !streamRe.MatchString(p.Stream) {
+		return errorf("%s: stream %q; use a name like sisyphus or p10", o("stream"), p.Stream)
+	}
+	if p.MinDiskBytes < 0 {
+		return errorf("%s: negative minimum disk size", o("min-disk-bytes"))
+	}
+	return nil
+}
+
+func pick(c bool, a, b string) string {
+	if c {
+		return a
+	}
+	return b
+}
+
+// Print writes the plan, one setting per line with where it came from. Secrets
+// are not printed: the root password hash shows as set, URLs lose credentials.
+func Print(w io.Writer, p *installer.Plan) {
+	t := reflect.TypeOf(*p)
+	v := reflect.ValueOf(*p)
+	fmt.Fprintln(w, "Install plan:")
+	for i := 0; i < t.NumField(); i++ {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if key == "" || key == "-" {
+			continue
+		}
+		val := show(key, v.Field(i))
+		origin := p.Origin[key]
+		if origin == "" {
+			origin = "unset"
+		}
+		fmt.Fprintf(w, "  %-19s %-40s (%s)\n", key, val, origin)
+	}
+	if p.ImageMode {
+		fmt.Fprintf(w, "  %-19s %-40s (%s)\n", "image-mode", "true", "target is a regular file")
+	}
+}
+
+func show(key string, f reflect.Value) string {
+	switch key {
+	case "root-password-hash":
+		if f.String() != "" {
+			return "(set, not shown)"
+		}
+		return "-"
+	case "ignition-url", "ignition-file", "image-url":
+		if f.String() == "" {
+			return "-"
+		}
+		s, err := ignition.ParseSource(f.String())
+		if err != nil {
+			return "(invalid, not shown)"
+		}
+		return s.String()
+	}
+	switch f.Kind() {
+	case reflect.Slice:
+		if f.Len() == 0 {
+			return "-"
+		}
+		return strings.Join(f.Interface().([]string), " ")
+	case reflect.String:
+		if f.String() == "" {
+			return "-"
+		}
+	case reflect.Int, reflect.Int64:
+		if key == "fetch-retries" && f.Int() == -1 {
+			return "infinite"
+		}
+	}
+	return fmt.Sprint(f.Interface())
+}
