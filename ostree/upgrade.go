@@ -126,11 +126,13 @@ func parseDeploymentLine(line string) (DeploymentEntry, error) {
 
 // ListDeployments runs `ostree admin status` and parses it.
 func (s *Sysroot) ListDeployments(ctx context.Context) ([]DeploymentEntry, error) {
-	out, err := s.output(ctx, "status")
+	// Not s.output: trimming would eat the first line's indentation, which
+	// tells a booted deployment ("* ") from the others ("  ").
+	out, err := run.Output(ctx, s.Log, run.Cmd{Argv: AdminArgs(s.Path, "status")})
 	if err != nil {
 		return nil, fmt.Errorf("list deployments of sysroot %s: %w", s.Path, err)
 	}
-	return ParseAdminStatus(out)
+	return ParseAdminStatus(string(out))
 }
 
 // UpgradeOpts are the options of one `ostree admin upgrade` run.
