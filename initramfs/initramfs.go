@@ -143,12 +143,16 @@ func Build(ctx context.Context, o Options) error {
 			return err
 		}
 	}
-	if h, err := inRoot(toolsRoot, "/etc/mke2fs.conf"); err == nil {
-		files["etc/mke2fs.conf"] = h
+	// mke2fs's defaults; an ALTCOS tree keeps /etc in /usr/etc.
+	for _, conf := range []string{"/etc/mke2fs.conf", "/usr/etc/mke2fs.conf"} {
+		if h, err := inRoot(toolsRoot, conf); err == nil {
+			files["etc/mke2fs.conf"] = h
+			break
+		}
 	}
 	modRoot := path.Join("lib/modules", o.KernelVersion)
 	for _, f := range mods.Files {
-		files[path.Join(modRoot, f)] = filepath.Join(o.ModulesDir, f)
+		files[path.Join(modRoot, ArchivePath(f))] = filepath.Join(o.ModulesDir, f)
 	}
 	extra := make([]string, 0, len(files))
 	for dst, src := range files {
@@ -158,6 +162,13 @@ func Build(ctx context.Context, o Options) error {
 
 	tmp, err := os.MkdirTemp(o.TempDir, "initramfs-")
 	if err != nil {
+		return err
+	}
+	// The Go builds run in GoModuleDir: every path handed to them is absolute.
+	if tmp, err = filepath.Abs(tmp); err != nil {
+		return err
+	}
+	if o.GoModuleDir, err = filepath.Abs(o.GoModuleDir); err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)

@@ -25,7 +25,7 @@ var RequiredModules = []string{
 // and the network for https and scp sources.
 var OptionalModules = []string{
 	"nvme", "ahci", "ata_piix", "ata_generic", "usb_storage", "uas", "xhci_pci", "ehci_pci",
-	"sd_mod", "virtio_net", "e1000", "e1000e", "virtio_rng", "efivarfs", "nls_utf8",
+	"sd_mod", "virtio_net", "e1000", "e1000e", "virtio_rng", "nls_utf8",
 }
 
 // ModuleSet is what the initramfs carries for one kernel.
@@ -127,11 +127,23 @@ func ResolveModules(dir string, required, optional []string) (*ModuleSet, error)
 	var b strings.Builder
 	for _, f := range order {
 		if files[f] {
-			fmt.Fprintf(&b, "%s: %s\n", f, strings.Join(deps[f], " "))
+			d := make([]string, len(deps[f]))
+			for i, x := range deps[f] {
+				d[i] = ArchivePath(x)
+			}
+			fmt.Fprintf(&b, "%s: %s\n", ArchivePath(f), strings.Join(d, " "))
 		}
 	}
 	set.Dep = strings.ReplaceAll(b.String(), ": \n", ":\n")
 	return set, nil
+}
+
+// ArchivePath is where the initramfs carries module file f: its base name
+// with '_' for '-'. u-root's prober finds "nls_iso8859_1" only in a file
+// named so (the kernel takes the name from inside the module, not the file).
+func ArchivePath(f string) string {
+	dir, base := path.Split(f)
+	return dir + strings.ReplaceAll(base, "-", "_")
 }
 
 // parseModulesDep parses depmod's "file: dep dep" lines, keeping file order.

@@ -31,7 +31,8 @@ func TestResolveModules(t *testing.T) {
 		t.Errorf("ResolveModules dep carries btrfs, which nobody asked for:\n%s", set.Dep)
 	}
 	if !strings.Contains(set.Dep, "kernel/drivers/scsi/sr_mod.ko: kernel/drivers/cdrom/cdrom.ko\n") ||
-		!strings.Contains(set.Dep, "kernel/fs/isofs/isofs.ko:\n") {
+		!strings.Contains(set.Dep, "kernel/fs/isofs/isofs.ko:\n") ||
+		!strings.Contains(set.Dep, "kernel/fs/nls/nls_iso8859_1.ko:\n") {
 		t.Errorf("ResolveModules dep = \n%s\nwant the depmod lines of the carried modules", set.Dep)
 	}
 	for _, n := range set.Load {

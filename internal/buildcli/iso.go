@@ -3,10 +3,234 @@ package buildcli
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/altcos/altcos-tools/internal/stdio"
+	"github.com/altcos/altcos-tools/isobuild"
 )
 
+// isoMultiFlag collects a repeated string flag.
+type isoMultiFlag []string
+
+func (m *isoMultiFlag) String() string     { return strings.Join(*m, " ") }
+func (m *isoMultiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// artifactFlags are shared by iso, pxe and qcow2: where the OS comes from.
+type artifactFlags struct {
+	repo, rev, stream, tree, archive, initramfs, src, cache, out string
+	verbose                                                      bool
+}
+
+func (a *artifactFlags) register(fs *flag.FlagSet, needArchive bool) {
+	fs.StringVar(&a.repo, "repo", "", "ostree repository holding the commit")
+	fs.StringVar(&a.stream, "stream", "sisyphus", "stream: the commit is the head of altcos/x86_64/<stream> (unless --rev)")
+	fs.StringVar(&a.rev, "rev", "", "ref or commit to build from (default: the stream's ref)")
+	fs.StringVar(&a.tree, "tree", "", "an OS tree folder to take kernel, modules and GRUB from instead of checking out the commit")
+	if needArchive {
+		fs.StringVar(&a.archive, "archive", "", "folder with deploy.tar.zst and deploy.json (altcos-build sysroot)")
+	}
+	fs.StringVar(&a.initramfs, "initramfs", "", "a live initramfs built before (default: build it)")
+	fs.StringVar(&a.src, "src", ".", "altcos-tools source folder (go.mod): the live initramfs's Go programs are built from it")
+	fs.StringVar(&a.cache, "cache", "", "cache folder for commit checkouts (default: $CACHE or .cache)")
+	fs.StringVar(&a.out, "o", "", "output")
+	fs.BoolVar(&a.verbose, "v", false, "log every command run")
+}
+
+func (a *artifactFlags) logger(io stdio.Stdio) *slog.Logger {
+	level := slog.LevelInfo
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level}))
+}
+
+func (a *artifactFlags) cacheDir() string {
+	if a.cache != "" {
+		return a.cache
+	}
+	if c := os.Getenv("CACHE"); c != "" {
+		return c
+	}
+	return ".cache"
+}
+
+// osTree returns --tree, or a checkout of the commit.
+func (a *artifactFlags) osTree(ctx context.Context, log *slog.Logger) (string, error) {
+	if a.tree != "" {
+		return a.tree, nil
+	}
+	if a.repo == "" {
+		return "", &UsageError{Msg: "give --repo (and --stream or --rev), or --tree"}
+	}
+	rev := a.rev
+	if rev == "" {
+		rev = "altcos/x86_64/" + a.stream
+	}
+	return isobuild.CheckoutTree(ctx, log, a.repo, rev, filepath.Join(a.cacheDir(), "checkouts"))
+}
+
+// liveInitramfs returns --initramfs, or builds one into dir.
+func (a *artifactFlags) liveInitramfs(ctx context.Context, log *slog.Logger, tree, dir string) (string, error) {
+	if a.initramfs != "" {
+		return a.initramfs, nil
+	}
+	out := filepath.Join(dir, "initramfs.img")
+	log.Info("building the live initramfs (u-root)", "tree", tree)
+	err := isobuild.BuildLiveInitramfs(ctx, isobuild.LiveInitramfsOptions{Tree: tree, Output: out, SourceDir: a.src, TempDir: dir, Log: log})
+	return out, err
+}
+
+// buildEpoch is SOURCE_DATE_EPOCH, or the zero time (now).
+func buildEpoch() (time.Time, error) {
+	s := os.Getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a count of seconds since 1970", s)
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) (bool, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, &UsageError{Msg: err.Error()}
+	}
+	return false, nil
+}
+
+// runISO is `altcos-build iso`:
+//
+//	altcos-build iso --repo R [--stream S | --rev REV] --archive DIR -o OUT.iso
+//	                 [--tree DIR] [--initramfs FILE] [--label L] [--live-karg K]... [--src DIR] [-v]
+//	altcos-build iso customize --dest-device DEV [--dest-ignition FILE] [--dest-karg-append K]...
+//	                 [--dest-karg-delete K]... [--live-karg-append K]... [--platform P] -o OUT.iso IN.iso
+//	altcos-build iso inspect ISO
+//
+// The kernel and GRUB come from the commit (checked out into the cache), the
+// deploy archive from --archive. SOURCE_DATE_EPOCH makes the ISO reproducible.
 func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
-	return errors.New("not implemented yet")
+	if len(args) > 0 {
+		switch args[0] {
+		case "customize":
+			return runISOCustomize(ctx, args[1:], io)
+		case "inspect":
+			return runISOInspect(ctx, args[1:], io)
+		}
+	}
+	fs := flag.NewFlagSet("iso", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	var a artifactFlags
+	a.register(fs, true)
+	label := fs.String("label", "", "volume label (default: ALTCOS-<STREAM>-<VERSION>)")
+	var liveArgs isoMultiFlag
+	fs.Var(&liveArgs, "live-karg", "kernel argument added to every live menu entry (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(io.Err, "usage: altcos-build iso --repo R [--stream S] --archive DIR -o OUT.iso [flags]\n       altcos-build iso customize -h\n       altcos-build iso inspect ISO")
+		fs.PrintDefaults()
+	}
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if a.out == "" || a.archive == "" || fs.NArg() != 0 {
+		return &UsageError{Msg: "iso needs -o OUT.iso and --archive DIR; run `altcos-build iso -h`"}
+	}
+	epoch, err := buildEpoch()
+	if err != nil {
+		return err
+	}
+	log := a.logger(io)
+	tree, err := a.osTree(ctx, log)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(filepath.Dir(a.out), ".iso-work-")
+	if err != nil {
+		return fmt.Errorf("work folder next to %s: %w", a.out, err)
+	}
+	defer os.RemoveAll(work)
+	initrd, err := a.liveInitramfs(ctx, log, tree, work)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	err = isobuild.BuildISO(ctx, isobuild.ISOOptions{
+		Output: a.out, Tree: tree, Initramfs: initrd, ArchiveDir: a.archive,
+		Label: *label, LiveArgs: liveArgs, Epoch: epoch, TempDir: work, Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	st, _ := os.Stat(a.out)
+	fmt.Fprintf(io.Out, "%s: live ISO, %d MiB, in %s\n", a.out, st.Size()>>20, time.Since(start).Round(time.Second/10))
+	return nil
+}
+
+func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
+	fs := flag.NewFlagSet("iso customize", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	var o isobuild.CustomizeOptions
+	fs.StringVar(&o.Output, "o", "", "the customized ISO to write")
+	fs.StringVar(&o.DestDevice, "dest-device", "", "disk to install to when the ISO boots, e.g. /dev/vda")
+	fs.StringVar(&o.IgnitionFile, "dest-ignition", "", "Ignition (or Butane) config for the installed system; validated before embedding")
+	fs.StringVar(&o.Platform, "platform", "", "platform of the installed system (metal, qemu)")
+	fs.BoolVar(&o.NoReboot, "no-reboot", false, "stay in the live system after installing")
+	var destAdd, destDel, liveAdd isoMultiFlag
+	fs.Var(&destAdd, "dest-karg-append", "kernel argument for the installed system (repeatable)")
+	fs.Var(&destDel, "dest-karg-delete", "kernel argument to delete on the installed system (repeatable)")
+	fs.Var(&liveAdd, "live-karg-append", "kernel argument for the live system's menu entries (repeatable)")
+	verbose := fs.Bool("v", false, "log every command run")
+	fs.Usage = func() {
+		fmt.Fprintln(io.Err, "usage: altcos-build iso customize --dest-device DEV [--dest-ignition FILE] [flags] -o OUT.iso IN.iso")
+		fs.PrintDefaults()
+	}
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || o.Output == "" || o.DestDevice == "" {
+		return &UsageError{Msg: "iso customize needs --dest-device, -o OUT.iso and one input ISO; run `altcos-build iso customize -h`"}
+	}
+	o.Input = fs.Arg(0)
+	o.AppendKargs, o.DeleteKargs, o.LiveArgs = destAdd, destDel, liveAdd
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	o.Log = slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level}))
+	if err := isobuild.Customize(ctx, o); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Out, "%s: installs onto %s unattended when booted\n", o.Output, o.DestDevice)
+	return nil
+}
+
+// runISOInspect prints what an ISO carries (never the Ignition config itself).
+func runISOInspect(ctx context.Context, args []string, io stdio.Stdio) error {
+	if len(args) != 1 {
+		return &UsageError{Msg: "iso inspect takes one ISO"}
+	}
+	r, err := isobuild.InspectISO(args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Out, "label: %s\nstream: %s\nversion: %s\ncommit: %s\nlive kargs: %s\n", r.Info.Label, r.Info.Stream, r.Info.Version, r.Info.Commit, strings.Join(r.Info.LiveArgs, " "))
+	if r.Customization == nil {
+		fmt.Fprintln(io.Out, "customized: no")
+		return nil
+	}
+	c := r.Customization
+	fmt.Fprintf(io.Out, "customized: installs onto %s\nignition: %v (%d bytes)\ndest kargs append: %s\ndest kargs delete: %s\n",
+		c.DestDevice, c.Ignition, len(r.Ignition), strings.Join(c.AppendKargs, " "), strings.Join(c.DeleteKargs, " "))
+	return nil
 }

@@ -1,0 +1,214 @@
+package isobuild
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/diskfs/go-diskfs/backend/file"
+	"github.com/diskfs/go-diskfs/filesystem/iso9660"
+
+	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/initramfs/live"
+	"github.com/altcos/altcos-tools/installer/ignition"
+	"github.com/altcos/altcos-tools/internal/run"
+)
+
+// CustomizeOptions make a copy of a live ISO that installs unattended (like
+// `coreos-installer iso customize`).
+type CustomizeOptions struct {
+	Input, Output string
+	DestDevice    string
+	// IgnitionFile is the config of the installed system (Ignition or
+	// Butane); it is validated against the OS's highest spec before it is
+	// embedded, as Ignition JSON.
+	IgnitionFile string
+	AppendKargs  []string // installed system
+	DeleteKargs  []string // installed system
+	LiveArgs     []string // live menu entries
+	Platform     string
+	NoReboot     bool
+	TempDir      string
+	Log          *slog.Logger
+}
+
+// ISOContents is what InspectISO reads back from an ISO.
+type ISOContents struct {
+	Info          ISOInfo
+	Manifest      *deployarchive.Manifest
+	Customization *live.Customization // nil when not customized
+	Ignition      []byte              // the embedded config, or nil
+	BIOSMenu      string
+	EFIMenu       string
+}
+
+// InspectISO reads the build record, manifest, menus and customization of a
+// live ISO with go-diskfs (no mount, no external tool).
+func InspectISO(iso string) (*ISOContents, error) {
+	b, err := file.OpenFromPath(iso, true)
+	if err != nil {
+		return nil, fmt.Errorf("open ISO %s: %w", iso, err)
+	}
+	defer b.Close()
+	st, err := os.Stat(iso)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := iso9660.Read(b, st.Size(), 0, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("read ISO 9660 of %s: %w", iso, err)
+	}
+	read := func(p string) ([]byte, error) {
+		f, err := fsys.OpenFile(p, os.O_RDONLY)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return io.ReadAll(f)
+	}
+	var c ISOContents
+	medium := "/" + deployarchive.MediumDir + "/"
+	data, err := read(medium + ISOInfoName)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not an ALTCOS live ISO (no %s%s): %w", iso, medium, ISOInfoName, err)
+	}
+	if err := json.Unmarshal(data, &c.Info); err != nil {
+		return nil, fmt.Errorf("parse %s%s of %s: %w", medium, ISOInfoName, iso, err)
+	}
+	if data, err := read(medium + deployarchive.ManifestName); err == nil {
+		var m deployarchive.Manifest
+		if err := json.Unmarshal(data, &m); err == nil {
+			c.Manifest = &m
+		}
+	}
+	if data, err := read("/" + isoBIOSMenu); err == nil {
+		c.BIOSMenu = string(data)
+	}
+	if data, err := read("/" + isoEFIMenu); err == nil {
+		c.EFIMenu = string(data)
+	}
+	data, err = read(medium + live.CustomizeName)
+	switch {
+	case err == nil:
+		if c.Customization, err = live.ParseCustomization(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", iso, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist) && !strings.Contains(err.Error(), "not exist") && !strings.Contains(err.Error(), "not found"):
+		return nil, fmt.Errorf("read %s%s of %s: %w", medium, live.CustomizeName, iso, err)
+	}
+	if c.Customization != nil && c.Customization.Ignition {
+		if c.Ignition, err = read(medium + live.IgnitionName); err != nil {
+			return nil, fmt.Errorf("%s says it carries an Ignition config, but: %w", iso, err)
+		}
+	}
+	return &c, nil
+}
+
+// Customize writes o.Output: a copy of o.Input with customize.json (and the
+// validated Ignition config) in the medium's altcos/ folder and the live
+// menus re-rendered with o.LiveArgs. The boot equipment (El Torito images,
+// hybrid MBR, ESP partition) is replayed from the input by xorriso. Nothing is
+// written when the config does not validate; the output appears only whole.
+func Customize(ctx context.Context, o CustomizeOptions) (err error) {
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if !strings.HasPrefix(o.DestDevice, "/dev/") {
+		return fmt.Errorf("destination device %q: give a device path such as /dev/vda", o.DestDevice)
+	}
+	in, err := InspectISO(o.Input)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(o.TempDir, "iso-customize-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	medium := "/" + deployarchive.MediumDir + "/"
+	maps := map[string]string{}
+
+	// 1. The Ignition config, validated for the OS on the ISO.
+	c := live.Customization{Format: 1, DestDevice: o.DestDevice, AppendKargs: o.AppendKargs,
+		DeleteKargs: o.DeleteKargs, Platform: o.Platform, NoReboot: o.NoReboot}
+	if o.IgnitionFile != "" {
+		data, err := os.ReadFile(o.IgnitionFile)
+		if err != nil {
+			return fmt.Errorf("Ignition config: %w", err)
+		}
+		spec := ""
+		if in.Manifest != nil {
+			spec = in.Manifest.IgnitionSpec
+		}
+		cfg, err := ignition.Validate(data, spec)
+		if err != nil {
+			return fmt.Errorf("Ignition config %s does not validate for the OS on %s: %w", o.IgnitionFile, o.Input, err)
+		}
+		p := filepath.Join(work, live.IgnitionName)
+		if err := os.WriteFile(p, cfg, 0o600); err != nil {
+			return err
+		}
+		maps[medium+live.IgnitionName] = p
+		c.Ignition = true
+	}
+	cj, _ := json.MarshalIndent(c, "", "  ")
+	if err := os.WriteFile(filepath.Join(work, live.CustomizeName), append(cj, '\n'), 0o644); err != nil {
+		return err
+	}
+	maps[medium+live.CustomizeName] = filepath.Join(work, live.CustomizeName)
+
+	// 2. Menus and build record with the live args.
+	info := in.Info
+	info.LiveArgs = append(append([]string(nil), info.LiveArgs...), o.LiveArgs...)
+	if err := writeISOMenus(work, info); err != nil {
+		return err
+	}
+	ij, _ := json.MarshalIndent(info, "", "  ")
+	if err := os.WriteFile(filepath.Join(work, ISOInfoName), append(ij, '\n'), 0o644); err != nil {
+		return err
+	}
+	maps[medium+ISOInfoName] = filepath.Join(work, ISOInfoName)
+	maps["/"+isoBIOSMenu] = filepath.Join(work, "grub-bios.cfg")
+	maps["/"+isoEFIMenu] = filepath.Join(work, "grub-efi.cfg")
+
+	// 3. The copy, to a temporary name.
+	tmp := filepath.Join(filepath.Dir(o.Output), "."+filepath.Base(o.Output)+".tmp")
+	os.Remove(tmp)
+	defer func() {
+		if err != nil {
+			os.Remove(tmp)
+		}
+	}()
+	if err := run.Run(ctx, log, run.Cmd{Argv: XorrisoCustomizeArgs(o.Input, tmp, maps)}); err != nil {
+		return fmt.Errorf("write the customized ISO: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, o.Output)
+}
+
+// XorrisoCustomizeArgs builds the argv that copies in to out with files
+// replaced or added (ISO path -> host file) and the boot equipment replayed.
+func XorrisoCustomizeArgs(in, out string, maps map[string]string) []string {
+	argv := []string{"xorriso", "-indev", in, "-outdev", out, "-boot_image", "any", "replay"}
+	keys := make([]string, 0, len(maps))
+	for k := range maps {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		argv = append(argv, "-map", maps[k], path.Clean(k))
+	}
+	return append(argv, "-commit")
+}

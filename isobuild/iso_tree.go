@@ -1,0 +1,98 @@
+package isobuild
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/altcos/altcos-tools/initramfs"
+	"github.com/altcos/altcos-tools/internal/run"
+	"github.com/altcos/altcos-tools/ostree"
+)
+
+// CheckoutTree checks out rev (a ref or commit) of repo under cacheDir as
+// cacheDir/tree-<commit> and returns that folder. A checkout finished
+// earlier is reused: a commit never changes. The ISO, PXE and initramfs
+// builds read the kernel, its modules, GRUB and mkfs.* from it.
+func CheckoutTree(ctx context.Context, log *slog.Logger, repo, rev, cacheDir string) (string, error) {
+	out, err := run.Output(ctx, log, run.Cmd{Argv: ostree.RepoArgs(repo, "rev-parse", rev)})
+	if err != nil {
+		return "", fmt.Errorf("resolve %s in %s: %w", rev, repo, err)
+	}
+	commit := strings.TrimSpace(string(out))
+	dir := filepath.Join(cacheDir, "tree-"+commit)
+	if _, err := os.Stat(filepath.Join(dir, ".altcos-checkout-complete")); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return "", err
+	}
+	tmp := dir + ".tmp"
+	os.RemoveAll(tmp)
+	// User mode: no ownership changes needed for reading files at build time.
+	if err := run.Run(ctx, log, run.Cmd{Argv: ostree.RepoArgs(repo, "checkout", "--user-mode", commit, tmp)}); err != nil {
+		os.RemoveAll(tmp)
+		return "", fmt.Errorf("check out %s: %w", commit, err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, ".altcos-checkout-complete"), []byte(commit+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	os.RemoveAll(dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// LiveInitramfsOptions are the inputs of BuildLiveInitramfs.
+type LiveInitramfsOptions struct {
+	Tree   string // OS tree (kernel modules, mkfs.*)
+	Output string
+	// SourceDir is the altcos-tools source (go.mod) the Go programs are built from.
+	SourceDir string
+	TempDir   string
+	Log       *slog.Logger
+}
+
+// BuildLiveInitramfs builds the live initramfs for the kernel of an OS tree,
+// taking mkfs.* from the tree (or from the build host when the tree has none).
+func BuildLiveInitramfs(ctx context.Context, o LiveInitramfsOptions) error {
+	kver, err := KernelIn(o.Tree)
+	if err != nil {
+		return err
+	}
+	tools := o.Tree
+	for _, t := range initramfs.Tools {
+		if !t.Required {
+			continue
+		}
+		if !treeHasTool(o.Tree, t.Name) {
+			if o.Log != nil {
+				o.Log.Warn("the OS tree has no "+t.Name+"; taking the installer's tools from the build host", "tree", o.Tree)
+			}
+			tools = "/"
+			break
+		}
+	}
+	return initramfs.Build(ctx, initramfs.Options{
+		Output:        o.Output,
+		ModulesDir:    filepath.Join(o.Tree, "usr/lib/modules", kver),
+		KernelVersion: kver,
+		ToolsRoot:     tools,
+		GoModuleDir:   o.SourceDir,
+		TempDir:       o.TempDir,
+		Log:           o.Log,
+	})
+}
+
+func treeHasTool(tree, name string) bool {
+	for _, d := range []string{"usr/sbin", "sbin", "usr/bin", "bin"} {
+		if _, err := os.Lstat(filepath.Join(tree, d, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
