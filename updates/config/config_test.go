@@ -120,3 +120,16 @@ func TestNodeUUID(t *testing.T) {
 		t.Error("AppSpecificID(nothex) = nil error")
 	}
 }
+
+// TestShippedDefaults: the drop-ins the OS ships (osfiles/) load, and give
+// zincati's defaults.
+func TestShippedDefaults(t *testing.T) {
+	c, err := Load("../../osfiles")
+	if err != nil {
+		t.Fatalf("Load(osfiles) = %v", err)
+	}
+	if len(c.Files) < 5 || c.Updates.Strategy != "immediate" || c.Agent.Timing.SteadyIntervalSecs != 300 ||
+		c.Cincinnati.BaseURL == "" || len(c.Health.Units) == 0 || c.Identity.Group != "default" {
+		t.Errorf("Load(osfiles) = %+v", c)
+	}
+}
