@@ -21,10 +21,10 @@ type Options struct {
 	BIOSBootSize  int64
 	// ESP is the EFI system partition's device, with a FAT filesystem made
 	// by mkfs.vfat.
-	ESP string
-	Menu       MenuOptions
-	WorkDir    string // scratch for grub-mkimage
-	Log        *slog.Logger
+	ESP     string
+	Menu    MenuOptions
+	WorkDir string // scratch for grub-mkimage
+	Log     *slog.Logger
 }
 
 // Install lays down GRUB for BIOS and UEFI from the OS tree's modules and

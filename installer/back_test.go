@@ -1,0 +1,530 @@
+package installer
+
+// Tier 1 tests of the back half: the real tools, loop devices, image files.
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/installer/bootloader"
+	layout "github.com/altcos/altcos-tools/installer/partition"
+	"github.com/altcos/altcos-tools/installer/password"
+	"github.com/altcos/altcos-tools/internal/run"
+	"github.com/altcos/altcos-tools/internal/testcommit"
+	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/isobuild"
+	"github.com/altcos/altcos-tools/ostree"
+	"golang.org/x/sys/unix"
+)
+
+var installTools = []string{"ostree", "busybox", "losetup", "sfdisk", "mkfs.ext4", "mkfs.vfat", "e2fsck", "fsck.vfat",
+	"grub-mkimage", "mmd", "mcopy", "mtype", "mkpasswd", "blkid"}
+
+// testArchive builds a deploy archive with `altcos-build sysroot`'s library
+// from a commit: the small test commit, or the composed test OS when
+// ALTCOS_TEST_REPO names its repository (see TestInstallComposedOS).
+func testArchive(t *testing.T, repo string) (dir string, m *deployarchive.Manifest) {
+	t.Helper()
+	ctx := context.Background()
+	dir = t.TempDir()
+	if repo == "" {
+		var err error
+		if repo, _, err = testcommit.Make(ctx, dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out")
+	m, err := isobuild.BuildSysroot(ctx, isobuild.SysrootOptions{Repo: repo, Stream: "sisyphus", OutDir: out})
+	if err != nil {
+		t.Fatalf("BuildSysroot: %v", err)
+	}
+	return out, m
+}
+
+// sparseImage makes a sparse image file of size bytes.
+func sparseImage(t *testing.T, size int64) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "disk.img")
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, size); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// noLoopsLeft fails if a loop device still holds img.
+func noLoopsLeft(t *testing.T, img string) {
+	t.Helper()
+	out, _ := run.Output(context.Background(), nil, run.Cmd{Argv: []string{"losetup", "--associated", img}})
+	if s := strings.TrimSpace(string(out)); s != "" {
+		t.Errorf("loop devices still attached to %s: %s", img, s)
+	}
+}
+
+type sfdiskTable struct {
+	PartitionTable struct {
+		Label      string `json:"label"`
+		Partitions []struct {
+			Start int64  `json:"start"`
+			Size  int64  `json:"size"`
+			Type  string `json:"type"`
+			Name  string `json:"name"`
+		} `json:"partitions"`
+	} `json:"partitiontable"`
+}
+
+// sfdisk reads the partition table of img; ok is false when it finds none.
+func sfdisk(t *testing.T, img string) (tab sfdiskTable, ok bool) {
+	t.Helper()
+	out, err := run.Output(context.Background(), nil, run.Cmd{Argv: []string{"sfdisk", "--json", img}})
+	if err != nil || len(bytes.TrimSpace(out)) == 0 {
+		return tab, false
+	}
+	if err := json.Unmarshal(out, &tab); err != nil {
+		t.Fatalf("sfdisk --json %s: %v: %s", img, err, out)
+	}
+	return tab, true
+}
+
+// attachPart attaches one partition of img as its own loop device, read
+// only unless rw: an outside view that does not use the installer's code.
+func attachPart(t *testing.T, img string, p layout.Part, rw bool) string {
+	t.Helper()
+	argv := []string{"losetup", "--find", "--show", "--offset", strconv.FormatInt(p.Start, 10), "--sizelimit", strconv.FormatInt(p.Size, 10)}
+	if !rw {
+		argv = append(argv, "--read-only")
+	}
+	out, err := run.Output(context.Background(), nil, run.Cmd{Argv: append(argv, img)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := strings.TrimSpace(string(out))
+	t.Cleanup(func() { layout.DetachLoop(context.Background(), nil, dev) })
+	return dev
+}
+
+func mountExt4(t *testing.T, dev, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount(dev, dir, "ext4", 0, ""); err != nil {
+		t.Fatalf("mount %s: %v", dev, err)
+	}
+	t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
+}
+
+const ignitionConfig = `{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"altcos","sshAuthorizedKeys":["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0Y29zLXRlc3Qta2V5LW5vdC1hLXJlYWwtb25lLTEyMzQ1 test"]}]}}` + "\n"
+
+// TestInstallImage is the issue's "Must show": install an archive made by
+// BuildSysroot into a sparse 8 GiB image with installer.Run, then check the
+// disk from the outside with the real tools.
+func TestInstallImage(t *testing.T) {
+	tooltest.Root(t)
+	tooltest.Tools(t, installTools...)
+	archiveDir, m := testArchive(t, os.Getenv("ALTCOS_TEST_REPO"))
+	checkInstall(t, archiveDir, m)
+}
+
+// TestInstallComposedOS runs the same checks on the composed test OS (about
+// 500 MB), when its repository is given in ALTCOS_TEST_OS_REPO (`make
+// compose` writes .cache/repo).
+func TestInstallComposedOS(t *testing.T) {
+	tooltest.Slow(t)
+	tooltest.Root(t)
+	tooltest.Tools(t, installTools...)
+	repo := os.Getenv("ALTCOS_TEST_OS_REPO")
+	if repo == "" {
+		t.Skip("ALTCOS_TEST_OS_REPO not set: run `make compose` and point it at the repository")
+	}
+	archiveDir, m := testArchive(t, repo)
+	checkInstall(t, archiveDir, m)
+}
+
+func checkInstall(t *testing.T, archiveDir string, m *deployarchive.Manifest) {
+	ctx := context.Background()
+	img := sparseImage(t, 8<<30)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.ign")
+	if err := os.WriteFile(cfg, []byte(ignitionConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const pw = "altcos test password"
+	hash, err := password.Hash(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := &Plan{Device: img, ImageMode: true, ImageFile: filepath.Join(archiveDir, deployarchive.ArchiveName),
+		IgnitionFile: cfg, Platform: "metal", Console: []string{"ttyS0,115200n8"},
+		AppendKargs: []string{"altcos.test=1"}, DeleteKargs: []string{"rw"}, RootPasswordHash: hash, Yes: true, NoReboot: true}
+	var rep recordingReporter
+	if err := Run(ctx, plan, Env{Progress: &rep}); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	noLoopsLeft(t, img)
+	if rep.bytes == 0 {
+		t.Errorf("no deploy progress in bytes was reported")
+	}
+
+	// 1. sfdisk reads the layout table.
+	parts, _ := layout.Layout(8<<30, 512)
+	tab, ok := sfdisk(t, img)
+	if !ok || tab.PartitionTable.Label != "gpt" || len(tab.PartitionTable.Partitions) != 4 {
+		t.Fatalf("sfdisk --json = %+v, want a GPT with 4 partitions", tab)
+	}
+	for i, p := range tab.PartitionTable.Partitions {
+		w := parts[i]
+		if p.Name != w.Name || p.Start*512 != w.Start || p.Size*512 != w.Size || !strings.EqualFold(p.Type, w.Type) {
+			t.Errorf("partition %d = %+v, want %+v", i+1, p, w)
+		}
+	}
+	// 2. Filesystems are clean: e2fsck on boot and root, fsck.vfat on the ESP
+	// copied out with dd, which also has the UEFI image.
+	bootDev := attachPart(t, img, parts[layout.Boot-1], true)
+	rootDev := attachPart(t, img, parts[layout.Root-1], true)
+	for _, dev := range []string{bootDev, rootDev} {
+		if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"e2fsck", "-fn", dev}}); err != nil {
+			t.Errorf("e2fsck -fn: %v", err)
+		}
+	}
+	esp := filepath.Join(dir, "esp.img")
+	if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"dd", "if=" + img, "of=" + esp, "bs=1M", "skip=2", "count=127", "status=none"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"fsck.vfat", "-n", esp}}); err != nil {
+		t.Errorf("fsck.vfat -n ESP: %v", err)
+	}
+	efi, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"mtype", "-i", esp, "::/EFI/BOOT/BOOTX64.EFI"}, Env: []string{"MTOOLS_SKIP_CHECK=1"}})
+	if err != nil || !bytes.HasPrefix(efi, []byte("MZ")) {
+		t.Errorf("EFI/BOOT/BOOTX64.EFI: %d bytes, %v; want a PE image", len(efi), err)
+	}
+	// 3. MBR boot code pointing at the core image in BIOS-BOOT.
+	disk, err := os.Open(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer disk.Close()
+	mbr := make([]byte, 512)
+	disk.ReadAt(mbr, 0)
+	bootImg, _ := os.ReadFile("/usr/lib/grub/i386-pc/boot.img")
+	if binary.LittleEndian.Uint64(mbr[0x5c:]) != 2048 || !bytes.Equal(mbr[:0x5c], bootImg[:0x5c]) || mbr[510] != 0x55 || mbr[446+4] != 0xee {
+		t.Errorf("MBR: kernel sector %d, boot code matches boot.img %v, signature %#x, partition type %#x",
+			binary.LittleEndian.Uint64(mbr[0x5c:]), bytes.Equal(mbr[:0x5c], bootImg[:0x5c]), mbr[510], mbr[446+4])
+	}
+	core := make([]byte, 512)
+	disk.ReadAt(core, parts[0].Start)
+	diskboot, _ := os.ReadFile("/usr/lib/grub/i386-pc/diskboot.img")
+	if !bytes.Equal(core[:500], diskboot[:500]) || binary.LittleEndian.Uint64(core[500:]) != 2049 {
+		t.Errorf("BIOS-BOOT does not start with GRUB's diskboot.img and a blocklist at sector 2049")
+	}
+
+	// 4. The sysroot, seen by the real ostree.
+	mnt := filepath.Join(dir, "mnt")
+	mountExt4(t, rootDev, mnt)
+	mountExt4(t, bootDev, filepath.Join(mnt, "boot"))
+	status, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"ostree", "admin", "status", "--sysroot=" + mnt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"alt-containeros " + m.Commit + ".0", "Version: " + m.Version, "origin refspec: altcos:" + m.Ref} {
+		if !strings.Contains(string(status), want) {
+			t.Errorf("ostree admin status = %s, want it to contain %q", status, want)
+		}
+	}
+	if !strings.HasPrefix(m.Version, "sisyphus.") {
+		t.Errorf("version %s is not a sisyphus version", m.Version)
+	}
+	if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"ostree", "fsck", "--repo=" + filepath.Join(mnt, "ostree/repo")}}); err != nil {
+		t.Errorf("ostree fsck: %v", err)
+	}
+	// 5. Kernel arguments in the boot entry and in ostree's menu.
+	rootUUID, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"blkid", "-s", "UUID", "-o", "value", rootDev}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(mnt, "boot/loader/entries/*.conf"))
+	if len(entries) != 1 {
+		t.Fatalf("boot entries = %v, want one", entries)
+	}
+	entry, _ := os.ReadFile(entries[0])
+	opts, _ := entryOptions(string(entry))
+	for _, want := range []string{"root=UUID=" + strings.TrimSpace(string(rootUUID)), "ignition.platform.id=metal", "$ignition_firstboot", "console=ttyS0,115200n8", "altcos.test=1", "ostree=/ostree/boot."} {
+		if !strings.Contains(" "+opts+" ", " "+want) {
+			t.Errorf("boot entry options %q lack %q", opts, want)
+		}
+	}
+	if strings.Contains(" "+opts+" ", " rw ") || strings.Contains(opts, "root=LABEL") {
+		t.Errorf("boot entry options %q still carry a deleted or placeholder argument", opts)
+	}
+	menu, _ := os.ReadFile(filepath.Join(mnt, "boot/loader/grub.cfg"))
+	if !strings.Contains(string(menu), opts) {
+		t.Errorf("ostree menu does not carry the entry's options:\n%s", menu)
+	}
+	static, _ := os.ReadFile(filepath.Join(mnt, "boot/grub/grub.cfg"))
+	if !strings.Contains(string(static), "if [ -e ($root)/ignition.firstboot ]") || !strings.Contains(string(static), "serial --unit=0 --speed=115200") {
+		t.Errorf("boot/grub/grub.cfg lacks the first-boot snippet or the serial console:\n%s", static)
+	}
+	for _, p := range []string{"boot/grub/i386-pc/normal.mod", "boot/grub/x86_64-efi/normal.mod"} {
+		if _, err := os.Stat(filepath.Join(mnt, p)); err != nil {
+			t.Errorf("GRUB modules: %v", err)
+		}
+	}
+	// 6. First boot: the config byte for byte with mode 0600, the stamp, the password.
+	got, err := os.ReadFile(filepath.Join(mnt, "boot", IgnitionFile))
+	if err != nil || string(got) != ignitionConfig {
+		t.Errorf("boot/ignition/config.ign = %q, %v; want the source config byte for byte", got, err)
+	}
+	if fi, err := os.Stat(filepath.Join(mnt, "boot", IgnitionFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("config.ign mode = %v, %v; want 0600", fi.Mode(), err)
+	}
+	if _, err := os.Stat(filepath.Join(mnt, "boot", FirstbootFile)); err != nil {
+		t.Errorf("first-boot stamp: %v", err)
+	}
+	depDir := filepath.Join(mnt, "ostree/deploy", m.OSName, "deploy", m.Commit+".0")
+	shadow, err := os.ReadFile(filepath.Join(depDir, "etc/shadow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rootHash string
+	for _, l := range strings.Split(string(shadow), "\n") {
+		if f := strings.Split(l, ":"); f[0] == "root" && len(f) > 2 {
+			rootHash = f[1]
+		}
+	}
+	salt := rootHash[:strings.LastIndex(rootHash, "$")]
+	out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"mkpasswd", "-m", "yescrypt", "-S", salt, "-s"}, Stdin: strings.NewReader(pw + "\n")})
+	if err != nil || strings.TrimSpace(string(out)) != rootHash {
+		t.Errorf("mkpasswd -m yescrypt PASSWORD SALT = %q, %v; want the root hash in the deployment's /etc/shadow", out, err)
+	}
+
+	// 7. A later `ostree admin deploy` (real ostree on the mounted disk)
+	// makes the new deployment the first, default menu entry, with the
+	// install's kernel arguments merged.
+	gen, err := ostree.WriteGRUB2Generator(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := &ostree.Sysroot{Path: mnt}
+	if err := sr.Deploy(ctx, ostree.DeployOptions{OSName: m.OSName, Refspec: "altcos:" + m.Ref, GRUB2Exec: gen}); err != nil {
+		t.Fatal(err)
+	}
+	menu, _ = os.ReadFile(filepath.Join(mnt, "boot/loader/grub.cfg"))
+	first := ""
+	for _, l := range strings.Split(string(menu), "\n") {
+		if strings.HasPrefix(l, "linux ") {
+			first = l
+			break
+		}
+	}
+	var target string
+	for _, f := range strings.Fields(first) {
+		if v, ok := strings.CutPrefix(f, "ostree="); ok {
+			target, _ = filepath.EvalSymlinks(filepath.Join(mnt, v))
+		}
+	}
+	if filepath.Base(target) != m.Commit+".1" || !strings.Contains(first, "root=UUID=") || !strings.Contains(first, "$ignition_firstboot") {
+		t.Errorf("after a later deploy the default entry = %q (boots %s), want %s.1 with the install's kargs", first, target, m.Commit)
+	}
+	for _, d := range []string{m.Commit + ".0", m.Commit + ".1"} {
+		testcommitClear(filepath.Join(mnt, "ostree/deploy", m.OSName, "deploy", d))
+	}
+}
+
+// testcommitClear removes the immutable flag so the image can be reused.
+func testcommitClear(dir string) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if flags, err := unix.IoctlGetUint32(int(f.Fd()), unix.FS_IOC_GETFLAGS); err == nil {
+		unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags&^fsImmutableFL))
+	}
+}
+
+type recordingReporter struct {
+	steps []string
+	bytes int64
+	onB   func(done int64)
+}
+
+func (r *recordingReporter) Step(n, total int, name string) { r.steps = append(r.steps, name) }
+func (r *recordingReporter) Bytes(done, total int64) {
+	r.bytes = done
+	if r.onB != nil {
+		r.onB(done)
+	}
+}
+func (r *recordingReporter) Info(string) {}
+
+// TestInstallFailureWipes injects failures after partitioning: SIGTERM in
+// the middle of the stream (the context cancelled from the progress
+// callback), and an https archive whose bytes differ from its manifest.
+// Each must end with the step named and no partition table on the image.
+func TestInstallFailureWipes(t *testing.T) {
+	tooltest.Root(t)
+	tooltest.Tools(t, installTools...)
+	archiveDir, m := testArchive(t, "")
+	archive := filepath.Join(archiveDir, deployarchive.ArchiveName)
+
+	t.Run("cancelled mid-stream", func(t *testing.T) {
+		img := sparseImage(t, 8<<30)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		rep := &recordingReporter{onB: func(int64) { cancel() }}
+		err := Run(ctx, &Plan{Device: img, ImageMode: true, ImageFile: archive, Yes: true}, Env{Progress: rep})
+		var se *StepError
+		if !errors.As(err, &se) || se.Step != "deploy" || !errors.Is(err, context.Canceled) {
+			t.Fatalf("Run cancelled mid-stream = %v, want a deploy StepError wrapping context.Canceled", err)
+		}
+		if tab, ok := sfdisk(t, img); ok {
+			t.Errorf("after the failure sfdisk finds %+v, want no partition table", tab)
+		}
+		noLoopsLeft(t, img)
+	})
+
+	t.Run("https archive corrupted", func(t *testing.T) {
+		data, err := os.ReadFile(archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := append([]byte(nil), data...)
+		bad[len(bad)-100] ^= 0xff // the last frame: detected late, after much was written
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch filepath.Base(r.URL.Path) {
+			case deployarchive.ManifestName:
+				w.Write(m.Marshal())
+			case deployarchive.ArchiveName:
+				w.Write(bad)
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		defer srv.Close()
+		img := sparseImage(t, 8<<30)
+		err = Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageURL: srv.URL + "/x/" + deployarchive.ArchiveName, Yes: true}, Env{})
+		var se *StepError
+		if !errors.As(err, &se) || se.Step != "deploy" {
+			t.Fatalf("Run with a corrupted https archive = %v, want a deploy StepError", err)
+		}
+		if tab, ok := sfdisk(t, img); ok {
+			t.Errorf("after the failure sfdisk finds %+v, want no partition table", tab)
+		}
+		noLoopsLeft(t, img)
+	})
+
+	t.Run("preserve on error", func(t *testing.T) {
+		img := sparseImage(t, 8<<30)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		rep := &recordingReporter{onB: func(int64) { cancel() }}
+		err := Run(ctx, &Plan{Device: img, ImageMode: true, ImageFile: archive, Yes: true, PreserveOnError: true}, Env{Progress: rep})
+		if err == nil {
+			t.Fatal("Run cancelled = nil, want an error")
+		}
+		if _, ok := sfdisk(t, img); !ok {
+			t.Errorf("--preserve-on-error: the partition table is gone, want it kept")
+		}
+		noLoopsLeft(t, img)
+	})
+}
+
+// TestInstallRefusesBeforeWriting: bad archives and a small disk are refused
+// in "open deploy archive", and the image stays all zeros.
+func TestInstallRefusesBeforeWriting(t *testing.T) {
+	tooltest.Root(t)
+	tooltest.Tools(t, installTools...)
+	archiveDir, m := testArchive(t, "")
+	data, err := os.ReadFile(filepath.Join(archiveDir, deployarchive.ArchiveName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeArchive := func(t *testing.T, b []byte, man *deployarchive.Manifest) string {
+		d := t.TempDir()
+		os.WriteFile(filepath.Join(d, deployarchive.ArchiveName), b, 0o644)
+		os.WriteFile(filepath.Join(d, deployarchive.ManifestName), man.Marshal(), 0o644)
+		return filepath.Join(d, deployarchive.ArchiveName)
+	}
+	flipped := append([]byte(nil), data...)
+	flipped[len(flipped)/2] ^= 0xff
+	otherArch := *m
+	otherArch.Arch = "aarch64"
+	tests := []struct {
+		name    string
+		archive string
+		size    int64
+		want    string
+	}{
+		{"sha256 mismatch", writeArchive(t, flipped, m), 8 << 30, "sha256 differs"},
+		{"truncated", writeArchive(t, data[:len(data)-4096], m), 8 << 30, "shorter than its manifest"},
+		{"wrong arch", writeArchive(t, data, &otherArch), 8 << 30, "is for aarch64"},
+		{"disk too small", writeArchive(t, data, m), 900 << 20, "too small"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img := sparseImage(t, tt.size)
+			err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageFile: tt.archive, Yes: true}, Env{})
+			var se *StepError
+			if !errors.As(err, &se) || se.Step != "open deploy archive" || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Run = %v, want an open-deploy-archive error containing %q", err, tt.want)
+			}
+			f, _ := os.Open(img)
+			defer f.Close()
+			head, _ := io.ReadAll(io.LimitReader(f, 1<<20))
+			if !bytes.Equal(head, make([]byte, len(head))) {
+				t.Errorf("the image was written to")
+			}
+			noLoopsLeft(t, img)
+		})
+	}
+}
+
+func TestEditKargs(t *testing.T) {
+	in := strings.Fields("root=LABEL=root rw ostree=/ostree/boot.1/alt-containeros/abc/0")
+	tests := []struct {
+		name string
+		e    KargEdit
+		want string
+	}{
+		{"defaults", KargEdit{RootUUID: "U"}, "root=UUID=U rw ostree=/ostree/boot.1/alt-containeros/abc/0 ignition.platform.id=metal $ignition_firstboot"},
+		{"qemu console append delete", KargEdit{RootUUID: "U", Platform: "qemu", Console: []string{"ttyS0,115200n8", "console=tty0"}, Append: []string{"quiet", "rw"}, Delete: []string{"rw"}},
+			"root=UUID=U ostree=/ostree/boot.1/alt-containeros/abc/0 ignition.platform.id=qemu $ignition_firstboot console=ttyS0,115200n8 console=tty0 quiet"},
+		{"delete by key", KargEdit{RootUUID: "U", Append: []string{"mitigations=off"}, Delete: []string{"mitigations"}},
+			"root=UUID=U rw ostree=/ostree/boot.1/alt-containeros/abc/0 ignition.platform.id=metal $ignition_firstboot"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(EditKargs(in, tt.e), " "); got != tt.want {
+			t.Errorf("EditKargs(%s) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestSetShadowHash(t *testing.T) {
+	in := "root:*:20000:0:99999:7:::\ndaemon:*:20000:0:99999:7:::\n"
+	got, err := SetShadowHash(in, "root", "$y$j9T$salt$hash")
+	if want := "root:$y$j9T$salt$hash:20000:0:99999:7:::\ndaemon:*:20000:0:99999:7:::\n"; err != nil || got != want {
+		t.Errorf("SetShadowHash = %q, %v; want %q", got, err, want)
+	}
+	if _, err := SetShadowHash("daemon:*:1::::::\n", "root", "$y$x"); err == nil {
+		t.Errorf("SetShadowHash(no root line) = nil error, want one")
+	}
+	if _, err := SetShadowHash(in, "root", "a:b"); err == nil || strings.Contains(err.Error(), "a:b") {
+		t.Errorf("SetShadowHash(bad hash) = %v, want an error that does not quote the hash", err)
+	}
+}
+
+var _ = bootloader.RemovablePath
