@@ -291,7 +291,7 @@ func (a *Agent) check(ctx context.Context, ds []ostree.DeploymentEntry, st *Stat
 		return Update{}, false, err
 	}
 	a.Metrics.SetState("checking")
-	g, err := a.FetchGraph(ctx, graph.Query{Basearch: origin.Arch, Stream: origin.Stream, NodeUUID: a.NodeUUID})
+	g, err := a.FetchGraph(ctx, graph.Query{Basearch: origin.Arch, Stream: origin.Stream, NodeUUID: a.NodeUUID, Wariness: a.Config.Identity.RolloutWariness})
 	a.Metrics.Checked(a.Clock.Now())
 	if err != nil {
 		a.Metrics.Fail("graph")

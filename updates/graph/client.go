@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -16,7 +17,8 @@ const MaxGraphBytes = 16 << 20
 type Query struct {
 	Basearch string
 	Stream   string
-	NodeUUID string // optional
+	NodeUUID string   // optional
+	Wariness *float64 // optional rollout_wariness, 0.0 to 1.0
 }
 
 // URL is the graph request for base (the Cincinnati base URL).
@@ -30,6 +32,9 @@ func URL(base string, q Query) (string, error) {
 	v.Set("stream", q.Stream)
 	if q.NodeUUID != "" {
 		v.Set("node_uuid", q.NodeUUID)
+	}
+	if q.Wariness != nil {
+		v.Set("rollout_wariness", strconv.FormatFloat(*q.Wariness, 'f', -1, 64))
 	}
 	u.RawQuery = v.Encode()
 	return u.String(), nil

@@ -160,8 +160,10 @@ func TestFetch(t *testing.T) {
 	if _, err := Fetch(ctx, srv.Client(), "ftp://x", q); err == nil || !strings.Contains(err.Error(), "base_url") {
 		t.Errorf("Fetch(ftp://x) error = %v, want one naming base_url", err)
 	}
-	if _, err := URL("http://user:secret@h/", q); err != nil {
-		t.Fatal(err)
+	w := 0.25
+	if u, err := URL("http://h/base/", Query{Basearch: "x86_64", Stream: "p10", NodeUUID: "abc", Wariness: &w}); err != nil ||
+		u != "http://h/base/v1/graph?basearch=x86_64&node_uuid=abc&rollout_wariness=0.25&stream=p10" {
+		t.Errorf("URL() = %q, %v", u, err)
 	}
 	if _, err := Fetch(ctx, srv.Client(), "http://user:secret@127.0.0.1:1/", q); err == nil || strings.Contains(err.Error(), "secret") {
 		t.Errorf("Fetch(credentials) error = %v, want an error without the password", err)
