@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/altcos/altcos-tools/internal/run"
 	layout "github.com/altcos/altcos-tools/installer/partition"
+	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/google/uuid"
 )
 
