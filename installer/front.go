@@ -28,9 +28,6 @@ func (e *TargetError) Error() string { return e.Device + ": " + e.Reason }
 // ErrAborted is the operator's "no" at the wipe prompt; nothing was written.
 var ErrAborted = errors.New("aborted at the confirmation prompt; nothing was written")
 
-// errNotImplemented marks steps not written yet (the back half's stubs used it).
-var errNotImplemented = errors.New("not implemented yet")
-
 // ErrNeedConfirm is an install that would wipe a disk with nobody to ask.
 var ErrNeedConfirm = errors.New("the install wipes the target and there is no terminal to ask; pass --yes to confirm")
 
