@@ -25,7 +25,7 @@ func Build(releases []Release, deadEnds map[string]string) (*Graph, error) {
 			return nil, fmt.Errorf("build update graph: release %q has checksum %q", r.Version, r.Checksum)
 		}
 		if r.Version == "" {
-			return nil, fmt.Errorf("build update graph: commit %s has no version metadata; commit with --add-metadata-string=version=...", r.Checksum)
+			return nil, fmt.Errorf("build update graph: commit %s has no version metadata; commit it with --add-metadata-string=version=VERSION", r.Checksum)
 		}
 		if seen[r.Version] || seen[r.Checksum] {
 			return nil, fmt.Errorf("build update graph: release %s (%s) appears twice", r.Version, r.Checksum)
