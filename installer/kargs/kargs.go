@@ -63,7 +63,7 @@ func Parse(cmdline string) ([]Arg, error) {
 			word.WriteByte(c)
 		}
 		if quoted {
-			return nil, fmt.Errorf("kernel argument %q at offset %d: unterminated double quote; close the quote", truncate(cmdline[start:], 40), start)
+			return nil, fmt.Errorf("kernel argument %q at offset %d: unterminated double quote; close the quote", truncate(strings.TrimSpace(cmdline[start:]), 40), start)
 		}
 		w := word.String()
 		if w == "--" && !sawQuote {
