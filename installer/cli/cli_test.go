@@ -40,7 +40,7 @@ func newEnv(t *testing.T) *env {
 	sum := sha256.Sum256(data)
 	m := &deployarchive.Manifest{Format: deployarchive.Format, OSName: "alt-containeros", Arch: deployarchive.HostArch(), Stream: "sisyphus",
 		Ref: "altcos/x86_64/sisyphus", Version: "sisyphus.20261125.0.0", Commit: strings.Repeat("ab", 32), IgnitionSpec: "3.3.0",
-		Archive: deployarchive.FileInfo{Name: deployarchive.ArchiveName, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])},
+		Archive:   deployarchive.FileInfo{Name: deployarchive.ArchiveName, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])},
 		RootBytes: 1 << 20, BootBytes: 1 << 20}
 	os.WriteFile(filepath.Join(filepath.Dir(e.archive), deployarchive.ManifestName), m.Marshal(), 0o644)
 	os.WriteFile(e.cmdline, []byte("BOOT_IMAGE=/vmlinuz quiet\n"), 0o644)
