@@ -128,7 +128,7 @@ func (f *installFlags) resolve(pos []string) (p *installer.Plan, unattended bool
 	if f.cmdline != "" {
 		b, err := os.ReadFile(f.cmdline)
 		if err != nil && !(errors.Is(err, os.ErrNotExist) && f.cmdline == "/proc/cmdline") {
-			return nil, false, usagef("kernel command line %s: %v", f.cmdline, errors.Unwrap(err))
+			return nil, false, usagef("kernel command line %s: %v; check --cmdline-file", f.cmdline, errors.Unwrap(err))
 		}
 		if unattended, err = planconfig.ApplyKargs(p, string(b), f.cmdline); err != nil {
 			return nil, false, err
