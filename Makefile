@@ -63,3 +63,42 @@ demo: deps ## the README's main command: test OS -> commit -> ISO -> unattended 
 	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --artifacts $(OUT) --out $(OUT)
 
 .PHONY: vmtest-artifacts vmtest demo
+
+# --- OS tree and commit (issue 3) ---
+# The Debian-based test OS tree is cached by the hash of its inputs under
+# $(CACHE)/testos/<hash>/tree, linked from $(CACHE)/testos/tree; compose
+# commits it on altcos/x86_64/$(STREAM) in the archive repo $(OUT)/repo.
+# SOURCE_DATE_EPOCH, when set, makes the commit reproducible.
+STREAM ?= sisyphus
+TESTOS_TREE = $(CACHE)/testos/tree
+REPO ?= $(OUT)/repo
+
+testos: ## compose the Debian-based test OS tree with mmdebstrap, or reuse the cached one (root)
+	$(GO) run ./cmd/altcos-testos -packages testos/packages.txt -cache $(CACHE)/testos
+
+compose: testos ## commit the test OS on altcos/x86_64/$(STREAM) in $(OUT)/repo (no new commit when nothing changed)
+	@mkdir -p $(OUT)
+	$(GO) run ./cmd/altcos-build compose --repo $(REPO) --stream $(STREAM) --osfiles osfiles $(TESTOS_TREE)
+
+.PHONY: testos compose
+
+# --- install (issue 7) ---
+# sysroot: the deploy archive of the $(STREAM) commit in $(REPO), made by the
+# real ostree (altcos-build sysroot): $(SYSROOT_DIR)/deploy.tar.zst + deploy.json.
+# bench-install: one install of that archive into a sparse 8 GiB image under
+# $(CACHE)/bench-install, against dd of the same bytes and the seed
+# installer's shell sequence (installer/testdata/seed-install.sh); prints the
+# times, their ratios and the installer's peak RSS. Without an archive the
+# small test commit stands in, and the output says so.
+SYSROOT_DIR ?= $(OUT)/sysroot
+BENCH_DIR ?= $(CACHE)/bench-install
+
+sysroot: ## make the deploy archive of the $(STREAM) commit in $(REPO) into $(OUT)/sysroot (after make compose; root)
+	$(GO) run ./cmd/altcos-build sysroot --repo $(REPO) --stream $(STREAM) -o $(SYSROOT_DIR)
+
+bench-install: ## time one install of $(OUT)/sysroot vs dd of the same bytes and the seed's shell sequence; peak RSS (root)
+	@mkdir -p $(BENCH_DIR)
+	ALTCOS_BENCH_INSTALL=1 ALTCOS_BENCH_ARCHIVE=$(SYSROOT_DIR) ALTCOS_BENCH_REPO=$(REPO) ALTCOS_BENCH_DIR=$(BENCH_DIR) \
+	  $(GO) test -count=1 -v -timeout 30m -run '^TestBenchInstall$$' ./installer/ 2>&1 | grep -v '^=== RUN'; exit $${PIPESTATUS[0]}
+
+.PHONY: sysroot bench-install
