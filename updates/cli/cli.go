@@ -117,18 +117,28 @@ func Run(ctx context.Context, args []string, io stdio.Stdio) error {
 	if args[0] == "status" {
 		fs.BoolVar(&e.json, "json", false, "print JSON")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
+	// Flags may come before or after the arguments (deploy VERSION --sysroot X).
+	var pos []string
+	rest := args[1:]
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return &UsageError{Msg: err.Error()}
 		}
-		return &UsageError{Msg: err.Error()}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
 	}
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
 	}
 	e.log = slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level}))
-	if err := c.run(ctx, e, fs.Args()); err != nil {
+	if err := c.run(ctx, e, pos); err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
 	return nil
@@ -264,7 +274,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if !ok {
-		fmt.Fprintf(e.io.Out, "no update: %s is the newest release offered\n", agent.Current(ds).Version)
+		fmt.Fprintf(e.io.Out, "no update offered for %s\n", agent.Current(ds).Version)
 		return nil
 	}
 	fmt.Fprintf(e.io.Out, "update available: %s (%s)\n", u.Version, u.Commit)
@@ -280,7 +290,7 @@ func runUpgrade(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if !ok {
-		fmt.Fprintf(e.io.Out, "no update: %s is the newest release offered\n", agent.Current(ds).Version)
+		fmt.Fprintf(e.io.Out, "no update offered for %s\n", agent.Current(ds).Version)
 		return nil
 	}
 	cfg, _ := e.config()

@@ -202,12 +202,22 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 	if out, err := cli(t, append([]string{"upgrade"}, common...)...); err != nil || !strings.Contains(out, "no update") {
 		t.Errorf("upgrade after rollback = %q, %v, want no update", out, err)
 	}
-	// Rolling back again swaps them back.
+	// deploy VERSION lifts the deny and deploys it (flags after the version work too).
+	if out, err := cli(t, append([]string{"deploy", "sisyphus.20261125.2.0"}, common...)...); err != nil || !strings.Contains(out, "deployed sisyphus.20261125.2.0") {
+		t.Fatalf("deploy v2 = %q, %v", out, err)
+	}
+	if st := status(t, common); st.Deployments[0].Checksum != c2 || len(st.Denied) != 0 {
+		t.Fatalf("after deploy v2: %+v, denied %v; want v2 default and no deny", st.Deployments, st.Denied)
+	}
+	if _, err := cli(t, append([]string{"deploy", "sisyphus.19990101.0.0"}, common...)...); err == nil || !strings.Contains(err.Error(), "not in the update graph") {
+		t.Errorf("deploy of an unknown version = %v, want an error", err)
+	}
+	// Rolling back swaps them again.
 	if _, err := cli(t, append([]string{"rollback"}, common...)...); err != nil {
 		t.Fatal(err)
 	}
-	if st := status(t, common); st.Deployments[0].Checksum != c2 || st.Deployments[1].Checksum != c1 {
-		t.Errorf("second rollback = %+v, want v2 then v1", st.Deployments)
+	if st := status(t, common); st.Deployments[0].Checksum != c1 || st.Deployments[1].Checksum != c2 {
+		t.Errorf("second rollback = %+v, want v1 then v2", st.Deployments)
 	}
 	// The text status names the roles.
 	out, _ = cli(t, append([]string{"status"}, common...)...)
