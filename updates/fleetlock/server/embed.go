@@ -22,7 +22,7 @@ type EtcdConfig struct {
 	Dir       string // data directory: the semaphores survive restarts in it
 	ClientURL string // e.g. http://127.0.0.1:2379; port 0 picks a free port
 	PeerURL   string // e.g. http://127.0.0.1:2380
-	LogLevel  string // etcd's (zap) level: debug, info, warn, error, panic; default warn
+	LogLevel  string // etcd's (zap) level: debug, info, warn, error, panic; default error (warn logs every request)
 }
 
 // StartEtcd starts a single-node etcd and waits until it serves.
@@ -46,7 +46,7 @@ func StartEtcd(ctx context.Context, c EtcdConfig) (*Etcd, error) {
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
 	cfg.LogLevel = c.LogLevel
 	if cfg.LogLevel == "" {
-		cfg.LogLevel = "warn"
+		cfg.LogLevel = "error"
 	}
 	cfg.LogOutputs = []string{"stderr"}
 	e, err := embed.StartEtcd(cfg)
