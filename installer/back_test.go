@@ -311,6 +311,12 @@ func checkInstall(t *testing.T, archiveDir string, m *deployarchive.Manifest) {
 		t.Errorf("mkpasswd -m yescrypt PASSWORD SALT = %q, %v; want the root hash in the deployment's /etc/shadow", out, err)
 	}
 
+	fstab, err := os.ReadFile(filepath.Join(depDir, "etc/fstab"))
+	bootUUID, _ := run.Output(ctx, nil, run.Cmd{Argv: []string{"blkid", "-s", "UUID", "-o", "value", bootDev}})
+	if err != nil || !strings.Contains(string(fstab), "UUID="+strings.TrimSpace(string(bootUUID))+" /boot ext4") {
+		t.Errorf("deployment /etc/fstab = %q, %v; want the boot partition on /boot", fstab, err)
+	}
+
 	// 7. A later `ostree admin deploy` (real ostree on the mounted disk)
 	// makes the new deployment the first, default menu entry, with the
 	// install's kernel arguments merged.
@@ -528,3 +534,23 @@ func TestSetShadowHash(t *testing.T) {
 }
 
 var _ = bootloader.RemovablePath
+
+func TestAddFstab(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fstab")
+	os.WriteFile(p, []byte("# UNCONFIGURED FSTAB\n/dev/sda1 / ext4 defaults 0 1\ntmpfs /tmp tmpfs defaults 0 0\n"), 0o644)
+	if err := addFstab(p, "R", "B"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(p)
+	want := "# UNCONFIGURED FSTAB\ntmpfs /tmp tmpfs defaults 0 0\nUUID=R / ext4 defaults 1 1\nUUID=B /boot ext4 defaults,nodev,nosuid 1 2\n"
+	if string(got) != want {
+		t.Errorf("addFstab = %q, want %q", got, want)
+	}
+	p2 := filepath.Join(t.TempDir(), "none")
+	if err := addFstab(p2, "R", "B"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(p2); string(got) != FstabLines("R", "B") {
+		t.Errorf("addFstab(new file) = %q, want %q", got, FstabLines("R", "B"))
+	}
+}

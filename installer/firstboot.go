@@ -93,7 +93,12 @@ func firstBoot(ctx context.Context, s *state) error {
 			return err
 		}
 	}
-	// 4. ostree keeps deployment roots immutable; the archive cannot carry
+	// 4. /etc/fstab of the deployment mounts the boot partition at /boot,
+	// where every later ostree deploy writes kernels and boot entries.
+	if err := addFstab(filepath.Join(dep, "etc", "fstab"), t.rootUUID, t.bootUUID); err != nil {
+		return err
+	}
+	// 5. ostree keeps deployment roots immutable; the archive cannot carry
 	// the flag, so set it once the deployment is complete.
 	return setImmutable(dep)
 }
@@ -134,4 +139,37 @@ func setImmutable(dir string) error {
 		return fmt.Errorf("make %s immutable: %w", dir, err)
 	}
 	return nil
+}
+
+// FstabLines are the mounts an installed system needs from /etc/fstab: root
+// (remounted by systemd; ostree-prepare-root mounts it first) and boot.
+func FstabLines(rootUUID, bootUUID string) string {
+	return fmt.Sprintf("UUID=%s / ext4 defaults 1 1\nUUID=%s /boot ext4 defaults,nodev,nosuid 1 2\n", rootUUID, bootUUID)
+}
+
+// addFstab appends FstabLines to the deployment's fstab (creating it), after
+// dropping any earlier line for / or /boot.
+func addFstab(path, rootUUID, bootUUID string) error {
+	b, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	var keep []string
+	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && !strings.HasPrefix(f[0], "#") && (f[1] == "/" || f[1] == "/boot") {
+			continue
+		}
+		if l != "" {
+			keep = append(keep, l)
+		}
+	}
+	out := FstabLines(rootUUID, bootUUID)
+	if len(keep) > 0 {
+		out = strings.Join(keep, "\n") + "\n" + out
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return os.WriteFile(path, []byte(out), 0o644)
+	}
+	return writeFileAtomic(path, []byte(out))
 }
