@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -54,6 +55,9 @@ func (s SystemSessions) Sessions(ctx context.Context) ([]Session, error) {
 		p = "/run/utmp"
 	}
 	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // nobody ever logged in since boot
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read sessions from %s: %w", p, err)
 	}

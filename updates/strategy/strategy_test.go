@@ -386,3 +386,13 @@ func TestTTYBroadcaster(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestSystemSessionsHere runs the real lister: logind when it answers, utmp
+// otherwise; a missing utmp means nobody is logged in.
+func TestSystemSessionsHere(t *testing.T) {
+	ss, err := SystemSessions{UtmpPath: filepath.Join(t.TempDir(), "utmp"), Log: discard()}.Sessions(context.Background())
+	if err != nil {
+		t.Fatalf("Sessions() = %v", err)
+	}
+	t.Logf("sessions: %+v", ss)
+}
