@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,7 +19,6 @@ import (
 	"testing"
 
 	"github.com/altcos/altcos-tools/deployarchive"
-	"github.com/altcos/altcos-tools/installer/bootloader"
 	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/internal/run"
@@ -533,7 +533,6 @@ func TestSetShadowHash(t *testing.T) {
 	}
 }
 
-var _ = bootloader.RemovablePath
 
 func TestAddFstab(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "fstab")
@@ -554,3 +553,57 @@ func TestAddFstab(t *testing.T) {
 		t.Errorf("addFstab(new file) = %q, want %q", got, FstabLines("R", "B"))
 	}
 }
+
+// TestInstall4KSectors installs onto a loop device with 4096-byte logical
+// sectors, as a block device (not image mode), running the back-half steps
+// directly (the front half's disk discovery is tested on its own).
+func TestInstall4KSectors(t *testing.T) {
+	tooltest.Root(t)
+	tooltest.Tools(t, installTools...)
+	ctx := context.Background()
+	archiveDir, _ := testArchive(t, "")
+	img := sparseImage(t, 8<<30)
+	dev, err := layout.AttachLoop(ctx, nil, img, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, _ := layout.Layout(8<<30, 4096)
+	t.Cleanup(func() {
+		if f, err := os.Open(dev); err == nil {
+			layout.RemoveFromKernel(f, parts)
+			f.Close()
+		}
+		layout.DetachLoop(context.Background(), nil, dev)
+	})
+	s := &state{plan: &Plan{Device: dev, ImageFile: filepath.Join(archiveDir, deployarchive.ArchiveName), NoReboot: true},
+		env: Env{Log: discardLog(), Progress: nopReporter{}}}
+	for _, st := range []struct {
+		name string
+		fn   func(context.Context, *state) error
+	}{{"open", openArchive}, {"partition", partition}, {"mkfs", makeFilesystems}, {"deploy", deploy}, {"bootloader", installBootloader}, {"first boot", firstBoot}, {"finish", finish}} {
+		if err := st.fn(ctx, s); err != nil {
+			if s.target != nil {
+				cleanup(s)
+			}
+			t.Fatalf("%s: %v", st.name, err)
+		}
+	}
+	out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"sfdisk", "--json", dev}})
+	if err != nil || !strings.Contains(string(out), `"sectorsize": 4096`) {
+		t.Errorf("sfdisk --json %s = %s, %v; want a table with 4096-byte sectors", dev, out, err)
+	}
+	for _, n := range []int{layout.Boot, layout.Root} {
+		if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"e2fsck", "-fn", layout.Path(dev, n)}}); err != nil {
+			t.Errorf("e2fsck -fn partition %d: %v", n, err)
+		}
+	}
+	if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"fsck.vfat", "-n", layout.Path(dev, layout.ESP)}}); err != nil {
+		t.Errorf("fsck.vfat -n ESP: %v", err)
+	}
+	efi, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"mtype", "-i", layout.Path(dev, layout.ESP), "::/EFI/BOOT/BOOTX64.EFI"}, Env: []string{"MTOOLS_SKIP_CHECK=1"}})
+	if err != nil || !bytes.HasPrefix(efi, []byte("MZ")) {
+		t.Errorf("BOOTX64.EFI on a 4K-sector ESP: %d bytes, %v", len(efi), err)
+	}
+}
+
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
