@@ -533,7 +533,6 @@ func TestSetShadowHash(t *testing.T) {
 	}
 }
 
-
 func TestAddFstab(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "fstab")
 	os.WriteFile(p, []byte("# UNCONFIGURED FSTAB\n/dev/sda1 / ext4 defaults 0 1\ntmpfs /tmp tmpfs defaults 0 0\n"), 0o644)
