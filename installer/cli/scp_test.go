@@ -29,7 +29,9 @@ func TestSCPSource(t *testing.T) {
 	empty := s.KnownHosts(t, nil)
 	fp := ssh.FingerprintSHA256(s.HostKey)
 	url := "scp://root@" + s.Addr + cfg
-	dry := func(extra ...string) []string { return append(append(e.base(), "--dry-run"), append(extra, e.image)...) }
+	dry := func(extra ...string) []string {
+		return append(append(e.base(), "--dry-run"), append(extra, e.image)...)
+	}
 	for _, tc := range []struct {
 		name  string
 		args  []string
