@@ -18,7 +18,7 @@ import (
 
 // PXEArtifacts are the files of a PXE boot, named like Fedora CoreOS's.
 type PXEArtifacts struct {
-	Kernel    string // altcos-<version>-live-kernel-x86_64
+	Kernel    string // altcos-<version>-live-vmlinuz.x86_64 ("vmlinuz" is how the machine tests find it)
 	Initramfs string // altcos-<version>-live-initramfs.x86_64.img
 	// Rootfs is the second initrd: a cpio that puts the deploy archive and its
 	// manifest at deployarchive.LiveMount, where the live init finds them.
@@ -41,7 +41,7 @@ type PXEOptions struct {
 func PXENames(dir, version string) PXEArtifacts {
 	p := func(s string) string { return filepath.Join(dir, "altcos-"+version+"-"+s) }
 	return PXEArtifacts{
-		Kernel:    p("live-kernel-x86_64"),
+		Kernel:    p("live-vmlinuz.x86_64"),
 		Initramfs: p("live-initramfs.x86_64.img"),
 		Rootfs:    p("live-rootfs.x86_64.img"),
 		Archive:   p(deployarchive.ArchiveName),
