@@ -73,10 +73,23 @@ func runGraph(ctx context.Context, args []string, io stdio.Stdio) error {
 			return err
 		}
 	}
-	ref := "altcos/" + *arch + "/" + *stream
-	hist, err := (&ostree.Repo{Path: *repo}).RefHistory(ctx, ref)
+	g, p, err := WriteGraph(ctx, *repo, *arch, *stream, *out, deadEnds)
 	if err != nil {
 		return err
+	}
+	fmt.Fprintf(io.Out, "altcos/%s/%s: %d releases, %d edges, newest %s -> %s\n", *arch, *stream, len(g.Nodes), len(g.Edges), g.Nodes[len(g.Nodes)-1].Version, p)
+	return nil
+}
+
+// WriteGraph writes the graph of altcos/<arch>/<stream> in repo to
+// GraphPath(out, arch, stream) and returns it with that path. deadEnds maps
+// versions or checksums to reasons. Machine tests call it in-process to
+// publish v2 next to `altcos-build serve`'s ServeHandler.
+func WriteGraph(ctx context.Context, repo, arch, stream, out string, deadEnds map[string]string) (*graph.Graph, string, error) {
+	ref := "altcos/" + arch + "/" + stream
+	hist, err := (&ostree.Repo{Path: repo}).RefHistory(ctx, ref)
+	if err != nil {
+		return nil, "", err
 	}
 	slices.Reverse(hist)
 	rs := make([]graph.Release, len(hist))
@@ -85,25 +98,24 @@ func runGraph(ctx context.Context, args []string, io stdio.Stdio) error {
 	}
 	g, err := graph.Build(rs, deadEnds)
 	if err != nil {
-		return fmt.Errorf("%s in %s: %w", ref, *repo, err)
+		return nil, "", fmt.Errorf("%s in %s: %w", ref, repo, err)
 	}
 	data, err := g.Marshal()
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	p := GraphPath(*out, *arch, *stream)
+	p := GraphPath(out, arch, stream)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
+		return nil, "", err
 	}
 	tmp := p + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
+		return nil, "", err
 	}
 	if err := os.Rename(tmp, p); err != nil {
-		return err
+		return nil, "", err
 	}
-	fmt.Fprintf(io.Out, "%s: %d releases, %d edges, newest %s -> %s\n", ref, len(g.Nodes), len(g.Edges), rs[len(rs)-1].Version, p)
-	return nil
+	return g, p, nil
 }
 
 func readDeadEnds(path string, into map[string]string) error {
