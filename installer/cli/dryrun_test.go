@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -141,5 +142,36 @@ func TestInteractivePlainLines(t *testing.T) {
 	// back half's size check stops the dry run there, after the questions.
 	if r.code == 0 {
 		t.Logf("dry run passed (a real /dev/nvme0n1 exists here)")
+	}
+}
+
+func TestDryRunJSON(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.file(t, "c.ign", ign33)
+	r := runCLI(t, "", append(e.base(), "--dry-run", "--json", "-i", cfg, e.image)...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errout)
+	}
+	var events []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(r.out), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("--json line %q: %v", l, err)
+		}
+		events = append(events, ev)
+	}
+	if events[0]["event"] != "plan" || events[len(events)-1]["event"] != "done" {
+		t.Errorf("--json events start %v, end %v; want plan ... done", events[0]["event"], events[len(events)-1]["event"])
+	}
+	settings, _ := events[0]["settings"].([]any)
+	found := false
+	for _, s := range settings {
+		m := s.(map[string]any)
+		if m["key"] == "ignition-file" && m["value"] == cfg && m["origin"] == "flag --ignition-file" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("plan event lacks ignition-file from its flag: %v", settings)
 	}
 }

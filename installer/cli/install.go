@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -214,7 +215,12 @@ func install(ctx context.Context, args []string, io stdio.Stdio) int {
 	if err := planconfig.Validate(p); err != nil {
 		return fail(err)
 	}
-	if p.DryRun {
+	if p.DryRun && p.JSON {
+		json.NewEncoder(io.Out).Encode(struct {
+			Event    string             `json:"event"`
+			Settings []planconfig.Entry `json:"settings"`
+		}{"plan", planconfig.Entries(p)})
+	} else if p.DryRun {
 		planconfig.Print(io.Out, p)
 	}
 	logLevel := slog.LevelWarn
@@ -236,10 +242,10 @@ func install(ctx context.Context, args []string, io stdio.Stdio) int {
 	if err := installer.Run(ctx, p, env); err != nil {
 		return fail(err)
 	}
-	rep.Done(nil, "")
 	if p.DryRun {
-		fmt.Fprintln(io.Out, "dry run: every check passed; nothing was written")
+		rep.Info("dry run: every check passed; nothing was written")
 	}
+	rep.Done(nil, "")
 	return ExitOK
 }
 

@@ -115,26 +115,42 @@ func pick(c bool, a, b string) string {
 	return b
 }
 
-// Print writes the plan, one setting per line with where it came from. Secrets
-// are not printed: the root password hash shows as set, URLs lose credentials.
-func Print(w io.Writer, p *installer.Plan) {
+// Entry is one setting of a plan as shown to people: its YAML key, its
+// value with secrets hidden, and where it came from.
+type Entry struct {
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+	Origin string `json:"origin"`
+}
+
+// Entries lists every setting of p in the Plan's field order.
+func Entries(p *installer.Plan) []Entry {
 	t := reflect.TypeOf(*p)
 	v := reflect.ValueOf(*p)
-	fmt.Fprintln(w, "Install plan:")
+	var out []Entry
 	for i := 0; i < t.NumField(); i++ {
 		key, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
 		if key == "" || key == "-" {
 			continue
 		}
-		val := show(key, v.Field(i))
 		origin := p.Origin[key]
 		if origin == "" {
 			origin = "unset"
 		}
-		fmt.Fprintf(w, "  %-19s %-40s (%s)\n", key, val, origin)
+		out = append(out, Entry{Key: key, Value: show(key, v.Field(i)), Origin: origin})
 	}
 	if p.ImageMode {
-		fmt.Fprintf(w, "  %-19s %-40s (%s)\n", "image-mode", "true", "target is a regular file")
+		out = append(out, Entry{Key: "image-mode", Value: "true", Origin: "target is a regular file"})
+	}
+	return out
+}
+
+// Print writes the plan, one setting per line with where it came from. Secrets
+// are not printed: the root password hash shows as set, URLs lose credentials.
+func Print(w io.Writer, p *installer.Plan) {
+	fmt.Fprintln(w, "Install plan:")
+	for _, e := range Entries(p) {
+		fmt.Fprintf(w, "  %-19s %-40s (%s)\n", e.Key, e.Value, e.Origin)
 	}
 }
 
