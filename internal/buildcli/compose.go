@@ -3,10 +3,89 @@ package buildcli
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
 
 	"github.com/altcos/altcos-tools/internal/stdio"
+	"github.com/altcos/altcos-tools/isobuild"
 )
 
+// runCompose is `altcos-build compose`:
+//
+//	altcos-build compose --repo R [--stream S] [--arch A] [--osfiles DIR]
+//	                     [--remote-url URL] [--workdir DIR] [-v] TREE
+//
+// TREE is an OS tree directory or tarball; it becomes a commit on
+// altcos/<arch>/<stream> in R (created as an archive repo when missing).
+// SOURCE_DATE_EPOCH, when set, is the build time (reproducible commits).
 func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
-	return errors.New("not implemented yet")
+	fs := flag.NewFlagSet("compose", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	repo := fs.String("repo", "", "ostree repository (created in archive mode when missing or empty)")
+	stream := fs.String("stream", "sisyphus", "stream: the ref is altcos/<arch>/<stream>")
+	arch := fs.String("arch", isobuild.DefaultArch, "architecture in the ref")
+	osfiles := fs.String("osfiles", "", "OS files laid over the tree (default: ./osfiles when it exists)")
+	remote := fs.String("remote-url", isobuild.DefaultRemoteURL, "URL of the remote altcos written into the OS")
+	workdir := fs.String("workdir", "", "where the tree copy is prepared (default: a temporary directory next to the repo)")
+	verbose := fs.Bool("v", false, "log every command run")
+	fs.Usage = func() {
+		fmt.Fprintln(io.Err, "usage: altcos-build compose --repo R [--stream S] [flags] TREE")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &UsageError{Msg: err.Error()}
+	}
+	if fs.NArg() != 1 {
+		return &UsageError{Msg: "compose takes one OS tree (directory or tarball); run `altcos-build compose -h`"}
+	}
+	if *repo == "" {
+		return &UsageError{Msg: "compose needs --repo"}
+	}
+	if *osfiles == "" {
+		if st, err := os.Stat("osfiles"); err == nil && st.IsDir() {
+			*osfiles = "osfiles"
+		}
+	}
+	t, err := sourceDateEpoch(os.Getenv("SOURCE_DATE_EPOCH"))
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level}))
+
+	res, err := isobuild.Compose(ctx, isobuild.ComposeOptions{
+		Repo: *repo, Stream: *stream, Arch: *arch, Tree: fs.Arg(0),
+		OSFiles: *osfiles, WorkDir: *workdir, Time: t, RemoteURL: *remote, Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	if !res.Created {
+		fmt.Fprintf(io.Out, "%s: nothing changed since %s (%s); no new commit\n", res.Ref, res.Version, res.Commit)
+		return nil
+	}
+	fmt.Fprintf(io.Out, "%s: committed %s (%s, %s): %s\n", res.Ref, res.Version, res.Change, res.Kernel, res.Commit)
+	return nil
+}
+
+// sourceDateEpoch parses SOURCE_DATE_EPOCH; empty gives the zero time (now).
+func sourceDateEpoch(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a positive number of seconds since 1970", s)
+	}
+	return time.Unix(n, 0).UTC(), nil
 }

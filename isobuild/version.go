@@ -1,0 +1,169 @@
+package isobuild
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Version is an ALTCOS version <stream>.<YYYYMMDD>.<major>.<minor>, e.g.
+// sisyphus.20211006.1.0.
+type Version struct {
+	Stream string
+	Date   string // YYYYMMDD
+	Major  int
+	Minor  int
+}
+
+func (v Version) String() string {
+	return fmt.Sprintf("%s.%s.%d.%d", v.Stream, v.Date, v.Major, v.Minor)
+}
+
+var (
+	streamRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	versionRe = regexp.MustCompile(`^([a-z0-9][a-z0-9_-]*)\.([0-9]{8})\.([0-9]+)\.([0-9]+)$`)
+)
+
+// ValidateStream checks a stream name: it becomes one component of the ref
+// altcos/<arch>/<stream> and the first field of every version, so it may not
+// contain '/' or '.'.
+func ValidateStream(s string) error {
+	if !streamRe.MatchString(s) {
+		return fmt.Errorf("stream name %q is not valid: use lower-case letters, digits, '-' and '_' (no '/' or '.'), e.g. sisyphus or p10", s)
+	}
+	return nil
+}
+
+// ParseVersion parses <stream>.<YYYYMMDD>.<major>.<minor>.
+func ParseVersion(s string) (Version, error) {
+	m := versionRe.FindStringSubmatch(s)
+	if m == nil {
+		return Version{}, fmt.Errorf("version %q is not <stream>.<YYYYMMDD>.<major>.<minor>", s)
+	}
+	if _, err := time.Parse("20060102", m[2]); err != nil {
+		return Version{}, fmt.Errorf("version %q: date %s is not a date", s, m[2])
+	}
+	major, err1 := strconv.Atoi(m[3])
+	minor, err2 := strconv.Atoi(m[4])
+	if err := errors.Join(err1, err2); err != nil {
+		return Version{}, fmt.Errorf("version %q: %w", s, err)
+	}
+	return Version{Stream: m[1], Date: m[2], Major: major, Minor: minor}, nil
+}
+
+// Change is how a package manifest differs from the previous commit's.
+type Change int
+
+const (
+	// Unchanged: same packages, same versions.
+	Unchanged Change = iota
+	// VersionsChanged: same package names, some versions differ.
+	VersionsChanged
+	// SetChanged: a package was added or removed.
+	SetChanged
+)
+
+func (c Change) String() string {
+	switch c {
+	case Unchanged:
+		return "nothing changed"
+	case VersionsChanged:
+		return "package versions changed"
+	case SetChanged:
+		return "package set changed"
+	}
+	return "Change(" + strconv.Itoa(int(c)) + ")"
+}
+
+// Compare classifies the change from old to cur.
+func Compare(old, cur Manifest) Change {
+	if len(old) != len(cur) {
+		return SetChanged
+	}
+	c := Unchanged
+	for name, v := range cur {
+		ov, ok := old[name]
+		if !ok {
+			return SetChanged
+		}
+		if ov != v {
+			c = VersionsChanged
+		}
+	}
+	return c
+}
+
+// NextVersion computes the version of a new commit on stream from the
+// previous commit's version and manifest (prev nil: the first commit) and
+// the date of the build (UTC):
+//
+//   - first commit: <stream>.<date>.0.0
+//   - package set changed: <stream>.<date>.<major+1>.0
+//   - only package versions changed: <stream>.<prev date>.<major>.<minor+1>
+//   - nothing changed: ok=false, no new commit.
+//
+// A build date before the previous version's date is an error: versions must
+// grow, and a clock or SOURCE_DATE_EPOCH going backwards is a mistake.
+func NextVersion(stream string, prev *Version, prevManifest, cur Manifest, date time.Time) (v Version, change Change, err error) {
+	if err := ValidateStream(stream); err != nil {
+		return Version{}, 0, err
+	}
+	day := date.UTC().Format("20060102")
+	if prev == nil {
+		return Version{Stream: stream, Date: day}, SetChanged, nil
+	}
+	if prev.Stream != stream {
+		return Version{}, 0, fmt.Errorf("previous version %s is not on stream %s", prev, stream)
+	}
+	if day < prev.Date {
+		return Version{}, 0, fmt.Errorf("build date %s is before the date of the previous version %s; check the clock or SOURCE_DATE_EPOCH", day, prev)
+	}
+	switch change = Compare(prevManifest, cur); change {
+	case SetChanged:
+		return Version{Stream: stream, Date: day, Major: prev.Major + 1}, change, nil
+	case VersionsChanged:
+		return Version{Stream: stream, Date: prev.Date, Major: prev.Major, Minor: prev.Minor + 1}, change, nil
+	}
+	return *prev, Unchanged, nil
+}
+
+// ignitionSpecs maps the first Ignition release that marked a config spec
+// stable to that spec (from Ignition's release notes). An OS's Ignition reads
+// every spec up to the highest stable one of its release.
+var ignitionSpecs = []struct {
+	major, minor int
+	spec         string
+}{
+	{2, 26, "3.6.0"},
+	{2, 20, "3.5.0"},
+	{2, 15, "3.4.0"},
+	{2, 11, "3.3.0"},
+	{2, 7, "3.2.0"},
+	{2, 3, "3.1.0"},
+	{2, 0, "3.0.0"},
+}
+
+// IgnitionSpec returns the highest Ignition config spec that the Ignition of
+// package version pkgVersion reads (e.g. Debian's "2.14.0+ds1-1+b6" -> "3.3.0",
+// ALT's "2.19.0-alt1" -> "3.4.0"). An epoch ("1:") is ignored.
+func IgnitionSpec(pkgVersion string) (string, error) {
+	v := pkgVersion
+	if i := strings.IndexByte(v, ':'); i >= 0 {
+		v = v[i+1:]
+	}
+	m := regexp.MustCompile(`^([0-9]+)\.([0-9]+)`).FindStringSubmatch(v)
+	if m == nil {
+		return "", fmt.Errorf("ignition package version %q does not start with <major>.<minor>", pkgVersion)
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	for _, s := range ignitionSpecs {
+		if major > s.major || major == s.major && minor >= s.minor {
+			return s.spec, nil
+		}
+	}
+	return "", fmt.Errorf("ignition %s is older than 2.0 and reads no spec 3 config; the OS needs Ignition 2.x", pkgVersion)
+}

@@ -1,0 +1,127 @@
+package isobuild
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse("20060102", s)
+	if err != nil {
+		panic(err)
+	}
+	return t.Add(13 * time.Hour)
+}
+
+func TestNextVersion(t *testing.T) {
+	base := Manifest{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6", "podman": "4.3.1+ds1-8"}
+	upgraded := Manifest{"bash": "5.2-3", "ignition": "2.14.0+ds1-1+b6", "podman": "4.3.1+ds1-8"}
+	added := Manifest{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6", "podman": "4.3.1+ds1-8", "curl": "7.88.1-10"}
+	removed := Manifest{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6"}
+	swapped := Manifest{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6", "crun": "1.8.1-1"}
+	prev := &Version{Stream: "sisyphus", Date: "20261120", Major: 2, Minor: 3}
+	tests := []struct {
+		name       string
+		prev       *Version
+		prevM, cur Manifest
+		date       string
+		want       string
+		change     Change
+	}{
+		{"first commit", nil, nil, base, "20261125", "sisyphus.20261125.0.0", SetChanged},
+		{"version upgraded", prev, base, upgraded, "20261125", "sisyphus.20261120.2.4", VersionsChanged},
+		{"package added", prev, base, added, "20261125", "sisyphus.20261125.3.0", SetChanged},
+		{"package removed", prev, base, removed, "20261125", "sisyphus.20261125.3.0", SetChanged},
+		{"package swapped, same count", prev, base, swapped, "20261125", "sisyphus.20261125.3.0", SetChanged},
+		{"added on the same day", prev, base, added, "20261120", "sisyphus.20261120.3.0", SetChanged},
+		{"nothing changed", prev, base, base, "20261125", "sisyphus.20261120.2.3", Unchanged},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, change, err := NextVersion("sisyphus", tt.prev, tt.prevM, tt.cur, day(tt.date))
+			if err != nil {
+				t.Fatalf("NextVersion() error %v", err)
+			}
+			if got.String() != tt.want || change != tt.change {
+				t.Errorf("NextVersion(%v, %s) = %s, %v, want %s, %v", tt.prev, tt.date, got, change, tt.want, tt.change)
+			}
+		})
+	}
+}
+
+func TestNextVersionErrors(t *testing.T) {
+	prev := &Version{Stream: "sisyphus", Date: "20261125", Major: 0, Minor: 0}
+	m := Manifest{"a": "1"}
+	tests := []struct {
+		name, stream string
+		prev         *Version
+		date         string
+		want         string
+	}{
+		{"date going backwards", "sisyphus", prev, "20261124", "before the date of the previous version sisyphus.20261125.0.0"},
+		{"stream with a slash", "sis/yphus", nil, "20261125", `stream name "sis/yphus" is not valid`},
+		{"stream with a dot", "p10.1", nil, "20261125", `stream name "p10.1" is not valid`},
+		{"empty stream", "", nil, "20261125", `stream name "" is not valid`},
+		{"other stream", "p10", prev, "20261125", "is not on stream p10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := NextVersion(tt.stream, tt.prev, m, Manifest{"a": "2"}, day(tt.date))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("NextVersion(%q, %v, %s) error = %v, want it to contain %q", tt.stream, tt.prev, tt.date, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseVersion(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Version
+		wantErr bool
+	}{
+		{"sisyphus.20211006.1.0", Version{"sisyphus", "20211006", 1, 0}, false},
+		{"p10.20260101.12.34", Version{"p10", "20260101", 12, 34}, false},
+		{"sisyphus.20211306.1.0", Version{}, true},
+		{"sisyphus.2021100.1.0", Version{}, true},
+		{"sisyphus.20211006.1", Version{}, true},
+		{"", Version{}, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseVersion(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseVersion(%q) = %v, %v, want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+		if err == nil && got.String() != tt.in {
+			t.Errorf("ParseVersion(%q).String() = %q, want %q", tt.in, got.String(), tt.in)
+		}
+	}
+}
+
+func TestIgnitionSpec(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2.14.0+ds1-1+b6", "3.3.0"}, // Debian bookworm
+		{"2.11.0-1", "3.3.0"},
+		{"2.10.1-1", "3.2.0"},
+		{"2.15.0-alt1", "3.4.0"},
+		{"2.19.0-alt1", "3.4.0"},
+		{"2.20.0-alt1", "3.5.0"},
+		{"1:2.26.0-1", "3.6.0"},
+		{"2.27.0", "3.6.0"},
+		{"2.3.0", "3.1.0"},
+		{"2.0.1", "3.0.0"},
+		{"3.0.0", "3.6.0"},
+	}
+	for _, tt := range tests {
+		got, err := IgnitionSpec(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("IgnitionSpec(%q) = %q, %v, want %q", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"0.35.0", "", "git"} {
+		if got, err := IgnitionSpec(bad); err == nil {
+			t.Errorf("IgnitionSpec(%q) = %q, want an error", bad, got)
+		}
+	}
+}

@@ -1,0 +1,43 @@
+#!/bin/bash
+# ALTCOS dracut module: on the first boot of a machine installed on metal,
+# hand Ignition the config the installer left on the boot partition.
+# compose runs dracut with --add "ostree ignition altcos".
+
+check() {
+    # Only when asked for (--add altcos).
+    return 255
+}
+
+depends() {
+    echo ignition systemd
+}
+
+installkernel() {
+    # Drivers to find and mount the root and boot partitions on the machines
+    # ALTCOS boots on (QEMU virtio, SATA, NVMe, SCSI) and to read the QEMU
+    # fw_cfg Ignition config, also in a --no-hostonly image.
+    hostonly='' instmods qemu_fw_cfg virtio_blk virtio_pci virtio_scsi virtio_net \
+        ext4 xfs ahci nvme sd_mod
+}
+
+install() {
+    inst_multiple mount umount mountpoint cp mkdir sleep readlink tr sed tail systemd-tmpfiles
+    inst_script "$moddir/altcos-ignition-var.sh" /usr/sbin/altcos-ignition-var
+    # No SELinux policy in the OS: a setfiles that labels nothing, for an
+    # Ignition that always relabels (see setfiles-none.sh).
+    if ! find_binary setfiles >/dev/null; then
+        inst_script "$moddir/setfiles-none.sh" /usr/sbin/setfiles
+    fi
+    inst_simple "$moddir/altcos-ignition-var.service" \
+        "$systemdsystemunitdir/altcos-ignition-var.service"
+    inst_script "$moddir/altcos-ignition-user.sh" /usr/sbin/altcos-ignition-user
+    inst_simple "$moddir/altcos-ignition-user.service" \
+        "$systemdsystemunitdir/altcos-ignition-user.service"
+    # Started only when Ignition runs (ignition-generator pulls in
+    # ignition-complete.target on ignition.firstboot).
+    mkdir -p "$initdir/$systemdsystemunitdir/ignition-complete.target.requires"
+    ln_r "../altcos-ignition-user.service" \
+        "$systemdsystemunitdir/ignition-complete.target.requires/altcos-ignition-user.service"
+    ln_r "../altcos-ignition-var.service" \
+        "$systemdsystemunitdir/ignition-complete.target.requires/altcos-ignition-var.service"
+}

@@ -1,0 +1,169 @@
+// Package testos composes the Debian-based test OS: an OS tree of the same
+// architecture as ALTCOS, made with mmdebstrap from Debian bookworm packages
+// (packages.txt), because ALT packages are not reachable from here. The
+// tree is cached under <cache>/<hash of the inputs>/tree and reused while
+// the inputs (suite, mirror, package list, mmdebstrap options) stay the
+// same; <cache>/tree links to the newest one. `altcos-build compose` turns
+// it into a commit.
+package testos
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/altcos/altcos-tools/internal/run"
+)
+
+// Defaults of Options.
+const (
+	DefaultSuite  = "bookworm"
+	DefaultMirror = "http://deb.debian.org/debian"
+)
+
+// Options are the inputs of Build.
+type Options struct {
+	// Packages is the package list file (testos/packages.txt).
+	Packages string
+	// Cache is the cache folder (.cache/testos).
+	Cache  string
+	Suite  string // DefaultSuite when empty
+	Mirror string // DefaultMirror when empty
+	Log    *slog.Logger
+}
+
+// Result says where the tree is.
+type Result struct {
+	Tree   string // <cache>/<key>/tree
+	Key    string
+	Reused bool // the cache had it
+}
+
+// ReadPackages reads a package list: one name a line, '#' starts a comment.
+func ReadPackages(r io.Reader) ([]string, error) {
+	var pkgs []string
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.ContainsAny(line, " \t,") {
+			return nil, fmt.Errorf("line %d: %q is not one package name", n, line)
+		}
+		if seen[line] {
+			return nil, fmt.Errorf("line %d: package %s listed twice", n, line)
+		}
+		seen[line] = true
+		pkgs = append(pkgs, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(pkgs) == 0 {
+		return nil, errors.New("no packages listed")
+	}
+	return pkgs, nil
+}
+
+// MmdebstrapArgs builds the mmdebstrap command line for the test OS tree at
+// target: root mode (real owners and device nodes, as a build host makes
+// them), essential packages plus apt plus pkgs, no Recommends (the list
+// says everything the OS has).
+func MmdebstrapArgs(suite, mirror string, pkgs []string, target string) []string {
+	return []string{"mmdebstrap", "--mode=root", "--variant=apt",
+		`--aptopt=APT::Install-Recommends "false"`,
+		"--include=" + strings.Join(pkgs, ","),
+		suite, target, mirror}
+}
+
+// mmdebstrapEnv: INITRD=No stops the kernel's postinst from running dracut
+// host-only for the build machine; compose builds the real initramfs.
+var mmdebstrapEnv = []string{"INITRD=No"}
+
+// Key is the cache key: a hash of everything that decides the tree.
+func Key(suite, mirror string, pkgs []string) string {
+	h := sha256.New()
+	for _, a := range MmdebstrapArgs(suite, mirror, pkgs, "TARGET") {
+		fmt.Fprintf(h, "%s\x00", a)
+	}
+	for _, e := range mmdebstrapEnv {
+		fmt.Fprintf(h, "%s\x00", e)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// Build makes the test OS tree, or reuses the cached one for the same inputs.
+func Build(ctx context.Context, opts Options) (Result, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Suite == "" {
+		opts.Suite = DefaultSuite
+	}
+	if opts.Mirror == "" {
+		opts.Mirror = DefaultMirror
+	}
+	if opts.Cache == "" {
+		return Result{}, errors.New("no cache folder given")
+	}
+	f, err := os.Open(opts.Packages)
+	if err != nil {
+		return Result{}, fmt.Errorf("package list: %w", err)
+	}
+	pkgs, err := ReadPackages(f)
+	f.Close()
+	if err != nil {
+		return Result{}, fmt.Errorf("package list %s: %w", opts.Packages, err)
+	}
+	key := Key(opts.Suite, opts.Mirror, pkgs)
+	dir := filepath.Join(opts.Cache, key)
+	res := Result{Tree: filepath.Join(dir, "tree"), Key: key}
+	stamp := filepath.Join(dir, "done")
+
+	if _, err := os.Stat(stamp); err == nil {
+		res.Reused = true
+		log.Info("test OS tree cached", "tree", res.Tree)
+		return res, link(opts.Cache, key)
+	}
+	// A half-made tree from an interrupted build is never reused.
+	if err := os.RemoveAll(dir); err != nil {
+		return res, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, err
+	}
+	tmp := filepath.Join(dir, "tree.tmp")
+	log.Info("composing the test OS with mmdebstrap", "suite", opts.Suite, "packages", len(pkgs), "tree", res.Tree)
+	err = run.Run(ctx, log, run.Cmd{Argv: MmdebstrapArgs(opts.Suite, opts.Mirror, pkgs, tmp), Env: mmdebstrapEnv})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return res, fmt.Errorf("compose the test OS: %w", err)
+	}
+	if err := os.Rename(tmp, res.Tree); err != nil {
+		return res, err
+	}
+	if err := os.WriteFile(stamp, []byte(strings.Join(pkgs, "\n")+"\n"), 0o644); err != nil {
+		return res, err
+	}
+	return res, link(opts.Cache, key)
+}
+
+// link points <cache>/tree at the newest tree, the path the Makefile and
+// other tools use.
+func link(cache, key string) error {
+	l := filepath.Join(cache, "tree")
+	_ = os.Remove(l)
+	return os.Symlink(filepath.Join(key, "tree"), l)
+}
