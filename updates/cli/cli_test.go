@@ -60,6 +60,15 @@ type server struct {
 	mu    sync.Mutex
 	graph []byte
 	srv   *httptest.Server
+	// failFiles makes file objects fail with HTTP 500: a pull that breaks
+	// after the commit and its metadata have arrived.
+	failFiles bool
+}
+
+func (s *server) setFailFiles(v bool) {
+	s.mu.Lock()
+	s.failFiles = v
+	s.mu.Unlock()
 }
 
 func (s *server) setGraph(t *testing.T, g *graph.Graph) {
@@ -76,7 +85,17 @@ func (s *server) setGraph(t *testing.T, g *graph.Graph) {
 func serve(t *testing.T, repo string) *server {
 	s := &server{}
 	mux := http.NewServeMux()
-	mux.Handle("/repo/", http.StripPrefix("/repo/", http.FileServer(http.Dir(repo))))
+	files := http.StripPrefix("/repo/", http.FileServer(http.Dir(repo)))
+	mux.HandleFunc("/repo/", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		fail := s.failFiles && strings.HasSuffix(r.URL.Path, ".filez")
+		s.mu.Unlock()
+		if fail {
+			http.Error(w, "disk on fire", http.StatusInternalServerError)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("/graph/v1/graph", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("stream") != "sisyphus" || r.URL.Query().Get("basearch") != "x86_64" {
 			http.Error(w, "unknown stream", http.StatusNotFound)
@@ -161,13 +180,28 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 	bogus := strings.Repeat("9", 64)
 	gBad, _ := graph.Build([]graph.Release{{Version: "sisyphus.20261125.1.0", Checksum: c1}, {Version: "sisyphus.20261125.9.0", Checksum: bogus}}, nil)
 	srv.setGraph(t, gBad)
-	if _, err := cli(t, append([]string{"upgrade"}, common...)...); err == nil || !strings.Contains(err.Error(), "pull sisyphus.20261125.9.0") {
+	_, err = cli(t, append([]string{"upgrade"}, common...)...)
+	if err == nil || !strings.Contains(err.Error(), "pull sisyphus.20261125.9.0") {
 		t.Errorf("upgrade to a payload not in the remote = %v, want an error naming the pull of 9.0", err)
 	}
+	t.Logf("payload not in the remote: %v", err)
 	if st := status(t, common); len(st.Deployments) != 1 || st.Deployments[0].Checksum != c1 {
 		t.Errorf("deployments after the failed upgrade = %+v, want v1 only", st.Deployments)
 	}
 	srv.setGraph(t, g)
+
+	// A pull that fails halfway (file objects answer 500): a clear error,
+	// nothing deployed; the next attempt completes.
+	srv.setFailFiles(true)
+	_, err = cli(t, append([]string{"upgrade"}, common...)...)
+	if err == nil || !strings.Contains(err.Error(), "pull sisyphus.20261125.2.0") {
+		t.Errorf("upgrade with a failing pull = %v, want an error naming the pull of v2", err)
+	}
+	t.Logf("failing pull: %v", err)
+	if st := status(t, common); len(st.Deployments) != 1 || st.Deployments[0].Checksum != c1 {
+		t.Errorf("deployments after the failed pull = %+v, want v1 only", st.Deployments)
+	}
+	srv.setFailFiles(false)
 
 	out, err := cli(t, append([]string{"upgrade"}, common...)...)
 	if err != nil || !strings.Contains(out, "deployed sisyphus.20261125.2.0") {
