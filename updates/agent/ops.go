@@ -7,9 +7,11 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/ostree"
 	"github.com/altcos/altcos-tools/updates/graph"
 )
@@ -122,6 +124,10 @@ func FindUpdate(g *graph.Graph, ds []ostree.DeploymentEntry, denied map[string]s
 // the verified default.
 func Apply(ctx context.Context, sys System, u Update, allowDowngrade bool) error {
 	if err := sys.Pull(ctx, u.Commit, allowDowngrade); err != nil {
+		var re *run.Error
+		if errors.As(err, &re) && strings.Contains(re.Stderr, "HTTP 404") {
+			return fmt.Errorf("pull %s: the remote has no commit %s: the update graph and the repository disagree; fix the server: %w", u.Version, u.Commit, err)
+		}
 		return fmt.Errorf("pull %s: %w", u.Version, err)
 	}
 	if err := sys.Deploy(ctx, u.Commit, allowDowngrade); err != nil {

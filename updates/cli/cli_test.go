@@ -181,7 +181,7 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 	gBad, _ := graph.Build([]graph.Release{{Version: "sisyphus.20261125.1.0", Checksum: c1}, {Version: "sisyphus.20261125.9.0", Checksum: bogus}}, nil)
 	srv.setGraph(t, gBad)
 	_, err = cli(t, append([]string{"upgrade"}, common...)...)
-	if err == nil || !strings.Contains(err.Error(), "pull sisyphus.20261125.9.0") {
+	if err == nil || !strings.Contains(err.Error(), "pull sisyphus.20261125.9.0: the remote has no commit") {
 		t.Errorf("upgrade to a payload not in the remote = %v, want an error naming the pull of 9.0", err)
 	}
 	t.Logf("payload not in the remote: %v", err)
