@@ -134,6 +134,15 @@ func TestConcurrentLocksNeverExceedSlots(t *testing.T) {
 		t.Errorf("holders after all unlocked = %v, want none", h)
 	}
 	t.Logf("%d nodes, %d slots: max %d at once, %d refusals", nodes, slots, maxInside.Load(), full.Load())
+	// All N slots are usable, and not one more.
+	for i := 0; i < slots; i++ {
+		if err := s.client(fmt.Sprintf("holder-%d", i), "workers").Lock(ctx); err != nil {
+			t.Errorf("lock slot %d of %d = %v", i+1, slots, err)
+		}
+	}
+	if err := s.client("one-too-many", "workers").Lock(ctx); kindOf(err) != fleetlock.KindFailedLock {
+		t.Errorf("lock with all %d slots held = %v, want failed_lock", slots, err)
+	}
 }
 
 func TestRecursiveAndOwned(t *testing.T) {
