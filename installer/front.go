@@ -54,7 +54,11 @@ func findTarget(p *Plan, env Env) (*disks.Device, error) {
 	}
 	d := disks.Find(devs, name)
 	if d == nil {
-		return nil, &TargetError{Device: p.Device, Reason: "no such disk; see the disks with altcos-installer list-disks"}
+		reason := "no such disk; see the disks with altcos-installer list-disks"
+		if !strings.HasPrefix(p.Device, "/dev/") {
+			reason += ", or pass --image-mode to create an image file"
+		}
+		return nil, &TargetError{Device: p.Device, Reason: reason}
 	}
 	for _, top := range devs {
 		if top == d {

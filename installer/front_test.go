@@ -150,3 +150,10 @@ func TestConfirm(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckTargetMissingImage(t *testing.T) {
+	s, _ := newState(&Plan{Device: filepath.Join(t.TempDir(), "new.img")}, nil)
+	if err := checkTarget(context.Background(), s); err == nil || !strings.Contains(err.Error(), "pass --image-mode to create an image file") {
+		t.Errorf("checkTarget(missing file, no image mode) error = %v, want the --image-mode hint", err)
+	}
+}

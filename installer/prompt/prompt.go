@@ -16,7 +16,7 @@ import (
 )
 
 // ErrNoInput is returned when the input ends before an answer.
-var ErrNoInput = errors.New("no answer: the input ended")
+var ErrNoInput = errors.New("no answer: the input ended; answer at the console, or pass --yes and the missing settings for an unattended install")
 
 // Lines asks questions as plain lines: a numbered list for a choice, "y" to
 // confirm, a line for a password (it cannot hide what the other side sends).
