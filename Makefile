@@ -102,3 +102,47 @@ bench-install: ## time one install of $(OUT)/sysroot vs dd of the same bytes and
 	  $(GO) test -count=1 -v -timeout 30m -run '^TestBenchInstall$$' ./installer/ 2>&1 | grep -v '^=== RUN'; exit $${PIPESTATUS[0]}
 
 .PHONY: sysroot bench-install
+
+# --- live ISO and artifacts (issue 4) ---
+# iso, pxe and qcow2 are built from the $(STREAM) commit in $(REPO) (kernel,
+# modules, GRUB and mkfs.* from a checkout under $(CACHE)/checkouts) and the
+# deploy archive in $(SYSROOT_DIR) (make sysroot). The live initramfs (u-root,
+# about a minute to build) is shared by iso and pxe and rebuilt when the Go
+# sources or the stream's ref change. SOURCE_DATE_EPOCH makes them reproducible.
+ISO ?= $(OUT)/altcos-$(STREAM)-live.x86_64.iso
+PXE_DIR ?= $(OUT)/pxe
+QCOW2 ?= $(OUT)/altcos-$(STREAM)-qemu.x86_64.qcow2
+LIVE_INITRAMFS ?= $(CACHE)/live/initramfs-$(STREAM).img
+SYSROOT_DIR ?= $(OUT)/sysroot
+REPO ?= $(OUT)/repo
+STREAM ?= sisyphus
+LIVE_SOURCES = $(shell find cmd initramfs installer internal deployarchive isobuild -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+
+$(LIVE_INITRAMFS): $(LIVE_SOURCES) $(wildcard $(REPO)/refs/heads/altcos/x86_64/$(STREAM))
+	@mkdir -p $(dir $@)
+	$(GO) run ./cmd/altcos-build iso initramfs --repo $(REPO) --stream $(STREAM) --cache $(CACHE) -o $@
+
+live-initramfs: $(LIVE_INITRAMFS) ## the live initramfs (u-root + installer + mkfs + kernel modules) of the $(STREAM) commit
+
+iso: $(LIVE_INITRAMFS) ## hybrid BIOS+UEFI live ISO of the $(STREAM) commit with its deploy archive (after make compose sysroot)
+	@mkdir -p $(OUT)
+	$(GO) run ./cmd/altcos-build iso --repo $(REPO) --stream $(STREAM) --archive $(SYSROOT_DIR) --initramfs $(LIVE_INITRAMFS) --cache $(CACHE) -o $(ISO)
+	xorriso -indev $(ISO) -report_el_torito plain 2>/dev/null | grep 'El Torito boot img'
+	fdisk -l $(ISO) | tail -n 3
+
+pxe: $(LIVE_INITRAMFS) ## PXE kernel, live initramfs, rootfs (deploy archive as second initrd) and archive into $(OUT)/pxe
+	$(GO) run ./cmd/altcos-build pxe --repo $(REPO) --stream $(STREAM) --archive $(SYSROOT_DIR) --initramfs $(LIVE_INITRAMFS) --cache $(CACHE) -o $(PXE_DIR)
+
+qcow2: ## QCOW2 of the $(STREAM) commit: the installer in image mode (platform qemu), qemu-img convert (root)
+	@mkdir -p $(OUT) bin
+	$(GO) build -o bin/ ./cmd/altcos-installer
+	$(GO) run ./cmd/altcos-build qcow2 --archive $(SYSROOT_DIR) --installer $(CURDIR)/bin/altcos-installer -o $(QCOW2)
+
+stream: ## $(OUT)/$(STREAM).json: FCOS-shaped stream metadata of the artifacts built so far
+	$(GO) run ./cmd/altcos-build stream --archive $(SYSROOT_DIR) $(if $(wildcard $(ISO)),--iso $(ISO)) \
+	  $(if $(wildcard $(PXE_DIR)),--pxe-dir $(PXE_DIR)) $(if $(wildcard $(QCOW2)),--qcow2 $(QCOW2)) -o $(OUT)/$(STREAM).json
+
+bench-initramfs: ## kernel start -> live hints under QEMU TCG vs a bare busybox initramfs, same kernel (BENCH_ISO=$(ISO))
+	ALTCOS_BENCH_BOOT_ISO=$(or $(BENCH_ISO),$(ISO)) $(GO) test -count=1 -run '^$$' -bench '^BenchmarkBootToHints$$' -benchtime 3x -timeout 40m ./isobuild/
+
+.PHONY: live-initramfs iso pxe qcow2 stream bench-initramfs

@@ -117,6 +117,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (bool, error) {
 //	altcos-build iso customize --dest-device DEV [--dest-ignition FILE] [--dest-karg-append K]...
 //	                 [--dest-karg-delete K]... [--live-karg-append K]... [--platform P] -o OUT.iso IN.iso
 //	altcos-build iso inspect ISO
+//	altcos-build iso initramfs --repo R [--stream S | --rev REV | --tree DIR] -o FILE
 //
 // The kernel and GRUB come from the commit (checked out into the cache), the
 // deploy archive from --archive. SOURCE_DATE_EPOCH makes the ISO reproducible.
@@ -127,6 +128,8 @@ func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
 			return runISOCustomize(ctx, args[1:], io)
 		case "inspect":
 			return runISOInspect(ctx, args[1:], io)
+		case "initramfs":
+			return runISOInitramfs(ctx, args[1:], io)
 		}
 	}
 	fs := flag.NewFlagSet("iso", flag.ContinueOnError)
@@ -232,5 +235,37 @@ func runISOInspect(ctx context.Context, args []string, io stdio.Stdio) error {
 	c := r.Customization
 	fmt.Fprintf(io.Out, "customized: installs onto %s\nignition: %v (%d bytes)\ndest kargs append: %s\ndest kargs delete: %s\n",
 		c.DestDevice, c.Ignition, len(r.Ignition), strings.Join(c.AppendKargs, " "), strings.Join(c.DeleteKargs, " "))
+	return nil
+}
+
+// runISOInitramfs builds only the live initramfs (u-root) for the commit's
+// kernel, so iso and pxe can share one build (--initramfs).
+func runISOInitramfs(ctx context.Context, args []string, io stdio.Stdio) error {
+	fs := flag.NewFlagSet("iso initramfs", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	var a artifactFlags
+	a.register(fs, false)
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if a.out == "" || fs.NArg() != 0 {
+		return &UsageError{Msg: "iso initramfs needs -o FILE and --repo (or --tree)"}
+	}
+	log := a.logger(io)
+	tree, err := a.osTree(ctx, log)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(a.out)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	start := time.Now()
+	err = isobuild.BuildLiveInitramfs(ctx, isobuild.LiveInitramfsOptions{Tree: tree, Output: a.out, SourceDir: a.src, TempDir: dir, Log: log})
+	if err != nil {
+		return err
+	}
+	st, _ := os.Stat(a.out)
+	fmt.Fprintf(io.Out, "%s: live initramfs, %.1f MiB, in %s\n", a.out, float64(st.Size())/(1<<20), time.Since(start).Round(time.Second/10))
 	return nil
 }
