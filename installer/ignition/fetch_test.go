@@ -87,8 +87,8 @@ func TestFetchHTTP(t *testing.T) {
 		}
 		fmt.Fprint(w, ign33)
 	})
-	mux.HandleFunc("/always503", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "busy", 503) })
-	mux.HandleFunc("/slow429", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "slow down", 429) })
+	mux.HandleFunc("/always503", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "busy", http.StatusServiceUnavailable) })
+	mux.HandleFunc("/slow429", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "slow down", http.StatusTooManyRequests) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	// A port nothing listens on: a listener opened and closed.

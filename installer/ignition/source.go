@@ -135,10 +135,8 @@ func ParseSource(s string) (Source, error) {
 			}
 			src.Port = n
 		}
-		src.Path = u.Path
-		if strings.HasPrefix(src.Path, "/~/") {
-			src.Path = src.Path[3:] // relative to the user's home, like scp's URI draft
-		}
+		// scp://host/~/x is relative to the user's home, as in scp's URI draft.
+		src.Path = strings.TrimPrefix(u.Path, "/~/")
 		if strings.Trim(src.Path, "/") == "" {
 			return bad("scp URL without a file path; use scp://user@host/path/to/config.ign")
 		}
