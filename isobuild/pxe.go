@@ -24,7 +24,9 @@ type PXEArtifacts struct {
 	// manifest at deployarchive.LiveMount, where the live init finds them.
 	Rootfs string // altcos-<version>-live-rootfs.x86_64.img
 	// Archive and Manifest are for network installs instead of the second
-	// initrd: altcos.inst.image_url=<base>/deploy.tar.zst (sha256 from the manifest).
+	// initrd: altcos.inst.image_url=<base>/deploy.tar.zst. They keep their
+	// plain names: the installer fetches the manifest (sha256, size) as
+	// deploy.json beside the archive's URL.
 	Archive, Manifest string
 }
 
@@ -44,8 +46,8 @@ func PXENames(dir, version string) PXEArtifacts {
 		Kernel:    p("live-vmlinuz.x86_64"),
 		Initramfs: p("live-initramfs.x86_64.img"),
 		Rootfs:    p("live-rootfs.x86_64.img"),
-		Archive:   p(deployarchive.ArchiveName),
-		Manifest:  p(deployarchive.ManifestName),
+		Archive:   filepath.Join(dir, deployarchive.ArchiveName),
+		Manifest:  filepath.Join(dir, deployarchive.ManifestName),
 	}
 }
 

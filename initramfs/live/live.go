@@ -268,7 +268,7 @@ func Hints(medium *Medium, m *deployarchive.Manifest) string {
 	}
 	switch {
 	case medium == nil:
-		b.WriteString("  No boot medium: give the installer --image-url URL (and --image-sha256) of a deploy archive.\n")
+		b.WriteString("  No boot medium: give the installer --image-url https://HOST/PATH/deploy.tar.zst (deploy.json beside it).\n")
 	case medium.Kind == "pxe":
 		fmt.Fprintf(&b, "  Deploy archive: from the PXE initrd, at %s\n", deployarchive.LiveMount)
 	default:
