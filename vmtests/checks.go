@@ -196,7 +196,7 @@ func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, ro
 		return err
 	}
 	env.step("%s: rebooting", cfg.Name)
-	if err := m.Send("systemctl reboot\n"); err != nil {
+	if err := m.SendLine("systemctl reboot"); err != nil {
 		return err
 	}
 	t1 := time.Now()
@@ -212,7 +212,7 @@ func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, ro
 		return checkFailed(m, "Ignition did not run on the second boot", got, "changed-after-first-boot, 2 unit runs, no ignition.firstboot karg")
 	}
 	env.step("%s: second boot in %s: Ignition did not run again", cfg.Name, timeSince(t1))
-	_ = m.Send("poweroff\n")
+	_ = m.SendLine("poweroff")
 	_ = m.Wait(ctx, 2*time.Minute)
 	return nil
 }

@@ -74,7 +74,7 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 	if env.Progress != nil {
 		fmt.Fprintf(env.Progress, "\n===== ostree admin status, from inside the installed system =====\n%s\n==================================================================\n", st)
 	}
-	_ = vm.Send("poweroff\n")
+	_ = vm.SendLine("poweroff")
 	_ = vm.Wait(ctx, 2*time.Minute)
 	return disk, nil
 }

@@ -26,13 +26,13 @@ func Login(ctx context.Context, m *Machine, user, password string, bootTimeout t
 	// The getty may print the prompt before it reads; a short pause avoids
 	// typing into a terminal that is still being set up.
 	time.Sleep(time.Second)
-	if err := m.Send(user + "\n"); err != nil {
+	if err := m.SendLine(user); err != nil {
 		return nil, err
 	}
 	if _, err := m.Expect(ctx, "wait for the password prompt", 60*time.Second, []string{"assword: "}); err != nil {
 		return nil, err
 	}
-	if err := m.Send(password + "\n"); err != nil {
+	if err := m.SendLine(password); err != nil {
 		return nil, err
 	}
 	s := &Shell{m: m}
@@ -55,8 +55,8 @@ func (s *Shell) Run(ctx context.Context, cmd string, timeout time.Duration) (str
 	s.n++
 	b := fmt.Sprintf("<<b%d>>", s.n)
 	e := fmt.Sprintf("<<e%d:", s.n)
-	line := fmt.Sprintf("echo '<<''b%d>>'; %s; echo '<<''e%d:'$?'>>'\n", s.n, cmd, s.n)
-	if err := s.m.Send(line); err != nil {
+	line := fmt.Sprintf("echo '<<''b%d>>'; %s; echo '<<''e%d:'$?'>>'", s.n, cmd, s.n)
+	if err := s.m.SendLine(line); err != nil {
 		return "", 0, err
 	}
 	step := "run " + firstLine(cmd)

@@ -339,29 +339,12 @@ func interactive(ctx context.Context, env *Env) error {
 	}
 	// The live system's shell: start the installer without a disk, so it asks.
 	time.Sleep(3 * time.Second)
-	cmd := fmt.Sprintf("altcos-installer install --ignition-url %s --ignition-hash sha256-%s --append-karg %s\n", srv.GuestURL("config.ign"), sha256Hex(VMTestIgnition), SerialKarg)
-	if err := m.Send(cmd); err != nil {
+	cmd := fmt.Sprintf("altcos-installer install --ignition-url %s --ignition-hash sha256-%s --append-karg %s", srv.GuestURL("config.ign"), sha256Hex(VMTestIgnition), SerialKarg)
+	if err := m.SendLine(cmd); err != nil {
 		return err
 	}
-	steps := []struct {
-		step, want, send string
-	}{
-		{"choose the disk", "vda", ""},
-		{"disk prompt", "isk", "vda\n"},
-		{"confirm the wipe", "y/N", "y\n"},
-		{"root password", "assword", RootPassword + "\n"},
-		{"root password again", "assword", RootPassword + "\n"},
-		{"reboot prompt", "Reboot now? [y/N]", "y\n"},
-	}
-	for _, s := range steps {
-		if _, err := m.Expect(ctx, s.step, installTimeout, []string{s.want}, "Error:", "error:"); err != nil {
-			return err
-		}
-		if s.send != "" {
-			if err := m.Send(s.send); err != nil {
-				return err
-			}
-		}
+	if err := answerPrompts(ctx, env, m, installTimeout); err != nil {
+		return err
 	}
 	if err := m.Wait(ctx, 3*time.Minute); err != nil && !m.Exited() {
 		return err
@@ -372,6 +355,81 @@ func interactive(ctx context.Context, env *Env) error {
 		return err
 	}
 	return checkInstalled(ctx, env, env.diskMachine("interactive-disk", BIOS, disk, "raw"), want, Account{User: "root", Password: RootPassword}, nil)
+}
+
+// A prompt of the installer and what the operator answers.
+type prompt struct {
+	label  string // as the installer prints it
+	answer func(screen string) string
+}
+
+// installerPrompts are the installer's questions (installer/cli and
+// installer/prompt): the disk, the root password twice, the wipe and the
+// reboot confirmations.
+var installerPrompts = []prompt{
+	{"Install ALTCOS on which disk?", func(screen string) string {
+		if strings.Contains(screen, "Enter a number") {
+			return "1" // the plain-line prompter: the only usable disk is 1
+		}
+		return "" // promptui: the first disk is highlighted; Enter takes it
+	}},
+	{"Root password (empty", func(string) string { return RootPassword }},
+	{"Root password again", func(string) string { return RootPassword }},
+	{"Reboot now?", func(string) string { return "y" }},
+	{"[y/N]", func(string) string { return "y" }},
+}
+
+// answerPrompts reads the console like an operator reads the screen: when it
+// has been quiet for a moment, the last prompt on it is the question asked
+// now (promptui redraws its prompts, so earlier copies do not count), and it
+// is answered once. It returns when the machine stops (the reboot, with
+// NoReboot), or fails on the installer's error or at the deadline.
+func answerPrompts(ctx context.Context, env *Env, m *Machine, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	answeredAt := 0
+	for !m.Exited() {
+		if time.Now().After(deadline) {
+			return m.Fail("answer the installer's prompts", fmt.Errorf("no reboot after %s: %w", timeout, ErrTimeout))
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m.settle(1500*time.Millisecond, 10*time.Second)
+		out := m.Console.Output()
+		if len(out) == answeredAt {
+			time.Sleep(time.Second)
+			continue
+		}
+		screen := Tail(out[answeredAt:], 12)
+		// The installer's errors start with its name; the live shell is back.
+		for _, bad := range []string{"altcos-installer: ", "Kernel panic"} {
+			if i := strings.LastIndex(screen, bad); i >= 0 {
+				return m.Fail("answer the installer's prompts", fmt.Errorf("the installer stopped: %q", firstLine(screen[i:])))
+			}
+		}
+		best, at := -1, -1
+		for i, p := range installerPrompts {
+			if j := strings.LastIndex(screen, p.label); j > at {
+				best, at = i, j
+			}
+		}
+		if best < 0 {
+			time.Sleep(time.Second)
+			continue
+		}
+		p := installerPrompts[best]
+		a := p.answer(screen)
+		shown := a
+		if strings.HasPrefix(p.label, "Root password") {
+			shown = "(the root password)"
+		}
+		env.step("%s: prompt %q: answering %q", m.Name, p.label, shown)
+		if err := m.SendLine(a); err != nil {
+			return err
+		}
+		answeredAt = len(out)
+	}
+	return nil
 }
 
 // qcow2 boots a copy-on-write overlay of the QCOW2 image with Ignition on fw_cfg.

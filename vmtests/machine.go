@@ -338,6 +338,11 @@ func (m *Machine) Send(s string) error {
 	return nil
 }
 
+// SendLine types s and Enter. Enter is a carriage return, as a terminal
+// sends it: raw-mode line editors (promptui, the live shell's editor) take
+// only that, and a cooked tty turns it into a newline.
+func (m *Machine) SendLine(s string) error { return m.Send(s + "\r") }
+
 // Wait waits at most timeout for QEMU to exit by itself (a poweroff, or a
 // reboot with NoReboot) and returns its exit error.
 func (m *Machine) Wait(ctx context.Context, timeout time.Duration) error {
