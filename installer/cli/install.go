@@ -37,6 +37,14 @@ func (f *planFlag) Set(v string) error {
 }
 func (f *planFlag) IsBoolFlag() bool { return f.isBool }
 
+// metavar names the value of each install flag in its help.
+var metavar = map[string]string{
+	"ignition-file": "SOURCE", "ignition-url": "URL", "ignition-hash": "HASH", "fetch-retries": "N", "append-karg": "KARG",
+	"delete-karg": "KARG", "console": "CONSOLE", "platform": "ID", "stream": "STREAM", "image-file": "FILE", "image-url": "URL",
+	"root-password-hash": "HASH", "ssh-known-hosts": "FILE", "ssh-host-key": "SHA256:...", "ca-bundle": "FILE",
+	"min-disk-size": "SIZE", "dest-device": "DEVICE", "config": "FILE", "cmdline-file": "FILE", "config-dir": "DIR", "sysroot": "DIR",
+}
+
 // installFlags is the install command's flag set.
 type installFlags struct {
 	fs        *flag.FlagSet
@@ -58,10 +66,28 @@ func newInstallFlags(errw io.Writer) *installFlags {
 	f := &installFlags{fs: flag.NewFlagSet("install", flag.ContinueOnError)}
 	fs := f.fs
 	fs.SetOutput(errw)
+	type doc struct{ names, help string }
+	var docs []doc
+	document := func(help string, isBool bool, names ...string) {
+		var ns []string
+		for _, n := range names {
+			dash := "--"
+			if len(n) == 1 {
+				dash = "-"
+			}
+			ns = append(ns, dash+n)
+		}
+		line := strings.Join(ns, ", ")
+		if !isBool {
+			line += " " + metavar[names[len(names)-1]]
+		}
+		docs = append(docs, doc{line, help})
+	}
 	plan := func(key, help string, isBool bool, names ...string) {
 		for _, n := range names {
 			fs.Var(&planFlag{key: key, name: "--" + names[len(names)-1], isBool: isBool, out: &f.settings}, n, help)
 		}
+		document(help, isBool, names...)
 	}
 	plan("ignition-file", "Ignition or Butane config: a path, file://, scp://user@host[:port]/path, user@host:path, or data: URL", false, "i", "ignition-file")
 	plan("ignition-url", "Ignition or Butane config URL: http(s)://, scp://, data:", false, "I", "ignition-url")
@@ -86,15 +112,31 @@ func newInstallFlags(errw io.Writer) *installFlags {
 	plan("ca-bundle", "PEM file of extra CAs for https sources", false, "ca-bundle")
 	plan("min-disk-bytes", "smallest target disk, e.g. 8G (default 8G)", false, "min-disk-size")
 	plan("dest-device", "the target disk or image file (same as DEVICE)", false, "dest-device")
-	fs.Var(listFlag{&f.configs}, "config", "YAML file with the same keys as the flags (repeat the flag; applied after kernel arguments, before flags)")
-	fs.StringVar(&f.cmdline, "cmdline-file", "/proc/cmdline", "kernel command line to read altcos.inst.* from")
-	fs.StringVar(&f.configDir, "config-dir", planconfig.DefaultConfigDir, "folder of drop-in YAML files")
-	fs.StringVar(&f.sysroot, "sysroot", "/", "root of /sys, /proc and /dev to inspect (tests)")
-	fs.BoolVar(&f.imageMode, "image-mode", false, "DEVICE is a raw image file to create or overwrite (automatic for an existing regular file)")
-	fs.BoolVar(&f.verbose, "verbose", false, "log details to stderr")
+	other := []struct {
+		name, help string
+		isBool     bool
+	}{
+		{"config", "YAML file with the flags' keys (repeatable; applied after kernel arguments, before flags)", false},
+		{"cmdline-file", "kernel command line to read altcos.inst.* from (default /proc/cmdline)", false},
+		{"config-dir", "folder of drop-in YAML files (default " + planconfig.DefaultConfigDir + ")", false},
+		{"image-mode", "DEVICE is a raw image file to create or overwrite (automatic for an existing regular file)", true},
+		{"sysroot", "root of /sys, /proc and /dev to inspect (default /; for tests)", false},
+		{"verbose", "log details to stderr", true},
+	}
+	fs.Var(listFlag{&f.configs}, "config", other[0].help)
+	fs.StringVar(&f.cmdline, "cmdline-file", "/proc/cmdline", other[1].help)
+	fs.StringVar(&f.configDir, "config-dir", planconfig.DefaultConfigDir, other[2].help)
+	fs.BoolVar(&f.imageMode, "image-mode", false, other[3].help)
+	fs.StringVar(&f.sysroot, "sysroot", "/", other[4].help)
+	fs.BoolVar(&f.verbose, "verbose", false, other[5].help)
+	for _, o := range other {
+		document(o.help, o.isBool, o.name)
+	}
 	fs.Usage = func() {
-		fmt.Fprint(errw, "Usage: altcos-installer install [flags] [DEVICE] [IGNITION]\n\nFlags:\n")
-		fs.PrintDefaults()
+		fmt.Fprint(errw, "Usage: altcos-installer install [flags] [DEVICE] [IGNITION]\n\nFlags (anywhere on the line; -x and --x are the same):\n")
+		for _, d := range docs {
+			fmt.Fprintf(errw, "  %-30s %s\n", d.names, d.help)
+		}
 		fmt.Fprint(errw, "\nExit codes: 0 ok, 2 bad input, 3 fetch failure, 4 disk failure, 70 internal (altcos-installer --help)\n")
 	}
 	return f
