@@ -144,7 +144,7 @@ func Customize(ctx context.Context, o CustomizeOptions) (err error) {
 	if o.IgnitionFile != "" {
 		data, err := os.ReadFile(o.IgnitionFile)
 		if err != nil {
-			return fmt.Errorf("Ignition config: %w", err)
+			return fmt.Errorf("read the Ignition config: %w", err)
 		}
 		spec := ""
 		if in.Manifest != nil {
@@ -152,7 +152,7 @@ func Customize(ctx context.Context, o CustomizeOptions) (err error) {
 		}
 		cfg, err := ignition.Validate(data, spec)
 		if err != nil {
-			return fmt.Errorf("Ignition config %s does not validate for the OS on %s: %w", o.IgnitionFile, o.Input, err)
+			return fmt.Errorf("the Ignition config %s does not validate for the OS on %s: %w", o.IgnitionFile, o.Input, err)
 		}
 		p := filepath.Join(work, live.IgnitionName)
 		if err := os.WriteFile(p, cfg, 0o600); err != nil {
