@@ -180,7 +180,10 @@ func (r root) device(kname, dir, parentType string) *Device {
 	d.Model = r.read(filepath.Join(dir, "device/model"))
 	d.Serial = r.read(filepath.Join(dir, "device/serial"))
 	if d.Serial == "" {
-		d.Serial = r.read(filepath.Join(dir, "serial"))
+		d.Serial = r.read(filepath.Join(dir, "serial")) // virtio
+	}
+	if d.Serial == "" {
+		d.Serial = vpdSerial(filepath.Join(dir, "device/vpd_pg80")) // SCSI and SATA
 	}
 	switch {
 	case strings.HasPrefix(kname, "dm-"):
@@ -215,6 +218,20 @@ func (r root) device(kname, dir, parentType string) *Device {
 	}
 	d.Transport = transport(dir, kname)
 	return d
+}
+
+// vpdSerial reads the unit serial number from a SCSI VPD page 0x80: a
+// 4-byte header (the length in byte 3), then the serial as ASCII.
+func vpdSerial(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 4 || b[1] != 0x80 {
+		return ""
+	}
+	n := int(b[3])
+	if 4+n > len(b) {
+		n = len(b) - 4
+	}
+	return strings.TrimSpace(strings.TrimRight(string(b[4:4+n]), "\x00"))
 }
 
 // transport tells the bus from where the device sits in the sysfs device tree.

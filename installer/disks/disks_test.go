@@ -66,6 +66,9 @@ func TestListPC(t *testing.T) {
 	if s := Find(devs, "sda"); !s.Rotational || s.Model != "WDC WD10EZEX-00B" {
 		t.Errorf("sda rotational %v model %q, want true, WDC", s.Rotational, s.Model)
 	}
+	if s := Find(devs, "sdc"); s.Serial != "2045E4A1B2C3" {
+		t.Errorf("sdc serial (from VPD page 0x80) = %q, want 2045E4A1B2C3", s.Serial)
+	}
 	if s := Find(devs, "sdb"); !s.Removable {
 		t.Errorf("sdb removable = false, want true")
 	}
