@@ -317,7 +317,15 @@ func checkInstall(t *testing.T, archiveDir string, m *deployarchive.Manifest) {
 		t.Errorf("deployment /etc/fstab = %q, %v; want the boot partition on /boot", fstab, err)
 	}
 
-	// 7. A later `ostree admin deploy` (real ostree on the mounted disk)
+	// 7. A later `ostree admin deploy`, which ostree 2022.7 (built with
+	// SELinux, as Debian's is) cannot do on an OS with /etc/selinux/config
+	// but no semodule: it runs `semodule -N --refresh` in the new deployment.
+	if exists(filepath.Join(depDir, "usr/etc/selinux/config")) && !exists(filepath.Join(depDir, "usr/sbin/semodule")) {
+		t.Errorf("the OS has /etc/selinux/config but no /usr/sbin/semodule: every later ostree deploy (upgrade) of it fails with " +
+			"\"failed to run semodule\"; add policycoreutils to the OS or drop the file (the later-deploy check is not run)")
+		return
+	}
+	// A later `ostree admin deploy` (real ostree on the mounted disk)
 	// makes the new deployment the first, default menu entry, with the
 	// install's kernel arguments merged.
 	gen, err := ostree.WriteGRUB2Generator(dir)
@@ -606,3 +614,8 @@ func TestInstall4KSectors(t *testing.T) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}

@@ -70,6 +70,12 @@ func TestBenchInstall(t *testing.T) {
 		t.Fatalf("install: %v\n%s", err, out)
 	}
 	hwm := childHWM(out)
+	steps := ""
+	for _, l := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(l, "altcos-bench steps:"); ok {
+			steps = v
+		}
+	}
 	hwmTools := child.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
 	fi, _ := os.Stat(img)
 	written := fi.Sys().(*syscall.Stat_t).Blocks * 512
@@ -102,6 +108,7 @@ func TestBenchInstall(t *testing.T) {
 	fmt.Printf("bench-install: %s %s, archive %d MiB, unpacked root %d MiB + boot %d MiB, image 8 GiB, %d MiB written\n",
 		m.Ref, m.Version, m.Archive.Size>>20, m.RootBytes>>20, m.BootBytes>>20, written>>20)
 	fmt.Printf("  installer           %7.2f s   peak RSS %d MiB (VmHWM; goal < 64 MiB), %d MiB with the tools it runs (getrusage)\n", tInstall.Seconds(), hwm>>20, hwmTools>>20)
+	fmt.Printf("    steps:%s\n", steps)
 	fmt.Printf("  dd same bytes       %7.2f s   installer/dd    = %.2fx (goal <= 1.3x)\n", tDD.Seconds(), tInstall.Seconds()/tDD.Seconds())
 	fmt.Printf("  seed shell sequence %7.2f s   installer/shell = %.2fx (goal < 1x)\n", tSeed.Seconds(), tInstall.Seconds()/tSeed.Seconds())
 }
@@ -115,9 +122,12 @@ func TestBenchInstallChild(t *testing.T) {
 	if img == "" {
 		t.Skip("run by TestBenchInstall")
 	}
-	if err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageFile: archive, Yes: true, NoReboot: true}, Env{}); err != nil {
+	rep := &stepTimer{last: time.Now()}
+	if err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageFile: archive, Yes: true, NoReboot: true}, Env{Progress: rep}); err != nil {
 		t.Fatal(err)
 	}
+	rep.Step(0, 0, "")
+	fmt.Println("altcos-bench steps:" + rep.out.String())
 	b, _ := os.ReadFile("/proc/self/status")
 	for _, l := range strings.Split(string(b), "\n") {
 		if strings.HasPrefix(l, "VmHWM:") {
@@ -125,6 +135,22 @@ func TestBenchInstallChild(t *testing.T) {
 		}
 	}
 }
+
+// stepTimer records how long each step took.
+type stepTimer struct {
+	name string
+	last time.Time
+	out  strings.Builder
+}
+
+func (r *stepTimer) Step(n, total int, name string) {
+	if r.name != "" {
+		fmt.Fprintf(&r.out, " %s %.2fs;", r.name, time.Since(r.last).Seconds())
+	}
+	r.name, r.last = name, time.Now()
+}
+func (r *stepTimer) Bytes(done, total int64) {}
+func (r *stepTimer) Info(string)             {}
 
 // childHWM finds the VmHWM line TestBenchInstallChild printed, in bytes.
 func childHWM(out []byte) int64 {
