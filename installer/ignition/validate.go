@@ -250,6 +250,12 @@ func checkIgnition(name string, data []byte, ceiling semver.Version, fromButane 
 	}
 	_, rpt, err = v36.ParseCompatibleVersion(data)
 	probs := problems(rpt)
+	for i := range probs {
+		if probs[i].Path == "" && probs[i].Line > 0 {
+			// Type errors come with a position only; name the value there.
+			probs[i].Path = pathAt(data, probs[i].Line, probs[i].Column)
+		}
+	}
 	if err != nil || rpt.IsFatal() {
 		reason := "the config has errors; fix them at the JSON paths shown"
 		if err != nil && len(probs) == 0 {
