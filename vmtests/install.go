@@ -490,11 +490,12 @@ func powerCut(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer m.Close()
-	if _, err := m.Expect(ctx, "the installer starts the deploy", installTimeout, []string{"deploy"}, liveInstallFailed, liveInstallDone); err != nil {
+	if _, err := m.Expect(ctx, "the installer starts the deploy", installTimeout, []string{"] deploy"}, liveInstallFailed, liveInstallDone); err != nil {
 		return err
 	}
-	// Some seconds into the deploy: the archive is half written.
-	time.Sleep(5 * time.Second)
+	// Into the deploy: its first progress line, or a few seconds, whichever
+	// comes first; the archive is then half written.
+	_, _ = m.Console.Expect(ctx, 5*time.Second, []string{"deploy: "}, nil)
 	env.step("powercut: killing QEMU during the deploy")
 	m.Kill()
 	m.Close()
