@@ -20,11 +20,6 @@ type Result struct {
 	Err    error
 }
 
-// Estimate is what one install-and-check scenario takes under TCG on the CI
-// machine (two shared cores): a scenario starts only when this much of the
-// budget is left, so it is not cut off half-way.
-const Estimate = 12 * time.Minute
-
 // RunOptions configure RunScenarios.
 type RunOptions struct {
 	Names  []string      // scenarios to run, in order; empty: all
@@ -56,8 +51,8 @@ func RunScenarios(ctx context.Context, o RunOptions) ([]Result, error) {
 	failed := 0
 	for _, s := range list {
 		left := o.Budget - time.Since(start)
-		if o.Budget > 0 && left < Estimate {
-			results = append(results, Result{Name: s.Name, Status: "not run", Err: fmt.Errorf("%s of the budget left, a scenario takes up to %s", left.Round(time.Second), Estimate)})
+		if o.Budget > 0 && left < s.Estimate {
+			results = append(results, Result{Name: s.Name, Status: "not run", Err: fmt.Errorf("%s of the budget left, %s takes up to %s", left.Round(time.Second), s.Name, s.Estimate)})
 			fmt.Fprintf(o.Report, "vmtest: %s: not run: %s of the budget left\n", s.Name, left.Round(time.Second))
 			continue
 		}

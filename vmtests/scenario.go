@@ -203,21 +203,26 @@ func missingf(format string, args ...any) error {
 type Scenario struct {
 	Name string
 	Doc  string
-	Run  func(ctx context.Context, env *Env) error
+	// Estimate is the most it takes under TCG on the CI machine (two shared
+	// cores); a budgeted run starts it only when that much time is left.
+	Estimate time.Duration
+	Run      func(ctx context.Context, env *Env) error
 }
 
 // Scenarios lists every scenario in the order `make vmtest` runs them: the
-// cheapest proof of an install first, so a short budget still covers it.
+// first proof of an install, then the cheap refusals, then the rest, so a
+// short budget still covers the most.
 func Scenarios() []Scenario {
+	const install, refusal = 15 * time.Minute, 4 * time.Minute
 	return []Scenario{
-		{"bios-unattended", "unattended install from the customized live ISO, BIOS; then boot and check the installed system", func(ctx context.Context, env *Env) error { return isoUnattended(ctx, env, BIOS) }},
-		{"pxe", "PXE-style boot (-kernel -initrd -append) installing unattended with Ignition from the host's HTTP server and its hash", pxeInstall},
-		{"uefi-unattended", "unattended install from the customized live ISO, UEFI (OVMF); then boot and check", func(ctx context.Context, env *Env) error { return isoUnattended(ctx, env, UEFI) }},
-		{"bad-ignition-url", "an unreachable Ignition URL: the installer says why and the disk stays byte-identical", badIgnitionURL},
-		{"bad-ignition-config", "an invalid Ignition config: the installer says why and the disk stays byte-identical", badIgnitionConfig},
-		{"interactive", "install from the live ISO over the serial console: choose the disk, y, root password twice, y to reboot", interactive},
-		{"qcow2", "boot the QCOW2 image with Ignition from fw_cfg and check it", qcow2},
-		{"power-cut", "QEMU killed during the deploy: the disk does not boot ALTCOS, and a second install succeeds", powerCut},
+		{"bios-unattended", "unattended install from the customized live ISO, BIOS; then boot and check the installed system", install, func(ctx context.Context, env *Env) error { return isoUnattended(ctx, env, BIOS) }},
+		{"bad-ignition-url", "an unreachable Ignition URL: the installer says why and the disk stays byte-identical", refusal, badIgnitionURL},
+		{"bad-ignition-config", "an invalid Ignition config: the installer says why and the disk stays byte-identical", refusal, badIgnitionConfig},
+		{"pxe", "PXE-style boot (-kernel -initrd -append) installing unattended with Ignition from the host's HTTP server and its hash", install, pxeInstall},
+		{"uefi-unattended", "unattended install from the customized live ISO, UEFI (OVMF); then boot and check", install, func(ctx context.Context, env *Env) error { return isoUnattended(ctx, env, UEFI) }},
+		{"interactive", "install from the live ISO over the serial console: choose the disk, y, root password twice, y to reboot", install, interactive},
+		{"qcow2", "boot the QCOW2 image with Ignition from fw_cfg and check it", 10 * time.Minute, qcow2},
+		{"power-cut", "QEMU killed during the deploy: the disk does not boot ALTCOS, and a second install succeeds", 10 * time.Minute, powerCut},
 	}
 }
 

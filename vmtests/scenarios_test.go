@@ -46,9 +46,9 @@ func TestScenarios(t *testing.T) {
 		ok := t.Run(s.Name, func(t *testing.T) {
 			r := Result{Name: s.Name}
 			defer func() { results = append(results, r) }()
-			if left := budget - time.Since(start); budget > 0 && left < Estimate {
+			if left := budget - time.Since(start); budget > 0 && left < s.Estimate {
 				r.Status = "not run"
-				t.Skipf("VMTEST_BUDGET_SECS: %s of the budget left, %s needs up to %s", left.Round(time.Second), s.Name, Estimate)
+				t.Skipf("VMTEST_BUDGET_SECS: %s of the budget left, %s needs up to %s", left.Round(time.Second), s.Name, s.Estimate)
 			}
 			dir := filepath.Join(out, s.Name)
 			if err := os.MkdirAll(dir, 0o755); err != nil {
