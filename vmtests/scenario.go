@@ -111,8 +111,9 @@ func (a Artifacts) Fill(b Artifacts) Artifacts {
 }
 
 // Discover finds artifacts in a build's output folder: the newest live ISO
-// (*.iso, not a customized copy under vmtest/ or demo/), the folder holding a PXE
-// kernel (*vmlinuz*), the newest *.qcow2, and the deploy archive manifest.
+// (*.iso, not a customized copy under vmtest/ or demo/), the folder holding a
+// PXE kernel (*vmlinuz*, *-kernel*), the newest *.qcow2, and the newest deploy
+// archive manifest (*deploy.json).
 func Discover(dir string) Artifacts {
 	var a Artifacts
 	newest := map[string]time.Time{}
@@ -143,9 +144,9 @@ func Discover(dir string) Artifacts {
 			pick(&a.ISO, "iso", p, fi)
 		case strings.HasSuffix(n, ".qcow2"):
 			pick(&a.QCOW2, "qcow2", p, fi)
-		case strings.Contains(n, "vmlinuz") && !strings.Contains(p, "/iso"):
+		case (strings.Contains(n, "vmlinuz") || strings.Contains(n, "-kernel")) && !strings.Contains(p, "/iso"):
 			pick(&a.PXEDir, "pxe", filepath.Dir(p), fi)
-		case n == deployarchive.ManifestName:
+		case strings.HasSuffix(n, deployarchive.ManifestName):
 			pick(&a.Manifest, "manifest", p, fi)
 		}
 		return nil

@@ -18,7 +18,7 @@ func TestDiscover(t *testing.T) {
 	dir := t.TempDir()
 	files := []string{
 		"iso/altcos-sisyphus.iso",
-		"pxe/altcos-vmlinuz",
+		"pxe/altcos-live-kernel-x86_64",
 		"pxe/altcos-initramfs.img",
 		"qcow2/altcos.qcow2",
 		"sysroot/deploy.json",
