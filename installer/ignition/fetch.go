@@ -150,9 +150,13 @@ func withRetries(ctx context.Context, opt Options, try func(context.Context) ([]
 	for attempt := 0; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, opt.Timeout)
 		b, retry, err := try(actx)
+		timedOut := actx.Err() == context.DeadlineExceeded && ctx.Err() == nil
 		cancel()
 		if err == nil {
 			return b, nil
+		}
+		if timedOut {
+			err, retry = fmt.Errorf("no answer within %s; check the server, or allow retries with --fetch-retries", opt.Timeout), true
 		}
 		if !retry || (opt.Retries >= 0 && attempt >= opt.Retries) || ctx.Err() != nil {
 			if attempt > 0 {

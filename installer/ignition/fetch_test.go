@@ -208,3 +208,20 @@ func TestFetchNoCredentialsInErrors(t *testing.T) {
 		t.Errorf("Fetch error %q shows URL credentials", err)
 	}
 }
+
+func TestFetchHTTPTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	_, err := fetchString(t, srv.URL+"/slow.ign", Options{Insecure: true, Timeout: 50 * time.Millisecond, Retries: 1})
+	var fe *FetchError
+	if err == nil || !errors.As(err, &fe) || !strings.Contains(err.Error(), "no answer within 50ms; check the server, or allow retries with --fetch-retries (after 2 attempts)") {
+		t.Errorf("Fetch(server that never answers) error = %v, want a FetchError after 2 attempts", err)
+	}
+}

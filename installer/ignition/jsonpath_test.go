@@ -37,3 +37,15 @@ func TestTypeErrorHasPath(t *testing.T) {
 		t.Errorf("Check(type error) = %v, want the JSON path $.passwd.users.0.passwordHash", err)
 	}
 }
+
+// FuzzPathAt: pathAt never panics, whatever the document and position.
+func FuzzPathAt(f *testing.F) {
+	f.Add(`{"a":[1,{"b":2}]}`, 1, 12)
+	f.Add(`[[[]]]`, 1, 3)
+	f.Add("{\n\"x\":\n3}", 3, 1)
+	f.Fuzz(func(t *testing.T, doc string, line, col int) {
+		if p := pathAt([]byte(doc), line, col); p != "" && !strings.HasPrefix(p, "$") {
+			t.Fatalf("pathAt(%q, %d, %d) = %q, want a path from $", doc, line, col, p)
+		}
+	})
+}
