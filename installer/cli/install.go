@@ -250,7 +250,7 @@ func install(ctx context.Context, args []string, io stdio.Stdio) int {
 	if !unattended && !p.Yes {
 		pr = prompter(io)
 	}
-	if err := ask(p, pr, f.sysroot, io); err != nil {
+	if err := ask(p, pr, f.sysroot); err != nil {
 		return fail(err)
 	}
 	planconfig.Finish(p)
@@ -295,7 +295,7 @@ func install(ctx context.Context, args []string, io stdio.Stdio) int {
 func ask(p *installer.Plan, pr interface {
 	installer.Prompter
 	prompt.Inputter
-}, sysroot string, io stdio.Stdio) error {
+}, sysroot string) error {
 	if p.Device != "" || pr == nil {
 		return nil // complete enough, or nobody to ask: Validate says what is missing
 	}
