@@ -94,7 +94,7 @@ func TestListDisksAgreesWithLsblk(t *testing.T) {
 	}
 	for name := range ours {
 		if _, ok := before[name]; !ok {
-			if _, ok := after[name]; !ok {
+			if _, ok := after[name]; !ok && !strings.HasPrefix(name, "loop") { // loop devices of parallel tests come and go
 				t.Errorf("list-disks shows %s, lsblk does not", name)
 			}
 		}

@@ -112,7 +112,7 @@ func TestAgreesWithLsblk(t *testing.T) {
 	for name := range ours {
 		_, b := before[name]
 		_, a := after[name]
-		if !b && !a {
+		if !b && !a && !strings.HasPrefix(name, "loop") { // loop devices of parallel tests come and go
 			t.Errorf("List(/) shows %s, lsblk does not", name)
 		}
 	}
