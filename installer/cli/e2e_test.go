@@ -79,3 +79,53 @@ func TestInstallImageEndToEnd(t *testing.T) {
 		t.Errorf("boot partition /ignition/config.ign = %q, %v; want the config", got, err)
 	}
 }
+
+// TestLoopDeviceTarget checks a real block device (a loop device over a
+// sparse file) through this machine's sysfs: a dry run accepts it, and once
+// a filesystem on it is mounted the install refuses it before writing.
+func TestLoopDeviceTarget(t *testing.T) {
+	tooltest.Root(t)
+	tooltest.Tools(t, "losetup", "mkfs.ext4", "mount", "umount", "blkid")
+	ctx := context.Background()
+	e := newEnv(t)
+	img := filepath.Join(e.dir, "loop.img")
+	f, _ := os.Create(img)
+	f.Truncate(8 << 30)
+	f.Close()
+	out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"losetup", "-f", "--show", img}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := strings.TrimSpace(string(out))
+	t.Cleanup(func() { run.Run(ctx, nil, run.Cmd{Argv: []string{"losetup", "-d", loop}}) })
+	cfg := e.file(t, "c.ign", ign33)
+
+	r := runCLI(t, "", append(e.base(), "--dry-run", "-i", cfg, loop)...)
+	if r.code != 0 {
+		t.Fatalf("dry run on %s exit %d: %s", loop, r.code, r.errout)
+	}
+	if v, o := planLine(t, r.out, "dest-device"); v != loop || o != "argument DEVICE" || strings.Contains(r.out, "image-mode") {
+		t.Errorf("plan dest-device = %q (%s), want %s as a block device", v, o, loop)
+	}
+	if !strings.Contains(r.out, "dry run: would wipe "+loop+"  8G") {
+		t.Errorf("dry run does not describe %s:\n%s", loop, r.out)
+	}
+
+	if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"mkfs.ext4", "-q", "-L", "busy", loop}}); err != nil {
+		t.Fatal(err)
+	}
+	mnt := filepath.Join(e.dir, "mnt")
+	os.Mkdir(mnt, 0o755)
+	if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"mount", loop, mnt}}); err != nil {
+		t.Fatal(err)
+	}
+	defer run.Run(ctx, nil, run.Cmd{Argv: []string{"umount", mnt}})
+	r = runCLI(t, "", append(e.base(), "--yes", "-i", cfg, loop)...)
+	if r.code != ExitUsage || !strings.Contains(r.errout, loop+": cannot be the target: mounted at "+mnt) {
+		t.Errorf("install on mounted %s = %d %q, want refusal naming the mount", loop, r.code, r.errout)
+	}
+	// Nothing was written: the filesystem is still there, unchanged.
+	if out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"blkid", "-o", "value", "-s", "LABEL", loop}}); err != nil || strings.TrimSpace(string(out)) != "busy" {
+		t.Errorf("label of %s after the refusal = %q, %v; want busy", loop, out, err)
+	}
+}
