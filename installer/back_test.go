@@ -441,6 +441,33 @@ func TestInstallFailureWipes(t *testing.T) {
 		noLoopsLeft(t, img)
 	})
 
+	// The image lives on a small tmpfs: once it is full, the loop device
+	// fails every write (EIO), as a dying or full disk does. 64 MiB fails
+	// mkfs; 100 MiB fails the write-back of the deployed files, which only
+	// syncfs reports (finish).
+	for _, size := range []string{"64m", "100m"} {
+		t.Run("disk fails mid-write "+size, func(t *testing.T) {
+			small := t.TempDir()
+			if err := unix.Mount("tmpfs", small, "tmpfs", 0, "size="+size); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { unix.Unmount(small, unix.MNT_DETACH) })
+			img := filepath.Join(small, "disk.img")
+			os.WriteFile(img, nil, 0o644)
+			os.Truncate(img, 8<<30)
+			err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageFile: archive, Yes: true}, Env{})
+			var se *StepError
+			if !errors.As(err, &se) || !strings.Contains(err.Error(), "input/output error") {
+				t.Fatalf("Run on a disk that fails = %v, want a StepError with the I/O error", err)
+			}
+			t.Logf("Run on a disk that fails mid-write: %v", err)
+			if tab, ok := sfdisk(t, img); ok {
+				t.Errorf("after the failure sfdisk finds %+v, want no partition table", tab)
+			}
+			noLoopsLeft(t, img)
+		})
+	}
+
 	t.Run("preserve on error", func(t *testing.T) {
 		img := sparseImage(t, 8<<30)
 		ctx, cancel := context.WithCancel(context.Background())

@@ -9,13 +9,14 @@ import (
 	"fmt"
 
 	layout "github.com/altcos/altcos-tools/installer/partition"
-	"golang.org/x/sys/unix"
 )
 
 func finish(ctx context.Context, s *state) error {
 	t := s.target
 	// 1. Sync and unmount: the disk is complete when this returns.
-	unix.Sync()
+	if err := t.syncAll(); err != nil {
+		return err
+	}
 	if err := t.unmountAll(); err != nil {
 		return err
 	}

@@ -91,6 +91,24 @@ func (t *target) mount(dev, dir string) error {
 	return nil
 }
 
+// syncAll flushes each mounted filesystem and reports write-back errors
+// (syncfs(2) returns them; sync(2) and umount(2) do not), so that a disk that
+// failed under the install is not reported as installed.
+func (t *target) syncAll() error {
+	for _, m := range t.mounts {
+		fd, err := unix.Open(m, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return fmt.Errorf("sync %s: %w", m, err)
+		}
+		err = unix.Syncfs(fd)
+		unix.Close(fd)
+		if err != nil {
+			return fmt.Errorf("write to %s failed: %w", t.dev, err)
+		}
+	}
+	return nil
+}
+
 // unmountAll unmounts in reverse order; a busy filesystem is detached lazily
 // rather than left behind.
 func (t *target) unmountAll() error {
