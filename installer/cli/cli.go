@@ -43,11 +43,12 @@ disk from a table, the Ignition source, the root password (twice); then y to
 wipe. Without a terminal the same questions are plain lines on stdin/stdout.
 
 The plan comes from, later winning: /etc/altcos/installer.d/*.yaml (lexical
-order), kernel arguments altcos.inst.* (coreos.inst.* accepted too:
+order), kernel arguments altcos.inst.* (coreos.inst.* accepted too):
 install_dev, ignition_url, ignition_hash, image_url, platform_id, stream,
-skip_reboot, insecure, append_karg, root_password_hash; any of them makes the
-install unattended), --config files, then flags. --dry-run prints every
-setting with where it came from, runs every check, and writes nothing.
+skip_reboot, insecure, append_karg, root_password_hash, ssh_host_key (any of
+them makes the install unattended), then --config files, then flags.
+--dry-run prints every setting with where it came from, runs every check,
+and writes nothing.
 
 Run 'altcos-installer install --help' for the install flags.
 

@@ -239,6 +239,8 @@ var karg = map[string]string{
 	"insecure":           "insecure-ignition",
 	"append_karg":        "append-karg",
 	"root_password_hash": "root-password-hash",
+	// Not in coreos-installer: an unattended scp fetch needs the host's key.
+	"ssh_host_key": "ssh-host-key",
 }
 
 func kargNames() string {

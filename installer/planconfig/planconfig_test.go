@@ -20,7 +20,7 @@ func TestPrecedence(t *testing.T) {
 	if p.FetchRetries != -1 || p.Platform != "qemu" || !reflect.DeepEqual(p.Console, []string{"ttyS0,115200n8"}) {
 		t.Errorf("after drop-ins = retries %d platform %s console %v", p.FetchRetries, p.Platform, p.Console)
 	}
-	unattended, err := ApplyKargs(p, `quiet coreos.inst.install_dev=sdc altcos.inst.install_dev=/dev/nvme0n1 coreos.inst.ignition_url=https://h/c.ign altcos.inst.append_karg=a=1 altcos.inst.append_karg="b c" altcos.inst.skip_reboot`, "cmdline")
+	unattended, err := ApplyKargs(p, `quiet coreos.inst.install_dev=sdc altcos.inst.install_dev=/dev/nvme0n1 coreos.inst.ignition_url=https://h/c.ign altcos.inst.append_karg=a=1 altcos.inst.append_karg="b c" altcos.inst.skip_reboot altcos.inst.ssh_host_key=SHA256:abc`, "cmdline")
 	if err != nil || !unattended {
 		t.Fatalf("ApplyKargs = %v, %v", unattended, err)
 	}
@@ -30,6 +30,7 @@ func TestPrecedence(t *testing.T) {
 		"no-reboot":    {"true", "kernel argument altcos.inst.skip_reboot"},
 		"append-karg":  {"a=1 b c", "kernel argument altcos.inst.append_karg"},
 		"platform":     {"qemu", "config testdata/installer.d/10-base.yaml"},
+		"ssh-host-key": {"SHA256:abc", "kernel argument altcos.inst.ssh_host_key"},
 	}
 	check := func() {
 		t.Helper()
