@@ -96,8 +96,9 @@ type ComposeOptions struct {
 	// OSFiles is a directory laid over the tree (the project's osfiles/);
 	// empty for none.
 	OSFiles string
-	// WorkDir is where the tree copy is prepared; a temporary directory next
-	// to the repository (same filesystem) when empty. Removed afterwards.
+	// WorkDir is where the tree copy is prepared (WorkDir/root, which must
+	// not exist yet; kept afterwards for inspection). Empty: a temporary
+	// directory next to the repository, removed afterwards.
 	WorkDir string
 	// Time is the build time: version date, commit timestamp, dracut and
 	// shadow dates. Zero means now, and the build is not reproducible.
@@ -206,6 +207,9 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 		defer os.RemoveAll(work)
 	}
 	root := filepath.Join(work, "root")
+	if exists(root) {
+		return res, fmt.Errorf("work directory %s already holds a tree (root/); remove it or give another --workdir", work)
+	}
 	if err := stageTree(ctx, log, opts.Tree, treeInfo.IsDir(), root); err != nil {
 		return res, err
 	}
