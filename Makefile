@@ -5,6 +5,9 @@ CACHE ?= $(CURDIR)/.cache
 OUT ?= $(CURDIR)/out
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 export CACHE OUT
+# Build output is its own (empty) Go module, so `go vet ./...` and `go test ./...`
+# never walk into OS trees and staging folders that come and go under it.
+$(shell mkdir -p $(OUT) && { test -f $(OUT)/go.mod || echo 'module altcos.invalid/out' > $(OUT)/go.mod; })
 
 .DEFAULT_GOAL := help
 
