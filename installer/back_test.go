@@ -320,9 +320,13 @@ func checkInstall(t *testing.T, archiveDir string, m *deployarchive.Manifest) {
 	// 7. A later `ostree admin deploy`, which ostree 2022.7 (built with
 	// SELinux, as Debian's is) cannot do on an OS with /etc/selinux/config
 	// but no semodule: it runs `semodule -N --refresh` in the new deployment.
+	if exists(filepath.Join(depDir, "usr/etc/selinux/config")) && !exists(filepath.Join(depDir, "usr/bin/bwrap")) {
+		t.Errorf("the OS has /etc/selinux/config but no /usr/bin/bwrap: its own ostree runs semodule with bwrap, so every " +
+			"upgrade on the installed system fails; add bubblewrap to the OS")
+	}
 	if exists(filepath.Join(depDir, "usr/etc/selinux/config")) && !exists(filepath.Join(depDir, "usr/sbin/semodule")) {
 		t.Errorf("the OS has /etc/selinux/config but no /usr/sbin/semodule: every later ostree deploy (upgrade) of it fails with " +
-			"\"failed to run semodule\"; add policycoreutils to the OS or drop the file (the later-deploy check is not run)")
+			"\"failed to run semodule\"; compose it with osfiles/usr/sbin/semodule (the later-deploy check is not run)")
 		return
 	}
 	// A later `ostree admin deploy` (real ostree on the mounted disk)
