@@ -104,8 +104,8 @@ func isoUnattended(ctx context.Context, env *Env, fw Firmware) error {
 }
 
 // pxeFiles finds the PXE kernel and initrds in dir and joins the initrds
-// into one file (QEMU's -initrd takes one; Linux reads concatenated cpio
-// archives as one).
+// into one file, as a boot loader loading two initrds does (QEMU's -initrd
+// takes one; Linux reads concatenated cpio archives as one).
 func pxeFiles(env *Env) (kernel, initrd string, err error) {
 	dir := env.Art.PXEDir
 	if dir == "" {
@@ -136,16 +136,27 @@ func pxeFiles(env *Env) (kernel, initrd string, err error) {
 		return "", "", err
 	}
 	defer out.Close()
+	var off int64
 	for _, p := range initrds {
+		// Each archive starts 4-byte aligned: the kernel skips zero bytes
+		// between archives but reads a header only at such an offset
+		// ("invalid magic at start of compressed archive" otherwise).
+		if pad := (4 - off%4) % 4; pad > 0 {
+			if _, err := out.Write(make([]byte, pad)); err != nil {
+				return "", "", err
+			}
+			off += pad
+		}
 		in, err := os.Open(p)
 		if err != nil {
 			return "", "", err
 		}
-		_, err = out.ReadFrom(in)
+		n, err := out.ReadFrom(in)
 		in.Close()
 		if err != nil {
 			return "", "", err
 		}
+		off += n
 	}
 	return kernel, initrd, out.Close()
 }
