@@ -45,6 +45,9 @@ func openArchive(ctx context.Context, s *state) error {
 	if err := s.manifest.CheckArch(hostArch()); err != nil {
 		return err
 	}
+	if p.Stream != "" && p.Stream != s.manifest.Stream {
+		return fmt.Errorf("deploy archive is stream %s (%s), not %s; choose the %s image or drop --stream", s.manifest.Stream, s.manifest.Version, p.Stream, p.Stream)
+	}
 	return checkDiskSize(p, s.manifest)
 }
 

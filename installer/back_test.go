@@ -513,16 +513,18 @@ func TestInstallRefusesBeforeWriting(t *testing.T) {
 		archive string
 		size    int64
 		want    string
+		stream  string
 	}{
-		{"sha256 mismatch", writeArchive(t, flipped, m), 8 << 30, "sha256 differs"},
-		{"truncated", writeArchive(t, data[:len(data)-4096], m), 8 << 30, "shorter than its manifest"},
-		{"wrong arch", writeArchive(t, data, &otherArch), 8 << 30, "is for aarch64"},
-		{"disk too small", writeArchive(t, data, m), 900 << 20, "too small"},
+		{"sha256 mismatch", writeArchive(t, flipped, m), 8 << 30, "sha256 differs", ""},
+		{"truncated", writeArchive(t, data[:len(data)-4096], m), 8 << 30, "shorter than its manifest", ""},
+		{"wrong arch", writeArchive(t, data, &otherArch), 8 << 30, "is for aarch64", ""},
+		{"disk too small", writeArchive(t, data, m), 900 << 20, "too small", ""},
+		{"other stream", writeArchive(t, data, m), 8 << 30, "not p10", "p10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			img := sparseImage(t, tt.size)
-			err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageFile: tt.archive, Yes: true}, Env{})
+			err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageFile: tt.archive, Stream: tt.stream, Yes: true}, Env{})
 			var se *StepError
 			if !errors.As(err, &se) || se.Step != "open deploy archive" || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Run = %v, want an open-deploy-archive error containing %q", err, tt.want)
@@ -649,4 +651,51 @@ func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
+}
+
+type fakePrompter struct {
+	answer bool
+	asked  []string
+}
+
+func (f *fakePrompter) Select(string, []string) (int, error) { return 0, nil }
+func (f *fakePrompter) Confirm(q string) (bool, error) {
+	f.asked = append(f.asked, q)
+	return f.answer, nil
+}
+func (f *fakePrompter) Password(string) (string, error) { return "", nil }
+
+func TestMaybeReboot(t *testing.T) {
+	tests := []struct {
+		name   string
+		plan   Plan
+		prompt *fakePrompter
+		want   bool // rebooted
+		asked  bool
+	}{
+		{"image", Plan{ImageMode: true}, nil, false, false},
+		{"no-reboot", Plan{NoReboot: true}, &fakePrompter{answer: true}, false, false},
+		{"unattended", Plan{}, nil, true, false},
+		{"terminal yes", Plan{}, &fakePrompter{answer: true}, true, true},
+		{"terminal no", Plan{}, &fakePrompter{answer: false}, false, true},
+	}
+	for _, tt := range tests {
+		rebooted := false
+		env := Env{Progress: nopReporter{}, Reboot: func() error { rebooted = true; return nil }}
+		if tt.prompt != nil {
+			env.Prompt = tt.prompt
+		}
+		if err := maybeReboot(&tt.plan, env); err != nil {
+			t.Fatal(err)
+		}
+		if rebooted != tt.want {
+			t.Errorf("maybeReboot(%s) rebooted = %v, want %v", tt.name, rebooted, tt.want)
+		}
+		if tt.prompt != nil && (len(tt.prompt.asked) > 0) != tt.asked {
+			t.Errorf("maybeReboot(%s) asked %q, want asked = %v", tt.name, tt.prompt.asked, tt.asked)
+		}
+	}
+	if err := maybeReboot(&Plan{}, Env{Progress: nopReporter{}}); err != nil {
+		t.Errorf("maybeReboot without Env.Reboot = %v, want nil", err)
+	}
 }

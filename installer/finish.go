@@ -29,22 +29,27 @@ func finish(ctx context.Context, s *state) error {
 	}
 	s.target = nil
 	s.env.Progress.Info(fmt.Sprintf("ALTCOS %s installed on %s", s.manifest.Version, s.plan.Device))
-	// 3. Reboot: never for an image; at a terminal only when the operator
-	// says y; unattended unless told not to.
-	if s.plan.ImageMode || s.plan.NoReboot {
+	return maybeReboot(s.plan, s.env)
+}
+
+// maybeReboot reboots after an install: never for an image or with
+// --no-reboot; at a terminal only when the operator types y; unattended
+// always. Without a way to reboot (Env.Reboot nil) it says so.
+func maybeReboot(p *Plan, env Env) error {
+	if p.ImageMode || p.NoReboot {
 		return nil
 	}
-	if s.env.Prompt != nil {
-		yes, err := s.env.Prompt.Confirm("Reboot now?")
+	if env.Prompt != nil {
+		yes, err := env.Prompt.Confirm("Reboot now?")
 		if err != nil || !yes {
 			return nil
 		}
 	}
-	if s.env.Reboot == nil {
-		s.env.Progress.Info("reboot to start ALTCOS")
+	if env.Reboot == nil {
+		env.Progress.Info("reboot to start ALTCOS")
 		return nil
 	}
-	return s.env.Reboot()
+	return env.Reboot()
 }
 
 // cleanup undoes a failed install after its first write: unmount, wipe the
