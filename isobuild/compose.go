@@ -27,13 +27,16 @@
 //	altcos.manifest         package manifest, JSON {"name":"version",...} (MetaManifest)
 //	altcos.ignition-spec    highest Ignition config spec the OS reads, e.g. 3.3.0 (MetaIgnitionSpec)
 //	altcos.kernel           kernel version, the <kver> of /usr/lib/modules (MetaKernel)
+//	altcos.osfiles          sha256 of the OS files laid over the tree (MetaOSFiles)
 //
 // plus ostree's own ostree.bootable and ostree.linux (--bootable).
 //
 // # Versions
 //
 // See NextVersion: a new package set gives a new major on today's date, new
-// package versions a new minor, and no change no commit at all.
+// package versions a new minor, and no change no commit at all. A change of
+// the OS files only (osfiles/, compared by MetaOSFiles) or --force counts as
+// new package versions.
 //
 // # Reproducibility
 //
@@ -64,6 +67,7 @@ const (
 	MetaManifest     = "altcos.manifest"
 	MetaIgnitionSpec = "altcos.ignition-spec"
 	MetaKernel       = "altcos.kernel"
+	MetaOSFiles      = "altcos.osfiles"
 )
 
 // DefaultArch is the architecture in refs when none is given.
@@ -105,7 +109,10 @@ type ComposeOptions struct {
 	Time time.Time
 	// RemoteURL of the remote altcos in the OS; DefaultRemoteURL when empty.
 	RemoteURL string
-	Log       *slog.Logger
+	// Force a new commit (a new minor version) even when neither the
+	// packages nor the OS files changed, e.g. after a change of compose.
+	Force bool
+	Log   *slog.Logger
 }
 
 // ComposeResult says what Compose did.
@@ -170,6 +177,7 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 	}
 	var prev *Version
 	var prevManifest Manifest
+	var prevOSFiles string
 	head, ok, err := repo.Resolve(ctx, res.Ref)
 	if err != nil {
 		return res, fmt.Errorf("read ref %s in %s: %w", res.Ref, opts.Repo, err)
@@ -190,6 +198,10 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 			return res, fmt.Errorf("previous commit %s of %s: %w", head, res.Ref, err)
 		}
 		if prevManifest, err = DecodeManifest(ms); err != nil {
+			return res, fmt.Errorf("previous commit %s of %s: %w", head, res.Ref, err)
+		}
+		prevOSFiles, err = repo.Metadata(ctx, head, MetaOSFiles)
+		if err != nil && !errors.Is(err, ostree.ErrNoMetadata) {
 			return res, fmt.Errorf("previous commit %s of %s: %w", head, res.Ref, err)
 		}
 	}
@@ -213,8 +225,12 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 	if err := stageTree(ctx, log, opts.Tree, treeInfo.IsDir(), root); err != nil {
 		return res, err
 	}
+	osfilesSum := ""
 	if opts.OSFiles != "" {
 		if err := overlay(opts.OSFiles, root); err != nil {
+			return res, err
+		}
+		if osfilesSum, err = HashOSFiles(opts.OSFiles); err != nil {
 			return res, err
 		}
 	}
@@ -242,7 +258,8 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 	if res.IgnitionSpec, err = IgnitionSpec(ignVer); err != nil {
 		return res, fmt.Errorf("OS tree %s: %w", opts.Tree, err)
 	}
-	v, change, err := NextVersion(opts.Stream, prev, prevManifest, manifest, opts.Time)
+	filesChanged := opts.Force || osfilesSum != prevOSFiles
+	v, change, err := NextVersion(opts.Stream, prev, prevManifest, manifest, filesChanged, opts.Time)
 	if err != nil {
 		return res, err
 	}
@@ -292,6 +309,7 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 			MetaManifest:     manifest.Encode(),
 			MetaIgnitionSpec: res.IgnitionSpec,
 			MetaKernel:       kver,
+			MetaOSFiles:      osfilesSum,
 		},
 		Bootable: true,
 	}

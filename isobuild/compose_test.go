@@ -395,3 +395,43 @@ func TestComposeTestOS(t *testing.T) {
 		t.Errorf("Fsck() = %v", err)
 	}
 }
+
+// A change of the OS files alone, or --force, makes a new minor version;
+// the same OS files again make no commit.
+func TestComposeOSFilesChange(t *testing.T) {
+	ctx := composeEnv(t)
+	repo := filepath.Join(t.TempDir(), "repo")
+	first := mustCompose(t, ctx, repo, defaultFake(), "20261125")
+
+	changed := filepath.Join(t.TempDir(), "osfiles")
+	if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"cp", "-a", osfilesDir(t), changed}}); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(changed, "usr/lib/altcos/test-marker"), "new\n", 0o644)
+	useChanged := func(o *ComposeOptions) { o.OSFiles = changed }
+
+	tests := []struct {
+		name    string
+		mutate  func(*ComposeOptions)
+		created bool
+		want    string
+	}{
+		{"OS files changed", useChanged, true, "sisyphus.20261125.0.1"},
+		{"same OS files again", useChanged, false, "sisyphus.20261125.0.1"},
+		{"forced", func(o *ComposeOptions) { useChanged(o); o.Force = true }, true, "sisyphus.20261125.0.2"},
+	}
+	for _, tt := range tests {
+		res, err := compose(t, ctx, repo, defaultFake(), "20261126", tt.mutate)
+		if err != nil || res.Created != tt.created || res.Version != tt.want {
+			t.Errorf("Compose(%s) = %+v, %v, want created %v, version %s", tt.name, res, err, tt.created, tt.want)
+		}
+	}
+	r := &ostree.Repo{Path: repo}
+	paths, err := r.Ls(ctx, Ref(DefaultArch, "sisyphus"), false, "/usr/lib/altcos/test-marker")
+	if err != nil || len(paths) != 1 {
+		t.Errorf("ostree ls test-marker = %q, %v, want the file laid over from the changed OS files", paths, err)
+	}
+	if first.Commit == "" {
+		t.Fatal("no first commit")
+	}
+}

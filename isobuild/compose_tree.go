@@ -3,6 +3,8 @@ package isobuild
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -87,6 +89,45 @@ func overlay(src, root string) error {
 		}
 		return fmt.Errorf("overlay %s: not a file, directory or symlink", p)
 	})
+}
+
+// HashOSFiles is the sha256 of the OS files in dir as overlay lays them
+// down (paths, kinds, canonical modes, contents, symlink targets), so a
+// checkout's owners and mtimes do not change it.
+func HashOSFiles(dir string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			fmt.Fprintf(h, "d %s\x00", rel)
+		case info.Mode()&fs.ModeSymlink != 0:
+			t, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "l %s %s\x00", rel, t)
+		default:
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "f %s %t %d\x00", rel, info.Mode()&0o111 != 0, len(b))
+			h.Write(b)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("hash OS files %s: %w", dir, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // resolveInRoot maps rel (a path inside the OS) to a host path under root,

@@ -64,6 +64,11 @@ const (
 	VersionsChanged
 	// SetChanged: a package was added or removed.
 	SetChanged
+	// FilesChanged: same packages, but the OS files the project lays over
+	// the tree (osfiles/) changed, or a new commit was forced. ALT ships
+	// these files in packages of its own, so this counts as a package
+	// version change: minor+1.
+	FilesChanged
 )
 
 func (c Change) String() string {
@@ -74,6 +79,8 @@ func (c Change) String() string {
 		return "package versions changed"
 	case SetChanged:
 		return "package set changed"
+	case FilesChanged:
+		return "OS files changed"
 	}
 	return "Change(" + strconv.Itoa(int(c)) + ")"
 }
@@ -102,12 +109,13 @@ func Compare(old, cur Manifest) Change {
 //
 //   - first commit: <stream>.<date>.0.0
 //   - package set changed: <stream>.<date>.<major+1>.0
-//   - only package versions changed: <stream>.<prev date>.<major>.<minor+1>
-//   - nothing changed: ok=false, no new commit.
+//   - only package versions changed, or only the OS files (filesChanged):
+//     <stream>.<prev date>.<major>.<minor+1>
+//   - nothing changed: change Unchanged, the previous version, no new commit.
 //
 // A build date before the previous version's date is an error: versions must
 // grow, and a clock or SOURCE_DATE_EPOCH going backwards is a mistake.
-func NextVersion(stream string, prev *Version, prevManifest, cur Manifest, date time.Time) (v Version, change Change, err error) {
+func NextVersion(stream string, prev *Version, prevManifest, cur Manifest, filesChanged bool, date time.Time) (v Version, change Change, err error) {
 	if err := ValidateStream(stream); err != nil {
 		return Version{}, 0, err
 	}
@@ -121,10 +129,14 @@ func NextVersion(stream string, prev *Version, prevManifest, cur Manifest, date 
 	if day < prev.Date {
 		return Version{}, 0, fmt.Errorf("build date %s is before the date of the previous version %s; check the clock or SOURCE_DATE_EPOCH", day, prev)
 	}
-	switch change = Compare(prevManifest, cur); change {
+	change = Compare(prevManifest, cur)
+	if change == Unchanged && filesChanged {
+		change = FilesChanged
+	}
+	switch change {
 	case SetChanged:
 		return Version{Stream: stream, Date: day, Major: prev.Major + 1}, change, nil
-	case VersionsChanged:
+	case VersionsChanged, FilesChanged:
 		return Version{Stream: stream, Date: prev.Date, Major: prev.Major, Minor: prev.Minor + 1}, change, nil
 	}
 	return *prev, Unchanged, nil

@@ -25,21 +25,25 @@ func TestNextVersion(t *testing.T) {
 		name       string
 		prev       *Version
 		prevM, cur Manifest
+		files      bool
 		date       string
 		want       string
 		change     Change
 	}{
-		{"first commit", nil, nil, base, "20261125", "sisyphus.20261125.0.0", SetChanged},
-		{"version upgraded", prev, base, upgraded, "20261125", "sisyphus.20261120.2.4", VersionsChanged},
-		{"package added", prev, base, added, "20261125", "sisyphus.20261125.3.0", SetChanged},
-		{"package removed", prev, base, removed, "20261125", "sisyphus.20261125.3.0", SetChanged},
-		{"package swapped, same count", prev, base, swapped, "20261125", "sisyphus.20261125.3.0", SetChanged},
-		{"added on the same day", prev, base, added, "20261120", "sisyphus.20261120.3.0", SetChanged},
-		{"nothing changed", prev, base, base, "20261125", "sisyphus.20261120.2.3", Unchanged},
+		{"first commit", nil, nil, base, false, "20261125", "sisyphus.20261125.0.0", SetChanged},
+		{"version upgraded", prev, base, upgraded, false, "20261125", "sisyphus.20261120.2.4", VersionsChanged},
+		{"version upgraded and files", prev, base, upgraded, true, "20261125", "sisyphus.20261120.2.4", VersionsChanged},
+		{"package added", prev, base, added, false, "20261125", "sisyphus.20261125.3.0", SetChanged},
+		{"package added and files", prev, base, added, true, "20261125", "sisyphus.20261125.3.0", SetChanged},
+		{"package removed", prev, base, removed, false, "20261125", "sisyphus.20261125.3.0", SetChanged},
+		{"package swapped, same count", prev, base, swapped, false, "20261125", "sisyphus.20261125.3.0", SetChanged},
+		{"added on the same day", prev, base, added, false, "20261120", "sisyphus.20261120.3.0", SetChanged},
+		{"only OS files changed", prev, base, base, true, "20261125", "sisyphus.20261120.2.4", FilesChanged},
+		{"nothing changed", prev, base, base, false, "20261125", "sisyphus.20261120.2.3", Unchanged},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, change, err := NextVersion("sisyphus", tt.prev, tt.prevM, tt.cur, day(tt.date))
+			got, change, err := NextVersion("sisyphus", tt.prev, tt.prevM, tt.cur, tt.files, day(tt.date))
 			if err != nil {
 				t.Fatalf("NextVersion() error %v", err)
 			}
@@ -67,7 +71,7 @@ func TestNextVersionErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := NextVersion(tt.stream, tt.prev, m, Manifest{"a": "2"}, day(tt.date))
+			_, _, err := NextVersion(tt.stream, tt.prev, m, Manifest{"a": "2"}, false, day(tt.date))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("NextVersion(%q, %v, %s) error = %v, want it to contain %q", tt.stream, tt.prev, tt.date, err, tt.want)
 			}

@@ -76,14 +76,21 @@ func ReadPackages(r io.Reader) ([]string, error) {
 	return pkgs, nil
 }
 
+// networkHook is the test OS's network: systemd-networkd with DHCP on every
+// Ethernet link (QEMU's user network; machine tests reach the host at
+// 10.0.2.2), enabled by a customize hook since Debian enables no network
+// manager without ifupdown.
+const networkHook = `printf '[Match]\nType=ether\n\n[Network]\nDHCP=yes\n' > "$1/etc/systemd/network/80-altcos-dhcp.network" && chroot "$1" systemctl enable systemd-networkd.service`
+
 // MmdebstrapArgs builds the mmdebstrap command line for the test OS tree at
 // target: root mode (real owners and device nodes, as a build host makes
 // them), essential packages plus apt plus pkgs, no Recommends (the list
-// says everything the OS has).
+// says everything the OS has), DHCP networking.
 func MmdebstrapArgs(suite, mirror string, pkgs []string, target string) []string {
 	return []string{"mmdebstrap", "--mode=root", "--variant=apt",
 		`--aptopt=APT::Install-Recommends "false"`,
 		"--include=" + strings.Join(pkgs, ","),
+		"--customize-hook=" + networkHook,
 		suite, target, mirror}
 }
 

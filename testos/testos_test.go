@@ -47,7 +47,7 @@ func TestShippedPackages(t *testing.T) {
 func TestKeyAndArgs(t *testing.T) {
 	args := MmdebstrapArgs("bookworm", "http://m/debian", []string{"a", "b"}, "/t")
 	want := []string{"mmdebstrap", "--mode=root", "--variant=apt", `--aptopt=APT::Install-Recommends "false"`,
-		"--include=a,b", "bookworm", "/t", "http://m/debian"}
+		"--include=a,b", "--customize-hook=" + networkHook, "bookworm", "/t", "http://m/debian"}
 	if !reflect.DeepEqual(args, want) {
 		t.Errorf("MmdebstrapArgs() = %q, want %q", args, want)
 	}

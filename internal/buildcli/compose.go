@@ -17,7 +17,7 @@ import (
 // runCompose is `altcos-build compose`:
 //
 //	altcos-build compose --repo R [--stream S] [--arch A] [--osfiles DIR]
-//	                     [--remote-url URL] [--workdir DIR] [-v] TREE
+//	                     [--remote-url URL] [--workdir DIR] [--force] [-v] TREE
 //
 // TREE is an OS tree directory or tarball; it becomes a commit on
 // altcos/<arch>/<stream> in R (created as an archive repo when missing).
@@ -31,6 +31,7 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	osfiles := fs.String("osfiles", "", "OS files laid over the tree (default: ./osfiles when it exists)")
 	remote := fs.String("remote-url", isobuild.DefaultRemoteURL, "URL of the remote altcos written into the OS")
 	workdir := fs.String("workdir", "", "where the tree copy is prepared (default: a temporary directory next to the repo)")
+	force := fs.Bool("force", false, "make a new commit (new minor version) even when nothing changed")
 	verbose := fs.Bool("v", false, "log every command run")
 	fs.Usage = func() {
 		fmt.Fprintln(io.Err, "usage: altcos-build compose --repo R [--stream S] [flags] TREE")
@@ -65,7 +66,7 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 
 	res, err := isobuild.Compose(ctx, isobuild.ComposeOptions{
 		Repo: *repo, Stream: *stream, Arch: *arch, Tree: fs.Arg(0),
-		OSFiles: *osfiles, WorkDir: *workdir, Time: t, RemoteURL: *remote, Log: log,
+		OSFiles: *osfiles, WorkDir: *workdir, Time: t, RemoteURL: *remote, Force: *force, Log: log,
 	})
 	if err != nil {
 		return err
