@@ -46,7 +46,7 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 		return "", err
 	}
 	defer m.Close()
-	if err := runInstall(ctx, env, m); err != nil {
+	if err := runInstall(ctx, env, m, liveNoMedium); err != nil {
 		return "", err
 	}
 	m.Close()

@@ -29,9 +29,10 @@ func CustomizeISO(ctx context.Context, env *Env, iso, out, dest, ign string, kar
 
 // runInstall waits for the live system's unattended install to finish and
 // the machine to reboot (it runs with NoReboot, so QEMU exits).
-func runInstall(ctx context.Context, env *Env, m *Machine) error {
+func runInstall(ctx context.Context, env *Env, m *Machine, fail ...string) error {
 	t0 := time.Now()
-	if _, err := m.Expect(ctx, "unattended install", installTimeout, []string{liveInstallDone}, liveInstallFailed, "Kernel panic", "No bootable device"); err != nil {
+	fail = append(fail, liveInstallFailed, "Kernel panic", "No bootable device")
+	if _, err := m.Expect(ctx, "unattended install", installTimeout, []string{liveInstallDone}, fail...); err != nil {
 		return err
 	}
 	env.step("%s: install finished after %s", m.Name, timeSince(t0))
@@ -87,7 +88,8 @@ func isoUnattended(ctx context.Context, env *Env, fw Firmware) error {
 		return err
 	}
 	defer m.Close()
-	if err := runInstall(ctx, env, m); err != nil {
+	// Without its medium the live system cannot see the customization.
+	if err := runInstall(ctx, env, m, liveNoMedium); err != nil {
 		return err
 	}
 	m.Close()
@@ -345,7 +347,7 @@ func interactive(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer m.Close()
-	if _, err := m.Expect(ctx, "live system ready", liveBootTimeout, []string{"ALTCOS live system ready"}, "Kernel panic"); err != nil {
+	if _, err := m.Expect(ctx, "live system ready", liveBootTimeout, []string{liveReady}, "Kernel panic", liveNoMedium); err != nil {
 		return err
 	}
 	// The live system's shell: start the installer without a disk, so it asks.

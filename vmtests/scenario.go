@@ -55,6 +55,8 @@ const (
 const (
 	liveInstallDone   = "install finished; rebooting."
 	liveInstallFailed = "UNATTENDED INSTALL FAILED"
+	liveReady         = "ALTCOS live system ready"
+	liveNoMedium      = "altcos-live: no boot medium"
 )
 
 // Timeouts under TCG on a shared 2-core machine; KVM needs a fraction.
