@@ -115,7 +115,15 @@ func BuildSysroot(ctx context.Context, o SysrootOptions) (*deployarchive.Manifes
 		{"init-fs", func() error { return s.InitFS(ctx, true) }},
 		{"os-init", func() error { return s.OSInit(ctx, OSName) }},
 		{"pull-local", func() error { return s.PullLocal(ctx, o.Repo, commit) }},
-		{"remote add", func() error { return s.AddRemote(ctx, RemoteName, o.RemoteURL) }},
+		{"remote add", func() error {
+			// An OS that defines the remote in /etc/ostree/remotes.d must
+			// not get a second definition in the repo config: ostree
+			// refuses a remote defined twice.
+			if hasFile(ctx, repo, commit, RemotesDConf) {
+				return nil
+			}
+			return s.AddRemote(ctx, RemoteName, o.RemoteURL)
+		}},
 		{"refs", func() error { return s.CreateRef(ctx, remoteRef, commit) }},
 		// ostree's grub2 integration: every later deploy rewrites
 		// /boot/loader/grub.cfg (see installer/bootloader).
@@ -174,6 +182,15 @@ func pack(ctx context.Context, sysroot string, o SysrootOptions, m *deployarchiv
 type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// RemotesDConf is where an OS tree defines the remote altcos itself.
+const RemotesDConf = "/usr/etc/ostree/remotes.d/" + RemoteName + ".conf"
+
+// hasFile reports whether path exists in commit.
+func hasFile(ctx context.Context, repo *ostree.Repo, commit, path string) bool {
+	_, err := repo.Ls(ctx, commit, false, path)
+	return err == nil
+}
 
 // checkKernel refuses a commit without /usr/lib/modules/<kver>/vmlinuz: ostree
 // would deploy it, and the disk would not boot.

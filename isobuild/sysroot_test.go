@@ -43,6 +43,22 @@ func TestBuildSysroot(t *testing.T) {
 	if err != nil || size != read.Archive.Size || sum != read.Archive.SHA256 {
 		t.Errorf("archive = %d %s, manifest says %d %s", size, sum, read.Archive.Size, read.Archive.SHA256)
 	}
+	// The OS defines the remote in /etc/ostree/remotes.d: no second definition.
+	dst := t.TempDir()
+	os.MkdirAll(filepath.Join(dst, "boot"), 0o755)
+	f, err := os.Open(filepath.Join(out, deployarchive.ArchiveName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := deployarchive.Unpack(ctx, f, deployarchive.Dest{Root: dst, Boot: filepath.Join(dst, "boot")}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { testcommit.ClearImmutable(dst) })
+	cfg, _ := os.ReadFile(filepath.Join(dst, "ostree/repo/config"))
+	if strings.Contains(string(cfg), `remote "altcos"`) || !strings.Contains(string(cfg), "bootloader=grub2") {
+		t.Errorf("sysroot repo config = %s, want grub2 and no remote altcos (the OS's remotes.d defines it)", cfg)
+	}
 	if ents, _ := os.ReadDir(out); len(ents) != 2 {
 		t.Errorf("output directory holds %d entries, want the archive and the manifest only", len(ents))
 	}

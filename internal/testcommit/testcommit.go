@@ -34,7 +34,7 @@ func Make(ctx context.Context, dir string) (repo, commit string, err error) {
 	tree := filepath.Join(dir, "tree")
 	repo = filepath.Join(dir, "repo")
 	kdir := filepath.Join(tree, "usr/lib/modules", KernelVersion)
-	for _, d := range []string{kdir, "usr/etc", "usr/bin", "usr/lib/grub", "usr/lib/ostree"} {
+	for _, d := range []string{kdir, "usr/etc/ostree/remotes.d", "usr/bin", "usr/lib/grub", "usr/lib/ostree"} {
 		if !filepath.IsAbs(d) {
 			d = filepath.Join(tree, d)
 		}
@@ -43,12 +43,13 @@ func Make(ctx context.Context, dir string) (repo, commit string, err error) {
 		}
 	}
 	files := map[string]string{
-		filepath.Join(kdir, "vmlinuz"):       "not a kernel\n",
-		filepath.Join(kdir, "initramfs.img"): "not an initramfs\n",
-		"usr/lib/os-release":                 "ID=altcos\nNAME=\"ALT Container OS\"\nPRETTY_NAME=\"ALT Container OS (test)\"\n",
-		"usr/etc/shadow":                     "root:*:20000:0:99999:7:::\ndaemon:*:20000:0:99999:7:::\naltcos:!:20000:0:99999:7:::\n",
-		"usr/etc/passwd":                     "root:x:0:0:root:/root:/bin/sh\n",
-		"usr/etc/hostname":                   "altcos\n",
+		filepath.Join(kdir, "vmlinuz"):         "not a kernel\n",
+		filepath.Join(kdir, "initramfs.img"):   "not an initramfs\n",
+		"usr/lib/os-release":                   "ID=altcos\nNAME=\"ALT Container OS\"\nPRETTY_NAME=\"ALT Container OS (test)\"\n",
+		"usr/etc/shadow":                       "root:*:20000:0:99999:7:::\ndaemon:*:20000:0:99999:7:::\naltcos:!:20000:0:99999:7:::\n",
+		"usr/etc/passwd":                       "root:x:0:0:root:/root:/bin/sh\n",
+		"usr/etc/hostname":                     "altcos\n",
+		"usr/etc/ostree/remotes.d/altcos.conf": "[remote \"altcos\"]\nurl=http://10.0.2.2:8080/repo\ngpg-verify=false\n",
 	}
 	for p, c := range files {
 		if !filepath.IsAbs(p) {
