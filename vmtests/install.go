@@ -320,7 +320,7 @@ func badIgnitionConfig(ctx context.Context, env *Env) error {
 	}
 	defer srv.Close()
 	// The right hash: the config is what was meant to be sent, and invalid.
-	return badInput(ctx, env, "bad-config", srv, srv.GuestURL("invalid.ign"), "sha256-"+sha256Hex(InvalidIgnition), []string{"etc/not-absolute", "path", "absolute"})
+	return badInput(ctx, env, "bad-config", srv, srv.GuestURL("invalid.ign"), "sha256-"+sha256Hex(InvalidIgnition), []string{"not absolute", "etc/not-absolute"})
 }
 
 // interactive drives the installer's prompts over the serial console.
