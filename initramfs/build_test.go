@@ -42,7 +42,7 @@ func TestBuild(t *testing.T) {
 	}
 	names := readArchive(t, out)
 	for _, want := range []string{
-		"init", "bin/uinit", "bin/sh", "bin/altcos-installer", "bin/altcos-live", "bbin/bb", "bbin/gosh",
+		"init", "bin/uinit", "bin/sh", "bbin/altcos-installer", "bbin/altcos-live", "bbin/bb", "bbin/gosh",
 		"usr/sbin/mkfs.ext4", "usr/sbin/mkfs.vfat", "etc/altcos/live-modules",
 		"lib/modules/6.1.0-test/modules.dep", "lib/modules/6.1.0-test/kernel/fs/isofs/isofs.ko",
 		"lib/modules/6.1.0-test/kernel/drivers/cdrom/cdrom.ko", "dev/console",

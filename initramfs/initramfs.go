@@ -26,6 +26,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,10 +39,12 @@ import (
 
 // Paths inside the initramfs read by the live init.
 const (
-	// ModulesListPath lists the modules the live init loads, one per line.
-	ModulesListPath = "etc/altcos/live-modules"
+	// ModulesListPath lists the modules the live init loads before the
+	// hints, one per line; LateModulesListPath those it loads after them.
+	ModulesListPath     = "etc/altcos/live-modules"
+	LateModulesListPath = "etc/altcos/live-modules-late"
 	// InstallerPath is the installer program.
-	InstallerPath = "bin/altcos-installer"
+	InstallerPath = "bbin/altcos-installer"
 )
 
 // Packages built into the initramfs. The u-root commands resolve through the
@@ -49,22 +52,16 @@ const (
 // that module's source (GoModuleDir) and the Go toolchain.
 var (
 	CorePackages = []string{
-		"github.com/u-root/u-root/cmds/core/*",
-		// Left out: not needed on an installer medium, and their
-		// dependencies are not in this module's go.sum (adding them would
-		// grow go.mod by a dozen modules for commands nobody here runs).
-		"-github.com/u-root/u-root/cmds/core/blkid",
-		"-github.com/u-root/u-root/cmds/core/brctl",
-		"-github.com/u-root/u-root/cmds/core/cmp",
-		"-github.com/u-root/u-root/cmds/core/dd",
-		"-github.com/u-root/u-root/cmds/core/gpgv",
-		"-github.com/u-root/u-root/cmds/core/kexec",
-		"-github.com/u-root/u-root/cmds/core/netcat",
-		"-github.com/u-root/u-root/cmds/core/ntpdate",
-		"-github.com/u-root/u-root/cmds/core/sluinit",
-		"-github.com/u-root/u-root/cmds/core/sshd",
-		"-github.com/u-root/u-root/cmds/core/strace",
-		"-github.com/u-root/u-root/cmds/core/truncate",
+		// An operator's toolbox at the console: files, mounts, processes,
+		// kernel log and modules, network (DHCP, ip, ping, wget), hashes,
+		// power. Fewer commands make a smaller initramfs, which the kernel
+		// unpacks faster (see BenchmarkBootToHints).
+		"init", "gosh",
+		"cat", "chmod", "cp", "date", "df", "dhclient", "dmesg", "echo", "false", "find", "free",
+		"grep", "head", "hexdump", "hostname", "id", "insmod", "ip", "kill", "ln", "losetup", "ls",
+		"lsmod", "md5sum", "mkdir", "mknod", "more", "mount", "mv", "ping", "poweroff", "printenv",
+		"ps", "pwd", "readlink", "realpath", "rm", "rmmod", "shasum", "shutdown", "sleep", "stty",
+		"sync", "tail", "tee", "touch", "true", "umount", "uname", "uptime", "wc", "wget", "which",
 	}
 	InstallerPackage = "github.com/altcos/altcos-tools/cmd/altcos-installer"
 	LivePackage      = "github.com/altcos/altcos-tools/cmd/altcos-live"
@@ -186,9 +183,10 @@ func Build(ctx context.Context, o Options) error {
 		uimage.WithReplaceEnv(env),
 		uimage.WithTempDir(tmp),
 		uimage.WithBaseArchive(base),
-		uimage.WithBusyboxCommands(CorePackages...),
+		// One busybox binary for u-root's commands and ours: they share the
+		// Go runtime, net/http, crypto and the rest once instead of three times.
+		uimage.WithBusyboxCommands(append(corePackagePaths(), InstallerPackage, LivePackage)...),
 		uimage.WithBusyboxBuildOpts(trim),
-		uimage.WithBinaryCommandsOpts(trim, InstallerPackage, LivePackage),
 		uimage.WithInit("init"),
 		uimage.WithUinit("altcos-live"),
 		uimage.WithShell("gosh"),
@@ -209,10 +207,26 @@ func Build(ctx context.Context, o Options) error {
 	return nil
 }
 
+func corePackagePaths() []string {
+	p := make([]string, len(CorePackages))
+	for i, c := range CorePackages {
+		p[i] = "github.com/u-root/u-root/cmds/core/" + c
+	}
+	return p
+}
+
 // baseArchive holds what is not a file of the build host: u-root's default
 // directories and device nodes, and the generated module lists.
 func baseArchive(mods *ModuleSet, modRoot string) (*cpio.Archive, error) {
 	a := uimage.DefaultRamfs()
+	var early, late []string
+	for _, m := range mods.Load {
+		if slices.Contains(LateModules, m) {
+			late = append(late, m)
+		} else {
+			early = append(early, m)
+		}
+	}
 	recs := []cpio.Record{
 		cpio.Directory("lib", 0o755),
 		cpio.Directory("lib/modules", 0o755),
@@ -220,7 +234,8 @@ func baseArchive(mods *ModuleSet, modRoot string) (*cpio.Archive, error) {
 		cpio.StaticFile(path.Join(modRoot, "modules.dep"), mods.Dep, 0o644),
 		cpio.StaticFile(path.Join(modRoot, "modules.builtin"), strings.Join(mods.Builtin, "\n")+"\n", 0o644),
 		cpio.Directory("etc/altcos", 0o755),
-		cpio.StaticFile(ModulesListPath, strings.Join(mods.Load, "\n")+"\n", 0o644),
+		cpio.StaticFile(ModulesListPath, strings.Join(early, "\n")+"\n", 0o644),
+		cpio.StaticFile(LateModulesListPath, strings.Join(late, "\n")+"\n", 0o644),
 		cpio.Directory("run", 0o755),
 	}
 	for _, r := range recs {

@@ -28,6 +28,15 @@ var OptionalModules = []string{
 	"sd_mod", "virtio_net", "e1000", "e1000e", "virtio_rng", "nls_utf8",
 }
 
+// LateModules are loaded after the hints are shown: nothing before them
+// needs the network or the filesystems the installer writes, and under
+// emulation every module costs boot time. Everything else (disks, the CD,
+// the ISO filesystem) is loaded first, so the medium can be found.
+var LateModules = []string{
+	"virtio_net", "e1000", "e1000e", "virtio_rng",
+	"vfat", "nls_cp437", "nls_iso8859_1", "nls_utf8", "squashfs", "loop",
+}
+
 // ModuleSet is what the initramfs carries for one kernel.
 type ModuleSet struct {
 	// Load are the module names the live init probes, in order.

@@ -64,9 +64,21 @@ type Env struct {
 
 func (e *Env) path(p string) string { return filepath.Join(e.Root, p) }
 
+// kmsg writes a line to the kernel log (best effort): on the console it
+// carries the time since the kernel started, which shows where boot time goes.
+func (e *Env) kmsg(format string, args ...any) {
+	k, err := os.OpenFile(e.path("/dev/kmsg"), os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(k, "altcos-live: "+format+"\n", args...)
+	k.Close()
+}
+
 // Run is the live program. args are u-root's uinit arguments (unused).
 func Run(ctx context.Context, args []string, env Env) error {
 	out := env.Out
+	env.kmsg("started")
 	cmdline, err := os.ReadFile(env.path("/proc/cmdline"))
 	if err != nil {
 		return fmt.Errorf("read the kernel command line: %w", err)
@@ -86,13 +98,18 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return "", false
 	}
 
-	// 1. Kernel modules.
-	if list, err := os.ReadFile(env.path("/etc/altcos/live-modules")); err == nil {
-		names := strings.Fields(string(list))
-		for _, err := range env.LoadModules(names) {
-			fmt.Fprintf(out, "altcos-live: warning: %v\n", err)
+	if len(args) > 0 && args[0] == "late" {
+		// Started in the background after the hints: the rest of the
+		// modules, then DHCP, which needs the network drivers.
+		loadModules(env, lateModules)
+		if env.Command != nil {
+			return env.Command(ctx, "dhclient", dhclientArgs...)
 		}
+		return nil
 	}
+
+	// 1. The kernel modules for disks and the boot medium.
+	loadModules(env, earlyModules)
 
 	if _, rescue := flag("altcos.live.rescue"); rescue {
 		fmt.Fprintln(out, "altcos-live: rescue shell (altcos.live.rescue); nothing is installed.")
@@ -104,22 +121,14 @@ func Run(ctx context.Context, args []string, env Env) error {
 	medium, mediumErr := findMedium(env, label)
 	if mediumErr != nil {
 		fmt.Fprintf(out, "altcos-live: %v\n", mediumErr)
-	}
-
-	// 3. Network, for https and scp sources; never waited for here.
-	if env.Background != nil {
-		if err := env.Background("dhclient", "-ipv6=false"); err != nil {
-			fmt.Fprintf(out, "altcos-live: no DHCP: %v\n", err)
-		}
+	} else {
+		env.kmsg("boot medium: %s %s", medium.Kind, medium.Device)
 	}
 
 	// 4. Hints; the marker also goes to the kernel log, where it carries the
 	// time since the kernel started (the boot benchmark reads it).
 	fmt.Fprint(out, Hints(medium, manifest(env)))
-	if k, err := os.OpenFile(env.path("/dev/kmsg"), os.O_WRONLY, 0); err == nil {
-		fmt.Fprintf(k, "altcos-live: %s\n", ReadyMarker)
-		k.Close()
-	}
+	env.kmsg("%s", ReadyMarker)
 
 	// 5. Unattended install.
 	mediumDir := filepath.Join(deployarchive.LiveMount, deployarchive.MediumDir)
@@ -137,7 +146,19 @@ func Run(ctx context.Context, args []string, env Env) error {
 		installArgs = []string{"install", "--yes"}
 	}
 	if installArgs == nil {
+		// 3. The other modules and DHCP, in the background: the operator
+		// reads the hints meanwhile.
+		if env.Background != nil {
+			if err := env.Background("altcos-live", "late"); err != nil {
+				fmt.Fprintf(out, "altcos-live: no network: %v\n", err)
+			}
+		}
 		return nil
+	}
+	// 3. The installer needs them all, and the network for its URLs.
+	loadModules(env, lateModules)
+	if err := env.Command(ctx, "dhclient", dhclientArgs...); err != nil {
+		fmt.Fprintf(out, "altcos-live: DHCP: %v (installing anyway: the sources may be local)\n", err)
 	}
 	if err := env.Command(ctx, "altcos-installer", installArgs...); err != nil {
 		fmt.Fprintf(out, "\naltcos-live: UNATTENDED INSTALL FAILED: %v\n", err)
@@ -154,6 +175,28 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return env.Reboot()
 	}
 	return nil
+}
+
+// Module lists written by the initramfs build (initramfs.ModulesListPath).
+const (
+	earlyModules = "/etc/altcos/live-modules"
+	lateModules  = "/etc/altcos/live-modules-late"
+)
+
+// dhclientArgs configure every Ethernet interface over DHCPv4, giving up
+// after about half a minute without a server.
+var dhclientArgs = []string{"-ipv6=false", "-timeout", "10", "-retry", "2"}
+
+func loadModules(env Env, list string) {
+	data, err := os.ReadFile(env.path(list))
+	if err != nil || env.LoadModules == nil {
+		return
+	}
+	names := strings.Fields(string(data))
+	for _, err := range env.LoadModules(names) {
+		fmt.Fprintf(env.Out, "altcos-live: warning: %v\n", err)
+	}
+	env.kmsg("%d kernel modules of %s loaded", len(names), list)
 }
 
 // Medium says where the deploy archive came from.

@@ -31,13 +31,14 @@ func fakeISO(t *testing.T, p, label string) {
 }
 
 type fakeSys struct {
-	root     string
-	out      bytes.Buffer
-	loaded   []string
-	mounted  []string
-	ran      [][]string
-	rebooted bool
-	failRun  error
+	root       string
+	out        bytes.Buffer
+	loaded     []string
+	mounted    []string
+	ran        [][]string
+	background [][]string
+	rebooted   bool
+	failRun    error
 }
 
 func newFake(t *testing.T, cmdline string) *fakeSys {
@@ -50,6 +51,7 @@ func newFake(t *testing.T, cmdline string) *fakeSys {
 	}
 	os.WriteFile(filepath.Join(f.root, "proc/cmdline"), []byte(cmdline+"\n"), 0o644)
 	os.WriteFile(filepath.Join(f.root, "etc/altcos/live-modules"), []byte("virtio_blk\nisofs\n"), 0o644)
+	os.WriteFile(filepath.Join(f.root, "etc/altcos/live-modules-late"), []byte("vfat\nvirtio_net\n"), 0o644)
 	os.WriteFile(filepath.Join(f.root, "dev/vda"), make([]byte, 40000), 0o644)
 	fakeISO(t, filepath.Join(f.root, "dev/sr0"), "ALTCOS-SISYPHUS-20261125-0-0")
 	return f
@@ -67,7 +69,14 @@ func (f *fakeSys) env() Env {
 		},
 		Command: func(ctx context.Context, name string, args ...string) error {
 			f.ran = append(f.ran, append([]string{name}, args...))
+			if name != "altcos-installer" {
+				return nil
+			}
 			return f.failRun
+		},
+		Background: func(name string, args ...string) error {
+			f.background = append(f.background, append([]string{name}, args...))
+			return nil
 		},
 		Reboot: func() error { f.rebooted = true; return nil },
 	}
@@ -91,6 +100,22 @@ func TestRunInteractive(t *testing.T) {
 	}
 	if len(f.ran) != 0 || f.rebooted {
 		t.Errorf("Run without install args ran %q (reboot %v), want nothing", f.ran, f.rebooted)
+	}
+	if want := [][]string{{"altcos-live", "late"}}; !reflect.DeepEqual(f.background, want) {
+		t.Errorf("Run without install args started %q in the background, want %q", f.background, want)
+	}
+}
+
+func TestRunLate(t *testing.T) {
+	f := newFake(t, "console=ttyS0")
+	if err := Run(context.Background(), []string{"late"}, f.env()); err != nil {
+		t.Fatalf("Run(late) = %v", err)
+	}
+	if want := []string{"vfat", "virtio_net"}; !reflect.DeepEqual(f.loaded, want) {
+		t.Errorf("Run(late) loaded %q, want %q", f.loaded, want)
+	}
+	if len(f.ran) != 1 || f.ran[0][0] != "dhclient" || len(f.mounted) != 0 || strings.Contains(f.out.String(), ReadyMarker) {
+		t.Errorf("Run(late) ran %q, mounted %q, printed %q; want only DHCP", f.ran, f.mounted, f.out.String())
 	}
 }
 
@@ -127,8 +152,16 @@ func TestRunUnattended(t *testing.T) {
 				t.Fatalf("Run(%s) = %v, want error %v", tt.cmdline, err, tt.wantErr)
 			}
 			var got []string
-			if len(f.ran) > 0 {
-				got = f.ran[0]
+			for _, r := range f.ran {
+				if r[0] == "altcos-installer" {
+					got = r
+				}
+			}
+			if tt.wantArgs != nil && (len(f.ran) < 2 || f.ran[0][0] != "dhclient") {
+				t.Errorf("Run(%s) ran %q, want DHCP before the installer", tt.cmdline, f.ran)
+			}
+			if tt.wantArgs != nil && !reflect.DeepEqual(f.loaded, []string{"virtio_blk", "isofs", "vfat", "virtio_net"}) {
+				t.Errorf("Run(%s) loaded %q, want the early and then the late modules", tt.cmdline, f.loaded)
 			}
 			if !reflect.DeepEqual(got, tt.wantArgs) {
 				t.Errorf("Run(%s) ran %q, want %q", tt.cmdline, got, tt.wantArgs)

@@ -4,26 +4,40 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 
 	"github.com/u-root/u-root/pkg/kmodule"
 	"golang.org/x/sys/unix"
 )
 
-// LoadModules probes each module with its dependencies from modules.dep of
-// the running kernel. A module the hardware does not have fails to load; that
-// is reported, not fatal.
+// LoadModules probes the modules with their dependencies from modules.dep
+// of the running kernel, all at once: a driver's probe often sleeps (ATA
+// resets, USB), and the prober loads each shared dependency once. A module
+// the hardware does not have fails to load; that is reported, not fatal.
 func LoadModules(names []string) []error {
 	p, err := kmodule.NewProber(kmodule.ProbeOpts{})
 	if err != nil {
 		return []error{fmt.Errorf("kernel modules: %w", err)}
 	}
-	var errs []error
-	for _, n := range names {
-		if err := p.Probe(n, ""); err != nil {
-			errs = append(errs, fmt.Errorf("module %s: %w", n, err))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Probe(n, ""); err != nil {
+				errs[i] = fmt.Errorf("module %s: %w", n, err)
+			}
+		}()
+	}
+	wg.Wait()
+	var out []error
+	for _, err := range errs {
+		if err != nil {
+			out = append(out, err)
 		}
 	}
-	return errs
+	return out
 }
 
 // MountISO mounts an iso9660 device read-only.
