@@ -35,35 +35,36 @@ lint: ## gofmt, go vet, staticcheck
 .PHONY: help deps build test test-short lint
 
 # --- machine tests and demo (issue 5) ---
-# The artifacts come from the build targets of the other sections (iso, pxe,
-# qcow2), built first when those targets exist; a scenario whose artifact is
-# missing is skipped with the reason (a failure under ALTCOS_REQUIRE_TOOLS=1).
-# VMTEST_BUDGET_SECS (set by .ci/run) bounds the run: scenarios that no longer
-# fit are named and skipped. ALTCOS_VMTEST_BREAK=1 installs onto
-# /dev/nonexistent to show a red run with the console tail.
-VMTEST_TARGETS ?= iso pxe qcow2
-VMTEST_TIMEOUT ?= $(if $(VMTEST_BUDGET_SECS),$(shell echo $$(( $(VMTEST_BUDGET_SECS) + 900 )))s,150m)
-VMTEST_ENV = ALTCOS_VMTEST=1 ALTCOS_VMTEST_ARTIFACTS=$(OUT) ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build
+# The artifacts are those of the sections below (ISO, PXE_DIR, QCOW2 and the
+# deploy archive manifest in SYSROOT_DIR), built or reused first by
+# vmtest-artifacts. VMTEST_BUDGET_SECS (set by .ci/run) bounds the whole
+# target: what building the artifacts took is taken off, and scenarios that no
+# longer fit are named and skipped; each scenario's wall time is printed.
+# ALTCOS_VMTEST_BREAK=1 installs onto /dev/nonexistent to show a red run with
+# the console tail. Console logs and disks: $(OUT)/vmtest/<test>/<scenario>/.
+VMTEST_TARGETS ?= compose sysroot iso pxe qcow2
+VMTEST_ENV = ALTCOS_VMTEST=1 ALTCOS_VMTEST_ISO=$(ISO) ALTCOS_VMTEST_PXE_DIR=$(PXE_DIR) ALTCOS_VMTEST_QCOW2=$(QCOW2) \
+  ALTCOS_VMTEST_MANIFEST=$(SYSROOT_DIR)/deploy.json ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build
 
-vmtest-artifacts: ## build (or reuse) the artifacts the machine tests boot (make iso pxe qcow2)
-	@for t in $(VMTEST_TARGETS); do \
-	  if $(MAKE) -n $$t >/dev/null 2>&1; then echo "vmtest: make $$t"; $(MAKE) --no-print-directory $$t || exit 1; \
-	  else echo "vmtest: no make target $$t yet; its scenarios will say so"; fi; \
-	done
+vmtest-artifacts: ## build (or reuse) what the machine tests boot: make compose sysroot iso pxe qcow2
+	@for t in $(VMTEST_TARGETS); do echo "vmtest: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
 	$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
 
-vmtest: vmtest-artifacts ## tier-2 QEMU machine tests: install from ISO (BIOS, UEFI, interactive), PXE, QCOW2, bad input, power cut
-	@mkdir -p $(OUT)
-	$(VMTEST_ENV) $(GO) test -count=1 -v -timeout $(VMTEST_TIMEOUT) -run 'TestSmokeBoot|TestScenarios' ./vmtests/ 2>&1 | tee $(OUT)/vmtest.log; exit $${PIPESTATUS[0]}
+vmtest: ## tier-2 QEMU machine tests: ISO install (BIOS, UEFI, interactive), PXE, QCOW2, bad input, power cut
+	@mkdir -p $(OUT); date +%s > $(OUT)/.vmtest-start
+	$(MAKE) --no-print-directory vmtest-artifacts
+	@start=$$(cat $(OUT)/.vmtest-start); budget=$(VMTEST_BUDGET_SECS); timeout=150m; \
+	if [ -n "$$budget" ]; then budget=$$(( budget - $$(date +%s) + start )); timeout=$$(( budget + 900 ))s; \
+	  echo "vmtest: $${budget}s of VMTEST_BUDGET_SECS left for the scenarios"; fi; \
+	echo "vmtest: $(VMTEST_ENV) go test -run 'TestSmokeBoot|TestScenarios' ./vmtests/"; \
+	VMTEST_BUDGET_SECS=$$budget $(VMTEST_ENV) $(GO) test -count=1 -v -timeout $$timeout -run 'TestSmokeBoot|TestScenarios' ./vmtests/ 2>&1 | tee $(OUT)/vmtest.log; \
+	exit $${PIPESTATUS[0]}
 
 demo: deps ## the README's main command: test OS -> commit -> ISO -> unattended install in QEMU -> boot it -> ostree admin status
-	@for t in testos compose sysroot iso; do \
-	  if $(MAKE) -n $$t >/dev/null 2>&1; then echo "demo: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; \
-	  else echo "demo: no make target $$t in this tree" >&2; exit 1; fi; \
-	done
+	@for t in compose sysroot iso; do echo "demo: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
 	$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
-	@echo "demo: === install the ISO in QEMU and boot the installed disk"
-	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --artifacts $(OUT) --out $(OUT)
+	@echo "demo: === install $(ISO) in QEMU, boot the installed disk"
+	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --iso $(ISO) --manifest $(SYSROOT_DIR)/deploy.json --out $(OUT)/vmtest
 
 .PHONY: vmtest-artifacts vmtest demo
 
