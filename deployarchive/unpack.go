@@ -50,7 +50,8 @@ func Unpack(ctx context.Context, r io.Reader, dst Dest) error {
 	}
 	defer zr.Close()
 	dst.Root, dst.Boot = filepath.Clean(dst.Root), filepath.Clean(dst.Boot)
-	u := &unpacker{dst: dst, dirs: map[string]bool{dst.Root: true, dst.Boot: true}, buf: make([]byte, 1<<20)}
+	u := &unpacker{dst: dst, dirs: map[string]bool{dst.Root: true, dst.Boot: true}, setgid: map[string]bool{},
+		buf: make([]byte, 1<<20), uid: os.Geteuid(), gid: os.Getegid()}
 	tr := tar.NewReader(zr)
 	n := 0
 	for {
@@ -97,6 +98,8 @@ func corrupt(err error) error {
 type unpacker struct {
 	dst      Dest
 	dirs     map[string]bool
+	setgid   map[string]bool // directories whose new files take the directory's group
+	uid, gid int             // who creates the files: their owner unless chowned
 	dirTimes []dirTime
 	buf      []byte
 }
@@ -138,6 +141,9 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 			return fmt.Errorf("archive entry %q: %s exists and is not a directory", hdr.Name, p)
 		}
 		u.dirs[p] = true
+		if hdr.Mode&07000&int64(unix.S_ISGID) != 0 {
+			u.setgid[p] = true
+		}
 		if err := u.attrs(p, hdr, mode, -1); err != nil {
 			return err
 		}
@@ -156,9 +162,15 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 			f.Close()
 			return err
 		}
+		t := unix.NsecToTimeval(hdr.ModTime.UnixNano())
+		if err := unix.Futimes(int(f.Fd()), []unix.Timeval{t, t}); err != nil {
+			f.Close()
+			return fmt.Errorf("set mtime of %s: %w", p, err)
+		}
 		if err := f.Close(); err != nil {
 			return fmt.Errorf("write %s: %w", p, err)
 		}
+		return nil
 	case tar.TypeSymlink:
 		if err := os.Symlink(hdr.Linkname, p); err != nil {
 			return err
@@ -207,13 +219,18 @@ func partOf(name string) string {
 // when it is open. Owner comes before mode: chown clears set-id bits.
 func (u *unpacker) attrs(p string, hdr *tar.Header, mode uint32, fd int) error {
 	var err error
-	if fd >= 0 {
-		err = unix.Fchown(fd, hdr.Uid, hdr.Gid)
-	} else {
-		err = unix.Lchown(p, hdr.Uid, hdr.Gid)
-	}
-	if err != nil {
-		return fmt.Errorf("chown %s: %w", p, err)
+	// A file this process just created is already its own: skip the chown
+	// for most of a sysroot's files (all root's), unless a set-group-ID
+	// directory gave it another group.
+	if fd < 0 || hdr.Uid != u.uid || hdr.Gid != u.gid || u.setgid[filepath.Dir(p)] {
+		if fd >= 0 {
+			err = unix.Fchown(fd, hdr.Uid, hdr.Gid)
+		} else {
+			err = unix.Lchown(p, hdr.Uid, hdr.Gid)
+		}
+		if err != nil {
+			return fmt.Errorf("chown %s: %w", p, err)
+		}
 	}
 	if hdr.Typeflag != tar.TypeSymlink {
 		if fd >= 0 {
