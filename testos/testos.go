@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/altcos/altcos-tools/internal/run"
 )
@@ -138,6 +139,21 @@ func Build(ctx context.Context, opts Options) (Result, error) {
 	dir := filepath.Join(opts.Cache, key)
 	res := Result{Tree: filepath.Join(dir, "tree"), Key: key}
 	stamp := filepath.Join(dir, "done")
+
+	// One build per key at a time: a second caller (a test, make testos)
+	// waits and then reuses the tree.
+	if err := os.MkdirAll(opts.Cache, 0o755); err != nil {
+		return res, err
+	}
+	lock, err := os.OpenFile(filepath.Join(opts.Cache, key+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return res, err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return res, fmt.Errorf("lock the test OS cache: %w", err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 
 	if _, err := os.Stat(stamp); err == nil {
 		res.Reused = true
