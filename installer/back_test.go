@@ -14,9 +14,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/altcos/altcos-tools/deployarchive"
 	layout "github.com/altcos/altcos-tools/installer/partition"
@@ -29,7 +29,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var installTools = []string{"ostree", "busybox", "losetup", "sfdisk", "mkfs.ext4", "mkfs.vfat", "e2fsck", "fsck.vfat",
+var installTools = []string{"ostree", "busybox", "losetup", "partx", "sfdisk", "mkfs.ext4", "mkfs.vfat", "e2fsck", "fsck.vfat",
 	"grub-mkimage", "mmd", "mcopy", "mtype", "mkpasswd", "blkid"}
 
 // testArchive builds a deploy archive with `altcos-build sysroot`'s library
@@ -100,20 +100,30 @@ func sfdisk(t *testing.T, img string) (tab sfdiskTable, ok bool) {
 	return tab, true
 }
 
-// attachPart attaches one partition of img as its own loop device, read
-// only unless rw: an outside view that does not use the installer's code.
-func attachPart(t *testing.T, img string, p layout.Part, rw bool) string {
+// attachImage attaches img to a loop device and has util-linux's partx add
+// its partitions (this machine's kernel parses no partition tables): an
+// outside view that does not use the installer's code.
+func attachImage(t *testing.T, img string) string {
 	t.Helper()
-	argv := []string{"losetup", "--find", "--show", "--offset", strconv.FormatInt(p.Start, 10), "--sizelimit", strconv.FormatInt(p.Size, 10)}
-	if !rw {
-		argv = append(argv, "--read-only")
-	}
-	out, err := run.Output(context.Background(), nil, run.Cmd{Argv: append(argv, img)})
+	ctx := context.Background()
+	out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"losetup", "--find", "--show", "--partscan", img}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() { layout.DetachLoop(context.Background(), nil, dev) })
+	t.Cleanup(func() {
+		run.Run(context.Background(), nil, run.Cmd{Argv: []string{"partx", "-d", dev}})
+		layout.DetachLoop(context.Background(), nil, dev)
+	})
+	// partx -a fails on partitions the kernel already found by itself.
+	run.Run(ctx, nil, run.Cmd{Argv: []string{"partx", "-a", dev}})
+	var nodes []string
+	for n := 1; n <= 4; n++ {
+		nodes = append(nodes, layout.Path(dev, n))
+	}
+	if err := layout.WaitNodes(ctx, nodes, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	return dev
 }
 
@@ -199,8 +209,8 @@ func checkInstall(t *testing.T, archiveDir string, m *deployarchive.Manifest) {
 	}
 	// 2. Filesystems are clean: e2fsck on boot and root, fsck.vfat on the ESP
 	// copied out with dd, which also has the UEFI image.
-	bootDev := attachPart(t, img, parts[layout.Boot-1], true)
-	rootDev := attachPart(t, img, parts[layout.Root-1], true)
+	loop := attachImage(t, img)
+	bootDev, rootDev := layout.Path(loop, layout.Boot), layout.Path(loop, layout.Root)
 	for _, dev := range []string{bootDev, rootDev} {
 		if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"e2fsck", "-fn", dev}}); err != nil {
 			t.Errorf("e2fsck -fn: %v", err)
@@ -320,6 +330,14 @@ func checkInstall(t *testing.T, archiveDir string, m *deployarchive.Manifest) {
 	bootUUID, _ := run.Output(ctx, nil, run.Cmd{Argv: []string{"blkid", "-s", "UUID", "-o", "value", bootDev}})
 	if err != nil || !strings.Contains(string(fstab), "UUID="+strings.TrimSpace(string(bootUUID))+" /boot ext4") {
 		t.Errorf("deployment /etc/fstab = %q, %v; want the boot partition on /boot", fstab, err)
+	}
+
+	// 6b. On the installed system ostree's grub2 integration runs the OS's
+	// own grub-mkconfig, whose /etc/grub.d/15_ostree asks ostree for the
+	// entries: run it in the deployment (chroot, with the sysroot, /boot,
+	// /dev, /proc and /sys bound in) and check the menu it makes.
+	if exists(filepath.Join(depDir, "usr/sbin/grub-mkconfig")) && exists(filepath.Join(depDir, "usr/etc/grub.d/15_ostree")) {
+		checkGrubMkconfig(t, mnt, depDir, strings.TrimSpace(string(bootUUID)))
 	}
 
 	// 7. A later `ostree admin deploy`, which ostree 2022.7 (built with
@@ -703,5 +721,47 @@ func TestMaybeReboot(t *testing.T) {
 	}
 	if err := maybeReboot(&Plan{}, Env{Progress: nopReporter{}}); err != nil {
 		t.Errorf("maybeReboot without Env.Reboot = %v, want nil", err)
+	}
+}
+
+// checkGrubMkconfig runs the deployment's grub-mkconfig as the installed
+// system would (ostree calls it with -o /boot/loader.N/grub.cfg) and checks
+// that the menu boots the deployment from the boot partition with the
+// install's kernel arguments.
+func checkGrubMkconfig(t *testing.T, mnt, depDir, bootUUID string) {
+	t.Helper()
+	binds := [][2]string{{mnt, "sysroot"}, {filepath.Join(mnt, "boot"), "boot"}, {"/dev", "dev"}, {"/proc", "proc"}, {"/sys", "sys"}}
+	var mounted []string
+	defer func() {
+		for i := len(mounted) - 1; i >= 0; i-- {
+			unix.Unmount(mounted[i], unix.MNT_DETACH)
+		}
+	}()
+	for _, b := range binds {
+		dst := filepath.Join(depDir, b[1])
+		if err := unix.Mount(b[0], dst, "", unix.MS_BIND, ""); err != nil {
+			t.Fatalf("bind %s on %s: %v", b[0], dst, err)
+		}
+		mounted = append(mounted, dst)
+	}
+	for _, d := range []string{"run", "tmp"} {
+		dst := filepath.Join(depDir, d)
+		if err := unix.Mount("tmpfs", dst, "tmpfs", 0, ""); err != nil {
+			t.Fatalf("tmpfs on %s: %v", dst, err)
+		}
+		mounted = append(mounted, dst)
+	}
+	if err := run.Run(context.Background(), nil, run.Cmd{Argv: []string{"chroot", depDir, "/usr/sbin/grub-mkconfig", "-o", "/tmp/grub.cfg"}}); err != nil {
+		t.Errorf("grub-mkconfig in the deployment: %v", err)
+		return
+	}
+	menu, err := os.ReadFile(filepath.Join(depDir, "tmp/grub.cfg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"search --no-floppy --fs-uuid --set=root " + bootUUID, "ostree=/ostree/boot.", "$ignition_firstboot", "root=UUID="} {
+		if !strings.Contains(string(menu), want) {
+			t.Errorf("the installed system's grub-mkconfig menu lacks %q:\n%s", want, menu)
+		}
 	}
 }
