@@ -66,8 +66,11 @@ func openFileArchive(s *state, file string) error {
 		return fmt.Errorf("deploy archive: %w", err)
 	}
 	if fi.Size() != m.Archive.Size {
-		return fmt.Errorf("deploy archive %s is %d bytes, its manifest says %d: %w; copy it again", file, fi.Size(), m.Archive.Size,
-			map[bool]error{true: deployarchive.ErrTruncated, false: deployarchive.ErrTooLong}[fi.Size() < m.Archive.Size])
+		cause := deployarchive.ErrTooLong
+		if fi.Size() < m.Archive.Size {
+			cause = deployarchive.ErrTruncated
+		}
+		return fmt.Errorf("deploy archive %s is %d bytes, its manifest says %d: %w; copy it again", file, fi.Size(), m.Archive.Size, cause)
 	}
 	// A local archive is checked whole before the first write; one read
 	// more is cheap next to a half-written disk.
@@ -90,9 +93,6 @@ func openFileArchive(s *state, file string) error {
 	return nil
 }
 
-// redact hides URL credentials in messages.
-func redact(u *url.URL) string { return u.Redacted() }
-
 func openURLArchive(ctx context.Context, s *state, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
@@ -102,16 +102,16 @@ func openURLArchive(ctx context.Context, s *state, raw string) error {
 	mu.Path = path.Join(path.Dir(u.Path), deployarchive.ManifestName)
 	body, err := httpGet(ctx, mu.String())
 	if err != nil {
-		return fmt.Errorf("fetch manifest %s: %w", redact(&mu), err)
+		return fmt.Errorf("fetch manifest %s: %w", mu.Redacted(), err)
 	}
 	b, err := io.ReadAll(io.LimitReader(body, 1<<20))
 	body.Close()
 	if err != nil {
-		return fmt.Errorf("fetch manifest %s: %w", redact(&mu), err)
+		return fmt.Errorf("fetch manifest %s: %w", mu.Redacted(), err)
 	}
 	m, err := deployarchive.ParseManifest(b)
 	if err != nil {
-		return fmt.Errorf("manifest %s: %w", redact(&mu), err)
+		return fmt.Errorf("manifest %s: %w", mu.Redacted(), err)
 	}
 	s.manifest = m
 	// The archive streams once; its sha256 and size are checked on the fly
@@ -119,14 +119,14 @@ func openURLArchive(ctx context.Context, s *state, raw string) error {
 	s.archive = func(ctx context.Context) (io.ReadCloser, error) {
 		body, err := httpGet(ctx, u.String())
 		if err != nil {
-			return nil, fmt.Errorf("fetch deploy archive %s: %w", redact(u), err)
+			return nil, fmt.Errorf("fetch deploy archive %s: %w", u.Redacted(), err)
 		}
 		return struct {
 			io.Reader
 			io.Closer
 		}{deployarchive.NewVerifier(body, m.Archive.Size, m.Archive.SHA256), body}, nil
 	}
-	s.env.Log.Info("deploy archive", "url", redact(u), "version", m.Version, "commit", m.Commit)
+	s.env.Log.Info("deploy archive", "url", u.Redacted(), "version", m.Version, "commit", m.Commit)
 	return nil
 }
 
