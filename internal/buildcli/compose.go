@@ -75,7 +75,11 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 		fmt.Fprintf(io.Out, "%s: nothing changed since %s (%s); no new commit\n", res.Ref, res.Version, res.Commit)
 		return nil
 	}
-	fmt.Fprintf(io.Out, "%s: committed %s (%s, %s): %s\n", res.Ref, res.Version, res.Change, res.Kernel, res.Commit)
+	why := res.Change.String()
+	if res.Parent == "" {
+		why = "first commit"
+	}
+	fmt.Fprintf(io.Out, "%s: committed %s (%s, kernel %s, Ignition spec %s): %s\n", res.Ref, res.Version, why, res.Kernel, res.IgnitionSpec, res.Commit)
 	return nil
 }
 
