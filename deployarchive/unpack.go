@@ -48,7 +48,12 @@ func Unpack(ctx context.Context, r io.Reader, dst Dest) error {
 	if err != nil {
 		return fmt.Errorf("zstd: %w", err)
 	}
-	defer zr.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			zr.Close()
+		}
+	}()
 	dst.Root, dst.Boot = filepath.Clean(dst.Root), filepath.Clean(dst.Boot)
 	u := &unpacker{dst: dst, dirs: map[string]bool{dst.Root: true, dst.Boot: true}, setgid: map[string]bool{},
 		buf: make([]byte, 1<<20), uid: os.Geteuid(), gid: os.Getegid()}
@@ -81,6 +86,9 @@ func Unpack(ctx context.Context, r io.Reader, dst Dest) error {
 		}
 	}
 	// Drain: the verifier reports a mismatch only once it has seen EOF.
+	// The decoder reads ahead in its own goroutine; stop it first.
+	zr.Close()
+	closed = true
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		return err
 	}
