@@ -42,7 +42,7 @@ func TestBuild(t *testing.T) {
 	}
 	names := readArchive(t, out)
 	for _, want := range []string{
-		"init", "bin/uinit", "bin/sh", "bbin/altcos-installer", "bbin/altcos-live", "bbin/bb", "bbin/gosh",
+		"init", "bin/sh", "bbin/altcos-installer", "bin/altcos-live", "bbin/bb", "bbin/gosh",
 		"usr/sbin/mkfs.ext4", "usr/sbin/mkfs.vfat", "etc/altcos/live-modules",
 		"lib/modules/6.1.0-test/modules.dep", "lib/modules/6.1.0-test/kernel/fs/isofs/isofs.ko",
 		"lib/modules/6.1.0-test/kernel/drivers/cdrom/cdrom.ko", "dev/console",
@@ -51,8 +51,8 @@ func TestBuild(t *testing.T) {
 			t.Errorf("initramfs has no %s", want)
 		}
 	}
-	if !strings.HasSuffix(names["bin/uinit"], "altcos-live") {
-		t.Errorf("bin/uinit -> %q, want altcos-live", names["bin/uinit"])
+	if !strings.HasSuffix(names["init"], "altcos-live") {
+		t.Errorf("init -> %q, want altcos-live", names["init"])
 	}
 	if _, ok := names["lib/modules/6.1.0-test/kernel/fs/btrfs/btrfs.ko"]; ok {
 		t.Errorf("initramfs carries btrfs.ko, which the live system does not need")

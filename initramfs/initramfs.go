@@ -2,13 +2,13 @@
 // u-root's mkuimage library (uimage.Create, no shell-out to the u-root
 // command):
 //
-//   - u-root's core commands in one busybox binary, its init as /init and
+//   - u-root's core commands and altcos-installer in one busybox binary,
 //     gosh as the shell;
-//   - altcos-live as u-root's uinit: it loads the kernel modules, mounts the
-//     boot medium at deployarchive.LiveMount, prints the hints and, when the
-//     kernel command line or the medium asks for it, runs the installer
-//     unattended (see initramfs/live);
-//   - altcos-installer;
+//   - altcos-live as /init (a small binary of its own): it mounts /proc,
+//     /sys, /dev, loads the kernel modules, mounts the boot medium at
+//     deployarchive.LiveMount, prints the hints and, when the kernel command
+//     line or the medium asks for it, runs the installer unattended; then it
+//     keeps a shell on the console (see initramfs/live);
 //   - the external programs the installer runs (mkfs.ext4, mkfs.vfat) with
 //     their ELF interpreter and shared libraries, taken from the OS tree so
 //     that they match what the OS itself uses (or from the build host);
@@ -56,7 +56,7 @@ var (
 		// kernel log and modules, network (DHCP, ip, ping, wget), hashes,
 		// power. Fewer commands make a smaller initramfs, which the kernel
 		// unpacks faster (see BenchmarkBootToHints).
-		"init", "gosh",
+		"gosh",
 		"cat", "chmod", "cp", "date", "df", "dhclient", "dmesg", "echo", "false", "find", "free",
 		"grep", "head", "hexdump", "hostname", "id", "insmod", "ip", "kill", "ln", "losetup", "ls",
 		"lsmod", "md5sum", "mkdir", "mknod", "more", "mount", "mv", "ping", "poweroff", "printenv",
@@ -185,10 +185,12 @@ func Build(ctx context.Context, o Options) error {
 		uimage.WithBaseArchive(base),
 		// One busybox binary for u-root's commands and ours: they share the
 		// Go runtime, net/http, crypto and the rest once instead of three times.
-		uimage.WithBusyboxCommands(append(corePackagePaths(), InstallerPackage, LivePackage)...),
+		// altcos-live is /init, a small binary of its own (see
+		// initramfs/live/init_linux.go for why not u-root's init).
+		uimage.WithBusyboxCommands(append(corePackagePaths(), InstallerPackage)...),
 		uimage.WithBusyboxBuildOpts(trim),
-		uimage.WithInit("init"),
-		uimage.WithUinit("altcos-live"),
+		uimage.WithBinaryCommandsOpts(trim, LivePackage),
+		uimage.WithInit("altcos-live"),
 		uimage.WithShell("gosh"),
 		uimage.WithFiles(extra...),
 		// Our Go programs are static; the libraries of the tools were

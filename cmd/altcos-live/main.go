@@ -1,9 +1,10 @@
-// Command altcos-live is the live ISO's and PXE boot's own program, started
-// by u-root's init as uinit: it loads the kernel modules, mounts the boot
-// medium, prints the hints and installs unattended when asked (see
-// initramfs/live). When it returns, init starts the shell.
+// Command altcos-live is the init (PID 1) of the live ISO and PXE boot: it
+// mounts /proc, /sys and /dev, loads the kernel modules, mounts the boot
+// medium, prints the hints on every console, installs unattended when asked,
+// and then keeps a shell on the console (see initramfs/live).
 //
-//	altcos-live
+//	altcos-live          as /init
+//	altcos-live late     load the remaining modules and run DHCP (started by init)
 package main
 
 import (
@@ -18,6 +19,15 @@ import (
 
 func main() {
 	io := stdio.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
+	pid1 := os.Getpid() == 1
+	if pid1 {
+		if err := live.SetupRoot(); err != nil {
+			fmt.Fprintf(os.Stderr, "altcos-live: %v\n", err)
+		}
+		cmdline, _ := os.ReadFile("/proc/cmdline")
+		out := live.ConsoleWriter(string(cmdline), os.Stdout)
+		io = stdio.Stdio{In: os.Stdin, Out: out, Err: out}
+	}
 	env := live.Env{
 		Stdio:       io,
 		LoadModules: live.LoadModules,
@@ -27,8 +37,14 @@ func main() {
 		Reboot:      live.Reboot,
 		MediumWait:  15 * time.Second,
 	}
-	if err := live.Run(context.Background(), os.Args[1:], env); err != nil {
-		fmt.Fprintf(os.Stderr, "altcos-live: %v\n", err)
+	err := live.Run(context.Background(), os.Args[1:], env)
+	if err != nil {
+		fmt.Fprintf(io.Err, "altcos-live: %v\n", err)
+	}
+	if pid1 {
+		live.ShellForever("/bbin/gosh", io.Out)
+	}
+	if err != nil {
 		os.Exit(1)
 	}
 }

@@ -1,5 +1,4 @@
-// Package live is the live system's own program, started by u-root's init as
-// uinit (cmd/altcos-live). It
+// Package live is the live system's init (cmd/altcos-live, PID 1). It
 //
 //  1. loads the kernel modules listed in the initramfs (with modules.dep),
 //  2. finds the medium it booted from and makes it visible at
@@ -13,8 +12,8 @@
 //     file or altcos.inst.install_dev is on the kernel command line; on error
 //     it prints the cause and returns, and u-root's init starts the shell.
 //
-// Returning (with or without error) always leaves the operator at u-root's
-// shell, which init starts after uinit.
+// Whatever Run returns, the init then keeps a shell on the console
+// (ShellForever), so a failed install leaves the operator at a prompt.
 package live
 
 import (
@@ -75,7 +74,8 @@ func (e *Env) kmsg(format string, args ...any) {
 	k.Close()
 }
 
-// Run is the live program. args are u-root's uinit arguments (unused).
+// Run is the live program; args ["late"] is the background part (the
+// remaining modules, then DHCP).
 func Run(ctx context.Context, args []string, env Env) error {
 	out := env.Out
 	env.kmsg("started")
