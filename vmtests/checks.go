@@ -117,11 +117,66 @@ func checkFailed(m *Machine, what, got, want string) error {
 	return m.Fail("check "+what, fmt.Errorf("got:\n%s\nwant: %s", got, want))
 }
 
+// checks runs console checks on one machine and keeps going after a wrong
+// answer, so one run reports every check that failed; it stops at once only
+// when the machine itself fails (stopped, timed out).
+type checks struct {
+	m     *Machine
+	sh    *Shell
+	fails []string
+}
+
+// run runs cmd; a non-zero exit is a failed check named what.
+func (c *checks) run(ctx context.Context, what, cmd string, timeout time.Duration) (string, bool, error) {
+	out, code, err := c.sh.Run(ctx, cmd, timeout)
+	if err != nil {
+		return out, false, err
+	}
+	if code != 0 {
+		c.fails = append(c.fails, fmt.Sprintf("%s: `%s` exited %d:\n%s", what, cmd, code, indent(out)))
+		return out, false, nil
+	}
+	return out, true, nil
+}
+
+// expect runs cmd and compares its output with want (exactly, or as a
+// substring list when contains is set).
+func (c *checks) expect(ctx context.Context, what, cmd string, timeout time.Duration, want string, contains ...string) (bool, error) {
+	got, ok, err := c.run(ctx, what, cmd, timeout)
+	if err != nil || !ok {
+		return false, err
+	}
+	bad := ""
+	if len(contains) == 0 && got != want {
+		bad = fmt.Sprintf("want %q", want)
+	}
+	for _, w := range contains {
+		if !strings.Contains(got, w) {
+			bad = fmt.Sprintf("want a line with %q", w)
+			break
+		}
+	}
+	if bad != "" {
+		c.fails = append(c.fails, fmt.Sprintf("%s: `%s` printed:\n%s\n  %s", what, cmd, indent(got), bad))
+		return false, nil
+	}
+	return true, nil
+}
+
+func (c *checks) err() error {
+	if len(c.fails) == 0 {
+		return nil
+	}
+	return c.m.Fail("check the installed system", fmt.Errorf("%d check(s) failed:\n- %s", len(c.fails), strings.Join(c.fails, "\n- ")))
+}
+
+func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n    ") }
+
 // checkInstalled boots the installed disk described by cfg, logs in as root
 // and checks the first boot: ostree admin status, the Ignition user, file and
-// unit, the stamp gone, and podman running a locally imported image (served
-// by srv, when not nil). It then changes the Ignition file, reboots, and
-// checks that Ignition did not run again.
+// unit, the first-boot stamp gone, and podman running a locally imported
+// image (served by srv, when not nil). It then changes the Ignition file,
+// reboots, and checks that Ignition did not run again.
 func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, root Account, srv *Server) error {
 	fx, err := vmtestFixture()
 	if err != nil {
@@ -139,60 +194,46 @@ func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, ro
 		return err
 	}
 	env.step("%s: logged in as %s after %s", cfg.Name, root.User, timeSince(t0))
+	c := &checks{m: m, sh: sh}
 
 	// ostree admin status: the deployment, its version and origin.
-	st, err := sh.MustRun(ctx, "ostree admin status", commandTimeout)
+	ok, err := c.expect(ctx, "ostree admin status", "ostree admin status", commandTimeout, "",
+		fmt.Sprintf("* alt-containeros %s.0", want.Commit), "Version: "+want.Version, "origin refspec: altcos:"+want.Ref)
 	if err != nil {
 		return err
 	}
-	for _, w := range []string{
-		fmt.Sprintf("* alt-containeros %s.0", want.Commit),
-		"Version: " + want.Version,
-		"origin refspec: altcos:" + want.Ref,
-	} {
-		if !strings.Contains(st, w) {
-			return checkFailed(m, "ostree admin status", st, fmt.Sprintf("a line with %q", w))
-		}
+	if ok {
+		env.step("%s: ostree admin status shows %s.0, %s, altcos:%s", cfg.Name, short(want.Commit), want.Version, want.Ref)
 	}
-	env.step("%s: ostree admin status shows %s.0, %s, altcos:%s", cfg.Name, short(want.Commit), want.Version, want.Ref)
 
 	// Ignition: the user with the config's password hash (compared by
 	// digest, so the hash never reaches the console), the file's contents
-	// and mode, the unit ran once.
-	got, err := sh.MustRun(ctx, "getent shadow "+VMTestUser+" | cut -d: -f2 | tr -d '\\n' | sha256sum | cut -d' ' -f1", commandTimeout)
-	if err != nil {
-		return err
+	// and mode, the unit ran once, the first-boot stamp is gone.
+	digest := sha256Hex([]byte(fx.UserHash))
+	steps := []struct{ what, cmd, want string }{
+		{"the Ignition user's password hash (sha256 of it)", "getent shadow " + VMTestUser + " | cut -d: -f2 | tr -d '\\n' | sha256sum | cut -d' ' -f1", digest},
+		{"the Ignition file's mode and contents", "stat -c %a " + fx.FilePath + "; cat " + fx.FilePath, fx.FileMode + "\n" + fx.FileBody},
+		{"the Ignition unit ran once", "systemctl is-active " + fx.Unit + "; wc -l < /var/lib/vmtest-hello.runs", "active\n1"},
+		{"the first-boot stamp is gone", "test -e /boot/ignition.firstboot && echo present || echo gone", "gone"},
 	}
-	if got != sha256Hex([]byte(fx.UserHash)) {
-		return checkFailed(m, "the Ignition user's password hash digest", got, sha256Hex([]byte(fx.UserHash)))
+	for _, s := range steps {
+		ok, err := c.expect(ctx, s.what, s.cmd, commandTimeout, s.want)
+		if err != nil {
+			return err
+		}
+		if ok {
+			env.step("%s: ok: %s", cfg.Name, s.what)
+		}
 	}
-	got, err = sh.MustRun(ctx, "stat -c %a "+fx.FilePath+"; cat "+fx.FilePath, commandTimeout)
-	if err != nil {
-		return err
-	}
-	if want := fx.FileMode + "\n" + fx.FileBody; got != want {
-		return checkFailed(m, "the Ignition file", got, want)
-	}
-	got, err = sh.MustRun(ctx, "systemctl is-active "+fx.Unit+"; wc -l < /var/lib/vmtest-hello.runs", commandTimeout)
-	if err != nil {
-		return err
-	}
-	if got != "active\n1" {
-		return checkFailed(m, "the Ignition unit ran once", got, "active\n1")
-	}
-	if _, err := sh.MustRun(ctx, "test ! -e /boot/ignition.firstboot", commandTimeout); err != nil {
-		return err
-	}
-	env.step("%s: Ignition ran: user, file %s (mode %s), unit %s; first-boot stamp removed", cfg.Name, fx.FilePath, fx.FileMode, fx.Unit)
 
 	if srv != nil {
-		if err := checkPodman(ctx, env, m, sh, srv); err != nil {
+		if err := checkPodman(ctx, env, c, srv); err != nil {
 			return err
 		}
 	}
 
 	// Reboot: Ignition must not run again, so a change to its file stays.
-	if _, err := sh.MustRun(ctx, "echo changed-after-first-boot > "+fx.FilePath, commandTimeout); err != nil {
+	if _, _, err := c.run(ctx, "change the Ignition file", "echo changed-after-first-boot > "+fx.FilePath, commandTimeout); err != nil {
 		return err
 	}
 	env.step("%s: rebooting", cfg.Name)
@@ -204,21 +245,29 @@ func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, ro
 	if err != nil {
 		return err
 	}
-	got, err = sh.MustRun(ctx, "cat "+fx.FilePath+"; wc -l < /var/lib/vmtest-hello.runs; grep -c ignition.firstboot /proc/cmdline || true", commandTimeout)
+	c.sh = sh
+	env.step("%s: second boot, logged in after %s", cfg.Name, timeSince(t1))
+	ok, err = c.expect(ctx, "Ignition did not run on the second boot (its file keeps the change, no ignition.firstboot karg)",
+		"cat "+fx.FilePath+"; grep -c ignition.firstboot /proc/cmdline || true", commandTimeout, "changed-after-first-boot\n0")
 	if err != nil {
 		return err
 	}
-	if got != "changed-after-first-boot\n2\n0" {
-		return checkFailed(m, "Ignition did not run on the second boot", got, "changed-after-first-boot, 2 unit runs, no ignition.firstboot karg")
+	if ok {
+		env.step("%s: ok: Ignition did not run again", cfg.Name)
 	}
-	env.step("%s: second boot in %s: Ignition did not run again", cfg.Name, timeSince(t1))
+	if _, err := c.expect(ctx, "the unit ran again on the second boot", "wc -l < /var/lib/vmtest-hello.runs", commandTimeout, "2"); err != nil {
+		return err
+	}
+	if err := c.err(); err != nil {
+		return err
+	}
 	_ = m.SendLine("poweroff")
 	_ = m.Wait(ctx, 2*time.Minute)
 	return nil
 }
 
 // checkPodman imports a busybox image from the host's HTTP server and runs it.
-func checkPodman(ctx context.Context, env *Env, m *Machine, sh *Shell, srv *Server) error {
+func checkPodman(ctx context.Context, env *Env, c *checks, srv *Server) error {
 	img, err := ImageRootfs("/bin/busybox")
 	if err != nil {
 		return err
@@ -227,21 +276,18 @@ func checkPodman(ctx context.Context, env *Env, m *Machine, sh *Shell, srv *Serv
 	// The test OS may bring no network configuration; QEMU's user network
 	// takes the usual static address too.
 	netup := `dev=$(ls /sys/class/net | grep -v '^lo$' | head -n1); ip link set "$dev" up; ip -4 addr show dev "$dev" | grep -q inet || ip addr add 10.0.2.15/24 dev "$dev"`
-	if _, err := sh.MustRun(ctx, netup, commandTimeout); err != nil {
+	if _, _, err := c.run(ctx, "network up", netup, commandTimeout); err != nil {
 		return err
 	}
-	if _, err := sh.MustRun(ctx, "podman import -q "+srv.GuestURL("hello-rootfs.tar")+" localhost/vmtest-hello", 10*time.Minute); err != nil {
+	_, ok, err := c.run(ctx, "podman import", "podman import -q "+srv.GuestURL("hello-rootfs.tar")+" localhost/vmtest-hello", 10*time.Minute)
+	if err != nil || !ok {
 		return err
 	}
-	got, err := sh.MustRun(ctx, "podman run --rm --network none localhost/vmtest-hello /bin/busybox echo '"+PodmanGreeting+"'", 10*time.Minute)
-	if err != nil {
-		return err
+	ok, err = c.expect(ctx, "podman run of the imported image", "podman run --rm --network none localhost/vmtest-hello /bin/busybox echo '"+PodmanGreeting+"'", 10*time.Minute, "", PodmanGreeting)
+	if ok {
+		env.step("%s: ok: podman ran a locally imported image: %q", c.m.Name, PodmanGreeting)
 	}
-	if !strings.Contains(got, PodmanGreeting) {
-		return checkFailed(m, "podman run", got, PodmanGreeting)
-	}
-	env.step("%s: podman ran a locally imported image: %q", m.Name, PodmanGreeting)
-	return nil
+	return err
 }
 
 func short(c string) string {
