@@ -235,6 +235,7 @@ func baseArchive(mods *ModuleSet, modRoot string) (*cpio.Archive, error) {
 		cpio.Directory(modRoot, 0o755),
 		cpio.StaticFile(path.Join(modRoot, "modules.dep"), mods.Dep, 0o644),
 		cpio.StaticFile(path.Join(modRoot, "modules.builtin"), strings.Join(mods.Builtin, "\n")+"\n", 0o644),
+		cpio.StaticFile(path.Join(modRoot, "modules.alias"), mods.Alias, 0o644),
 		cpio.Directory("etc/altcos", 0o755),
 		cpio.StaticFile(ModulesListPath, strings.Join(early, "\n")+"\n", 0o644),
 		cpio.StaticFile(LateModulesListPath, strings.Join(late, "\n")+"\n", 0o644),

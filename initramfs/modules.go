@@ -48,6 +48,9 @@ type ModuleSet struct {
 	Dep string
 	// Builtin lists the wanted names the kernel has built in.
 	Builtin []string
+	// Alias is modules.alias restricted to the carried modules: the live
+	// init loads a driver when a device's modalias matches one of its aliases.
+	Alias string
 }
 
 // modName is a module's name from its file: "kernel/fs/fat/vfat.ko.xz" -> "vfat";
@@ -144,6 +147,22 @@ func ResolveModules(dir string, required, optional []string) (*ModuleSet, error)
 		}
 	}
 	set.Dep = strings.ReplaceAll(b.String(), ": \n", ":\n")
+
+	// modules.alias is optional: without it the live init loads every module.
+	if data, err := os.ReadFile(filepath.Join(dir, "modules.alias")); err == nil {
+		carried := map[string]bool{}
+		for f := range files {
+			carried[modName(f)] = true
+		}
+		var ab strings.Builder
+		for _, line := range strings.Split(string(data), "\n") {
+			fields := strings.Fields(line)
+			if len(fields) == 3 && fields[0] == "alias" && carried[strings.ReplaceAll(fields[2], "-", "_")] {
+				ab.WriteString(line + "\n")
+			}
+		}
+		set.Alias = ab.String()
+	}
 	return set, nil
 }
 

@@ -35,6 +35,9 @@ func TestResolveModules(t *testing.T) {
 		!strings.Contains(set.Dep, "kernel/fs/nls/nls_iso8859_1.ko:\n") {
 		t.Errorf("ResolveModules dep = \n%s\nwant the depmod lines of the carried modules", set.Dep)
 	}
+	if !strings.Contains(set.Alias, "alias scsi:t-0x05* sr_mod\n") || strings.Contains(set.Alias, "btrfs") {
+		t.Errorf("ResolveModules alias = \n%s\nwant the aliases of the carried modules only", set.Alias)
+	}
 	for _, n := range set.Load {
 		if n == "ext4" || n == "ahci" {
 			t.Errorf("ResolveModules load list has %s (built in or absent)", n)

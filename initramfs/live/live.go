@@ -101,15 +101,17 @@ func Run(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && args[0] == "late" {
 		// Started in the background after the hints: the rest of the
 		// modules, then DHCP, which needs the network drivers.
+		loadModules(env, earlyModules)
 		loadModules(env, lateModules)
+		waitForNetwork(env, 3*time.Second)
 		if env.Command != nil {
 			return env.Command(ctx, "dhclient", dhclientArgs...)
 		}
 		return nil
 	}
 
-	// 1. The kernel modules for disks and the boot medium.
-	loadModules(env, earlyModules)
+	// 1. The kernel modules for the disks and the boot medium present.
+	cp := earlyDrivers(env)
 
 	if _, rescue := flag("altcos.live.rescue"); rescue {
 		fmt.Fprintln(out, "altcos-live: rescue shell (altcos.live.rescue); nothing is installed.")
@@ -118,7 +120,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 
 	// 2. The medium.
 	label, _ := flag("altcos.live.label")
-	medium, mediumErr := findMedium(env, label)
+	medium, mediumErr := findMedium(env, label, cp)
 	if mediumErr != nil {
 		fmt.Fprintf(out, "altcos-live: %v\n", mediumErr)
 	} else {
@@ -156,7 +158,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return nil
 	}
 	// 3. The installer needs them all, and the network for its URLs.
+	loadModules(env, earlyModules)
 	loadModules(env, lateModules)
+	waitForNetwork(env, 3*time.Second)
 	if err := env.Command(ctx, "dhclient", dhclientArgs...); err != nil {
 		fmt.Fprintf(out, "altcos-live: DHCP: %v (installing anyway: the sources may be local)\n", err)
 	}
@@ -187,6 +191,58 @@ const (
 // after about half a minute without a server.
 var dhclientArgs = []string{"-ipv6=false", "-timeout", "10", "-retry", "2"}
 
+// earlyDrivers loads the drivers of the hardware present among the early
+// modules, and the early modules no device asks for (the ISO filesystem);
+// without modules.alias, all early modules. The returned coldplug (or nil)
+// keeps serving devices that appear while the medium is searched for.
+func earlyDrivers(env Env) *coldplug {
+	data, err := os.ReadFile(env.path(earlyModules))
+	if err != nil {
+		return nil
+	}
+	names := strings.Fields(string(data))
+	cp := newColdplug(env, names)
+	if cp == nil {
+		loadModules(env, earlyModules)
+		return nil
+	}
+	n := 0
+	if un := cp.unconditional(); len(un) > 0 && env.LoadModules != nil {
+		for _, err := range env.LoadModules(un) {
+			env.warn("%v", err)
+		}
+		n += len(un)
+	}
+	for i := 0; i < 5; i++ {
+		k := cp.step(env)
+		if k == 0 {
+			break
+		}
+		n += k
+	}
+	env.kmsg("%d kernel modules for the hardware present loaded", n)
+	return cp
+}
+
+func (e *Env) warn(format string, args ...any) {
+	fmt.Fprintf(e.Out, "altcos-live: warning: "+format+"\n", args...)
+}
+
+// waitForNetwork waits a little for a network interface besides lo: the
+// drivers just loaded register theirs while they probe.
+func waitForNetwork(env Env, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(env.path("/sys/class/net"))
+		for _, e := range entries {
+			if e.Name() != "lo" {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func loadModules(env Env, list string) {
 	data, err := os.ReadFile(env.path(list))
 	if err != nil || env.LoadModules == nil {
@@ -207,7 +263,7 @@ type Medium struct {
 }
 
 // findMedium makes the boot medium visible at LiveMount.
-func findMedium(env Env, label string) (*Medium, error) {
+func findMedium(env Env, label string, cp *coldplug) (*Medium, error) {
 	manifest := filepath.Join(deployarchive.LiveMount, deployarchive.MediumDir, deployarchive.ManifestName)
 	if _, err := os.Stat(env.path(manifest)); err == nil {
 		// The PXE second initrd unpacked the archive right there.
@@ -235,7 +291,10 @@ func findMedium(env Env, label string) (*Medium, error) {
 			}
 			return nil, fmt.Errorf("no boot medium: no ISO with %s and no PXE deploy archive; install with --image-url (altcos.inst.image_url)", want)
 		}
-		time.Sleep(100 * time.Millisecond)
+		if cp != nil {
+			cp.step(env) // e.g. sr_mod once the ATA probe shows the CD drive
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

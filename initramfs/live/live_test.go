@@ -44,7 +44,7 @@ type fakeSys struct {
 func newFake(t *testing.T, cmdline string) *fakeSys {
 	t.Helper()
 	f := &fakeSys{root: t.TempDir()}
-	for _, d := range []string{"proc", "sys/class/block/vda", "sys/class/block/sr0", "dev", "etc/altcos"} {
+	for _, d := range []string{"proc", "sys/class/block/vda", "sys/class/block/sr0", "sys/class/net/eth0", "dev", "etc/altcos"} {
 		if err := os.MkdirAll(filepath.Join(f.root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +111,7 @@ func TestRunLate(t *testing.T) {
 	if err := Run(context.Background(), []string{"late"}, f.env()); err != nil {
 		t.Fatalf("Run(late) = %v", err)
 	}
-	if want := []string{"vfat", "virtio_net"}; !reflect.DeepEqual(f.loaded, want) {
+	if want := []string{"virtio_blk", "isofs", "vfat", "virtio_net"}; !reflect.DeepEqual(f.loaded, want) {
 		t.Errorf("Run(late) loaded %q, want %q", f.loaded, want)
 	}
 	if len(f.ran) != 1 || f.ran[0][0] != "dhclient" || len(f.mounted) != 0 || strings.Contains(f.out.String(), ReadyMarker) {
@@ -160,7 +160,7 @@ func TestRunUnattended(t *testing.T) {
 			if tt.wantArgs != nil && (len(f.ran) < 2 || f.ran[0][0] != "dhclient") {
 				t.Errorf("Run(%s) ran %q, want DHCP before the installer", tt.cmdline, f.ran)
 			}
-			if tt.wantArgs != nil && !reflect.DeepEqual(f.loaded, []string{"virtio_blk", "isofs", "vfat", "virtio_net"}) {
+			if tt.wantArgs != nil && !reflect.DeepEqual(f.loaded, []string{"virtio_blk", "isofs", "virtio_blk", "isofs", "vfat", "virtio_net"}) {
 				t.Errorf("Run(%s) loaded %q, want the early and then the late modules", tt.cmdline, f.loaded)
 			}
 			if !reflect.DeepEqual(got, tt.wantArgs) {
@@ -210,5 +210,48 @@ func TestParseCustomization(t *testing.T) {
 		if _, err := ParseCustomization([]byte(bad)); err == nil {
 			t.Errorf("ParseCustomization(%s) = nil error, want an error", bad)
 		}
+	}
+}
+
+// TestColdplug: with modules.alias, only the drivers of present devices (and
+// the filesystem) load before the hints; a device that shows up later (the CD
+// behind the ATA controller) gets its driver while the medium is searched.
+func TestColdplug(t *testing.T) {
+	f := newFake(t, "console=ttyS0")
+	write := func(p, data string) {
+		t.Helper()
+		p = filepath.Join(f.root, p)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("etc/altcos/live-modules", "virtio_pci\nvirtio_blk\nata_piix\nsr_mod\nisofs\nnvme\n")
+	write("lib/modules/6.1.0-test/modules.alias", `alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio_pci
+alias virtio:d00000002v* virtio_blk
+alias pci:v00008086d00007010sv*sd*bc*sc*i* ata_piix
+alias scsi:t-0x05* sr_mod
+alias pci:v*d*sv*sd*bc01sc08i02* nvme
+alias iso9660 isofs
+alias fs-iso9660 isofs
+`)
+	write("sys/bus/pci/devices/0000:00:01.1/modalias", "pci:v00008086d00007010sv00001AF4sd00001100bc01sc01i80\n")
+	write("sys/bus/pci/devices/0000:00:00.0/modalias", "pci:v00008086d00001237sv00001AF4sd00001100bc06sc00i00\n")
+	e := f.env()
+	// The CD drive appears once the ATA driver is loaded.
+	e.LoadModules = func(n []string) []error {
+		f.loaded = append(f.loaded, n...)
+		for _, m := range n {
+			if m == "ata_piix" {
+				write("sys/bus/scsi/devices/1:0:0:0/modalias", "scsi:t-0x05\n")
+			}
+		}
+		return nil
+	}
+	if err := Run(context.Background(), nil, e); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if want := []string{"isofs", "ata_piix", "sr_mod"}; !reflect.DeepEqual(f.loaded, want) {
+		t.Errorf("Run with modules.alias loaded %q, want %q (no virtio or nvme hardware here)", f.loaded, want)
 	}
 }
