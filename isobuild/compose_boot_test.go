@@ -141,4 +141,20 @@ func TestBootComposedCommit(t *testing.T) {
 			t.Errorf("console lacks %q", want)
 		}
 	}
+
+	// The deployment's /etc after the first boot: Ignition's file is there,
+	// the SELinux config given to Ignition is gone again (with it, ostree
+	// would run semodule on every later deploy).
+	must("mount", "-o", "loop", img, mnt) // read-write: replays the journal of the killed VM
+	mounted = true
+	etcs, _ := filepath.Glob(filepath.Join(mnt, "ostree/deploy/alt-containeros/deploy/*.0/etc"))
+	if len(etcs) != 1 {
+		t.Fatalf("deployment /etc dirs %q, want one", etcs)
+	}
+	if b, err := os.ReadFile(filepath.Join(etcs[0], "altcos-boot-test")); err != nil || string(b) != "ok" {
+		t.Errorf("/etc/altcos-boot-test = %q, %v, want the file Ignition wrote (ok)", b, err)
+	}
+	if _, err := os.Lstat(filepath.Join(etcs[0], "selinux/config")); err == nil {
+		t.Errorf("/etc/selinux/config exists after the first boot, want it removed")
+	}
 }

@@ -216,7 +216,8 @@ func TestComposeVersions(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"/etc", "/boot/vmlinuz-" + fakeKver, "/boot/config-" + fakeKver, "/var/log", "/var/lib/dpkg",
-		"/usr/etc/ssh/ssh_host_ed25519_key", "/usr/etc/hostname"} {
+		"/usr/etc/ssh/ssh_host_ed25519_key", "/usr/etc/hostname",
+		"/usr/etc/selinux/config"} { // with it, ostree runs semodule on every deploy
 		if have[p] {
 			t.Errorf("ostree ls -R %s has %s, want it gone", ref, p)
 		}
@@ -386,7 +387,8 @@ func TestComposeTestOS(t *testing.T) {
 	}
 	list := initramfsList(t, ctx, r, res.Ref, mods+"/initramfs.img")
 	for _, want := range []string{"usr/lib/ostree/ostree-prepare-root", "usr/bin/ignition",
-		"usr/sbin/altcos-ignition-user", "usr/lib/systemd/system/altcos-ignition-var.service", "qemu_fw_cfg.ko", "virtio_blk.ko"} {
+		"usr/sbin/altcos-ignition-user", "usr/lib/systemd/system/altcos-ignition-var.service",
+		"usr/lib/systemd/system/altcos-ignition-selinux.service", "usr/sbin/setfiles", "qemu_fw_cfg.ko", "virtio_blk.ko"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("initramfs listing lacks %s", want)
 		}

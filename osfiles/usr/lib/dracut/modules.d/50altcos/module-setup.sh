@@ -21,12 +21,19 @@ installkernel() {
 }
 
 install() {
+    mkdir -p "$initdir/$systemdsystemunitdir/ignition-complete.target.requires"
     inst_multiple mount umount mountpoint cp mkdir sleep readlink tr sed tail systemd-tmpfiles
     inst_script "$moddir/altcos-ignition-var.sh" /usr/sbin/altcos-ignition-var
-    # No SELinux policy in the OS: a setfiles that labels nothing, for an
-    # Ignition that always relabels (see setfiles-none.sh).
+    # No SELinux policy in the OS: a setfiles that labels nothing and, for
+    # Ignition's files stage only, a config saying SELinux is disabled, for
+    # an Ignition that always relabels (see altcos-ignition-selinux.service).
     if ! find_binary setfiles >/dev/null; then
         inst_script "$moddir/setfiles-none.sh" /usr/sbin/setfiles
+        inst_script "$moddir/altcos-ignition-selinux.sh" /usr/sbin/altcos-ignition-selinux
+        inst_simple "$moddir/altcos-ignition-selinux.service" \
+            "$systemdsystemunitdir/altcos-ignition-selinux.service"
+        ln_r "../altcos-ignition-selinux.service" \
+            "$systemdsystemunitdir/ignition-complete.target.requires/altcos-ignition-selinux.service"
     fi
     inst_simple "$moddir/altcos-ignition-var.service" \
         "$systemdsystemunitdir/altcos-ignition-var.service"
