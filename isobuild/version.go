@@ -80,7 +80,7 @@ func (c Change) String() string {
 	case SetChanged:
 		return "package set changed"
 	case FilesChanged:
-		return "OS files changed (or forced)"
+		return "OS files changed"
 	}
 	return "Change(" + strconv.Itoa(int(c)) + ")"
 }

@@ -78,6 +78,8 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	why := res.Change.String()
 	if res.Parent == "" {
 		why = "first commit"
+	} else if *force && res.Change == isobuild.FilesChanged {
+		why = "forced"
 	}
 	fmt.Fprintf(io.Out, "%s: committed %s (%s, kernel %s, Ignition spec %s): %s\n", res.Ref, res.Version, why, res.Kernel, res.IgnitionSpec, res.Commit)
 	return nil
