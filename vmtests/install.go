@@ -117,21 +117,24 @@ func pxeFiles(env *Env) (kernel, initrd string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	var initrds []string
+	var kernels, initrds, rootfs []string
 	for _, e := range ents {
 		n := e.Name()
 		switch {
 		case strings.Contains(n, "vmlinuz") || strings.Contains(n, "kernel"):
-			kernel = filepath.Join(dir, n)
-		case strings.Contains(n, "initr") || strings.Contains(n, "rootfs") || strings.HasSuffix(n, ".cpio") || strings.HasSuffix(n, ".img"):
+			kernels = append(kernels, filepath.Join(dir, n))
+		case strings.Contains(n, "rootfs"):
+			rootfs = append(rootfs, filepath.Join(dir, n))
+		case strings.Contains(n, "initr") || strings.HasSuffix(n, ".cpio") || strings.HasSuffix(n, ".img"):
 			initrds = append(initrds, filepath.Join(dir, n))
 		}
 	}
-	if kernel == "" || len(initrds) == 0 {
-		return "", "", fmt.Errorf("PXE folder %s has no kernel (*vmlinuz*) or no initramfs (*initr*, *rootfs*, *.img)", dir)
+	if len(kernels) != 1 || len(initrds) != 1 || len(rootfs) > 1 {
+		return "", "", fmt.Errorf("PXE folder %s must hold one kernel (*vmlinuz*, *kernel*), one live initramfs (*initr*, *.img) and at most one rootfs (*rootfs*); it has %d, %d and %d: keep one version", dir, len(kernels), len(initrds), len(rootfs))
 	}
+	kernel = kernels[0]
 	// The live initramfs first, the deploy archive's rootfs after it.
-	sortByRootfsLast(initrds)
+	initrds = append(initrds, rootfs...)
 	initrd = filepath.Join(env.Out, "pxe-initrd.img")
 	out, err := os.Create(initrd)
 	if err != nil {
@@ -161,20 +164,6 @@ func pxeFiles(env *Env) (kernel, initrd string, err error) {
 		off += n
 	}
 	return kernel, initrd, out.Close()
-}
-
-func sortByRootfsLast(p []string) {
-	rank := func(s string) int {
-		if strings.Contains(filepath.Base(s), "rootfs") {
-			return 1
-		}
-		return 0
-	}
-	for i := 1; i < len(p); i++ {
-		for j := i; j > 0 && rank(p[j]) < rank(p[j-1]); j-- {
-			p[j], p[j-1] = p[j-1], p[j]
-		}
-	}
 }
 
 // pxeMachine is a PXE-style boot of the live system with kargs onto disk.
