@@ -26,7 +26,7 @@ func moduleRoot(t testing.TB) string {
 // tools, and checks what the archive holds (tier 1: Go toolchain, e2fsprogs,
 // dosfstools; about a minute of compiling).
 func TestBuild(t *testing.T) {
-	tooltest.Tools(t, "go", "mkfs.ext4", "mkfs.vfat")
+	tooltest.Tools(t, "go", "mkfs.ext4", "mkfs.vfat", "grub-mkimage", "mcopy", "mmd")
 	tooltest.Slow(t)
 	out := filepath.Join(t.TempDir(), "initramfs.img")
 	err := Build(context.Background(), Options{
@@ -43,7 +43,7 @@ func TestBuild(t *testing.T) {
 	names := readArchive(t, out)
 	for _, want := range []string{
 		"init", "bin/sh", "bbin/altcos-installer", "bin/altcos-live", "bbin/bb", "bbin/gosh",
-		"usr/sbin/mkfs.ext4", "usr/sbin/mkfs.vfat", "etc/altcos/live-modules",
+		"usr/sbin/mkfs.ext4", "usr/sbin/mkfs.vfat", "usr/sbin/grub-mkimage", "usr/sbin/mcopy", "usr/sbin/mmd", "etc/altcos/live-modules",
 		"lib/modules/6.1.0-test/modules.dep", "lib/modules/6.1.0-test/kernel/fs/isofs/isofs.ko",
 		"lib/modules/6.1.0-test/kernel/drivers/cdrom/cdrom.ko", "dev/console",
 	} {

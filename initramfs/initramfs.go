@@ -35,6 +35,8 @@ import (
 	"github.com/u-root/mkuimage/cpio"
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/uio/llog"
+
+	"github.com/altcos/altcos-tools/installer"
 )
 
 // Paths inside the initramfs read by the live init.
@@ -73,11 +75,19 @@ type Tool struct {
 	Required bool
 }
 
-// Tools are the programs the installer runs in the live system.
-var Tools = []Tool{
-	{"mkfs.ext4", true},
-	{"mkfs.vfat", true},
-	{"mkfs.xfs", false},
+// Tools are the programs the installer runs in the live system: its own
+// list (installer.ExternalTools), without losetup, which only image mode
+// (at build time, never in the live system) uses.
+var Tools = liveTools()
+
+func liveTools() []Tool {
+	var t []Tool
+	for _, n := range installer.ExternalTools {
+		if n != "losetup" {
+			t = append(t, Tool{Name: n, Required: true})
+		}
+	}
+	return t
 }
 
 // toolDirs are searched in an OS tree for Tools; the tool lands in
@@ -94,7 +104,8 @@ type Options struct {
 	// /lib/modules/<kver>, where the live init's prober finds them.
 	KernelVersion string
 	// ToolsRoot is the OS tree the programs in Tools and their libraries are
-	// taken from; "/" takes them from the build host.
+	// taken from; a program the tree lacks is taken from the build host ("/")
+	// with its libraries, and logged.
 	ToolsRoot string
 	// GoModuleDir is the altcos-tools source tree (go.mod), where the Go
 	// commands are built.
@@ -129,14 +140,21 @@ func Build(ctx context.Context, o Options) error {
 	// 2. External programs and their libraries.
 	files := FileMap{}
 	for _, t := range Tools {
-		p, err := findTool(toolsRoot, t.Name)
+		root := toolsRoot
+		p, err := findTool(root, t.Name)
+		if err != nil && root != "/" {
+			if p, err = findTool("/", t.Name); err == nil {
+				log.Warn("the OS tree has no "+t.Name+"; taking it from the build host", "tree", toolsRoot)
+				root = "/"
+			}
+		}
 		if err != nil {
 			if t.Required {
 				return fmt.Errorf("the installer runs %s: %w", t.Name, err)
 			}
 			continue
 		}
-		if err := AddProgram(files, toolsRoot, p, "/usr/sbin/"+t.Name); err != nil {
+		if err := AddProgram(files, root, p, "/usr/sbin/"+t.Name); err != nil {
 			return err
 		}
 	}

@@ -58,41 +58,20 @@ type LiveInitramfsOptions struct {
 }
 
 // BuildLiveInitramfs builds the live initramfs for the kernel of an OS tree,
-// taking mkfs.* from the tree (or from the build host when the tree has none).
+// taking the installer's tools from the tree (each one the tree lacks from the
+// build host).
 func BuildLiveInitramfs(ctx context.Context, o LiveInitramfsOptions) error {
 	kver, err := KernelIn(o.Tree)
 	if err != nil {
 		return err
 	}
-	tools := o.Tree
-	for _, t := range initramfs.Tools {
-		if !t.Required {
-			continue
-		}
-		if !treeHasTool(o.Tree, t.Name) {
-			if o.Log != nil {
-				o.Log.Warn("the OS tree has no "+t.Name+"; taking the installer's tools from the build host", "tree", o.Tree)
-			}
-			tools = "/"
-			break
-		}
-	}
 	return initramfs.Build(ctx, initramfs.Options{
 		Output:        o.Output,
 		ModulesDir:    filepath.Join(o.Tree, "usr/lib/modules", kver),
 		KernelVersion: kver,
-		ToolsRoot:     tools,
+		ToolsRoot:     o.Tree,
 		GoModuleDir:   o.SourceDir,
 		TempDir:       o.TempDir,
 		Log:           o.Log,
 	})
-}
-
-func treeHasTool(tree, name string) bool {
-	for _, d := range []string{"usr/sbin", "sbin", "usr/bin", "bin"} {
-		if _, err := os.Lstat(filepath.Join(tree, d, name)); err == nil {
-			return true
-		}
-	}
-	return false
 }

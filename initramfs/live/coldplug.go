@@ -67,6 +67,17 @@ func (c *coldplug) unconditional() []string {
 // modules it loaded. New devices appear as drivers bind (an ATA controller's
 // driver reveals its CD drive), so callers repeat it.
 func (c *coldplug) step(env Env) int {
+	load := c.match(env)
+	if len(load) > 0 && env.LoadModules != nil {
+		for _, err := range env.LoadModules(load) {
+			env.warn("%v", err)
+		}
+	}
+	return len(load)
+}
+
+// match returns the drivers of devices not served yet, marking them served.
+func (c *coldplug) match(env Env) []string {
 	files, _ := filepath.Glob(env.path("/sys/bus/*/devices/*/modalias"))
 	var load []string
 	for _, f := range files {
@@ -85,10 +96,5 @@ func (c *coldplug) step(env Env) int {
 			}
 		}
 	}
-	if len(load) > 0 && env.LoadModules != nil {
-		for _, err := range env.LoadModules(load) {
-			env.warn("%v", err)
-		}
-	}
-	return len(load)
+	return load
 }

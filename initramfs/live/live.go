@@ -206,12 +206,14 @@ func earlyDrivers(env Env) *coldplug {
 		loadModules(env, earlyModules)
 		return nil
 	}
-	n := 0
-	if un := cp.unconditional(); len(un) > 0 && env.LoadModules != nil {
-		for _, err := range env.LoadModules(un) {
+	// The filesystem modules load together with the first drivers: a
+	// driver's probe sleeps (ATA resets) while the others load.
+	first := append(cp.unconditional(), cp.match(env)...)
+	n := len(first)
+	if len(first) > 0 && env.LoadModules != nil {
+		for _, err := range env.LoadModules(first) {
 			env.warn("%v", err)
 		}
-		n += len(un)
 	}
 	for i := 0; i < 5; i++ {
 		k := cp.step(env)
