@@ -206,7 +206,36 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 		}
 	}
 
-	// 3. Copy the tree into a work directory and lay the OS files over it.
+	osfilesSum := ""
+	if opts.OSFiles != "" {
+		if osfilesSum, err = HashOSFiles(opts.OSFiles); err != nil {
+			return res, err
+		}
+	}
+
+	// 3. A directory whose packages and OS files are those of the head needs
+	// no copy at all: say so before copying hundreds of megabytes.
+	if prev != nil && treeInfo.IsDir() && !opts.Force && osfilesSum == prevOSFiles {
+		if m, err := ReadManifest(ctx, log, opts.Tree); err == nil && Compare(prevManifest, m) == Unchanged {
+			// The same checks as on the copy, so bad input is refused alike.
+			if _, err := findKernel(opts.Tree); err != nil {
+				return res, fmt.Errorf("OS tree %s: %w", opts.Tree, err)
+			}
+			if err := checkDracut(opts.Tree, opts.OSFiles); err != nil {
+				return res, fmt.Errorf("OS tree %s: %w", opts.Tree, err)
+			}
+			if _, _, err := NextVersion(opts.Stream, prev, prevManifest, m, false, opts.Time); err != nil {
+				return res, err
+			}
+			res.Version, res.Change, res.Commit, res.Packages = prev.String(), Unchanged, head, len(m)
+			res.Kernel, _ = repo.Metadata(ctx, head, MetaKernel)
+			res.IgnitionSpec, _ = repo.Metadata(ctx, head, MetaIgnitionSpec)
+			log.Info("nothing changed; no new commit", "ref", res.Ref, "version", res.Version)
+			return res, nil
+		}
+	}
+
+	// 4. Copy the tree into a work directory and lay the OS files over it.
 	work := opts.WorkDir
 	if work == "" {
 		abs, err := filepath.Abs(opts.Repo)
@@ -225,17 +254,13 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 	if err := stageTree(ctx, log, opts.Tree, treeInfo.IsDir(), root); err != nil {
 		return res, err
 	}
-	osfilesSum := ""
 	if opts.OSFiles != "" {
 		if err := overlay(opts.OSFiles, root); err != nil {
 			return res, err
 		}
-		if osfilesSum, err = HashOSFiles(opts.OSFiles); err != nil {
-			return res, err
-		}
 	}
 
-	// 4. Check the tree: one kernel, dracut with the modules we need.
+	// 5. Check the tree: one kernel, dracut with the modules we need.
 	kver, err := findKernel(root)
 	if err != nil {
 		return res, fmt.Errorf("OS tree %s: %w", opts.Tree, err)
@@ -245,7 +270,7 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 		return res, fmt.Errorf("OS tree %s: %w", opts.Tree, err)
 	}
 
-	// 5. Packages, Ignition spec, version.
+	// 6. Packages, Ignition spec, version.
 	manifest, err := ReadManifest(ctx, log, root)
 	if err != nil {
 		return res, err
@@ -270,7 +295,7 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 		return res, nil
 	}
 
-	// 6. Prepare the tree the ALTCOS way.
+	// 7. Prepare the tree the ALTCOS way.
 	env := []string{}
 	if reproducible {
 		env = append(env, "SOURCE_DATE_EPOCH="+strconv.FormatInt(opts.Time.Unix(), 10))
@@ -298,7 +323,7 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 		}
 	}
 
-	// 7. Commit, then the summary.
+	// 8. Commit, then the summary.
 	co := ostree.CommitOptions{
 		Branch:  res.Ref,
 		Tree:    root,

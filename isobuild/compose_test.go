@@ -161,6 +161,18 @@ func TestComposeVersions(t *testing.T) {
 		t.Errorf("Compose(nothing changed) = %+v, want no new commit (%s)", again, first.Commit)
 	}
 
+	// The same from a tarball: the full path (copy, checks), same answer.
+	dir := t.TempDir()
+	base.make(t, filepath.Join(dir, "tree"))
+	tarball := filepath.Join(dir, "tree.tar")
+	if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"tar", "--xattrs", "-C", filepath.Join(dir, "tree"), "-cf", tarball, "."}}); err != nil {
+		t.Fatal(err)
+	}
+	fromTar, err := Compose(ctx, ComposeOptions{Repo: repo, Stream: "sisyphus", Tree: tarball, OSFiles: osfilesDir(t), Time: day("20261126")})
+	if err != nil || fromTar.Created || fromTar.Commit != first.Commit {
+		t.Errorf("Compose(nothing changed, tarball) = %+v, %v, want no new commit (%s)", fromTar, err, first.Commit)
+	}
+
 	upgraded := defaultFake()
 	upgraded.pkgs["bash"] = "5.2.15-2+b3"
 	minor := mustCompose(t, ctx, repo, upgraded, "20261126")
@@ -290,13 +302,20 @@ func TestComposeReproducible(t *testing.T) {
 
 func TestComposeBadInput(t *testing.T) {
 	ctx := composeEnv(t)
-	noKernel := defaultFake()
+	// Upgraded bash in the bad trees: they take the full path (copy, then
+	// checks), not the shortcut for unchanged trees ("... as before").
+	bad := func() fakeTree { f := defaultFake(); f.pkgs["bash"] = "9"; return f }
+	noKernel := bad()
 	noKernel.kernels = nil
-	twoKernels := defaultFake()
+	noKernelAsBefore := defaultFake()
+	noKernelAsBefore.kernels = nil
+	noIgnitionAsBefore := defaultFake()
+	noIgnitionAsBefore.modules = []string{"98ostree"}
+	twoKernels := bad()
 	twoKernels.kernels = []string{fakeKver, "6.1.0-98-fake-amd64"}
-	noIgnition := defaultFake()
+	noIgnition := bad()
 	noIgnition.modules = []string{"98ostree"}
-	noOstree := defaultFake()
+	noOstree := bad()
 	noOstree.modules = []string{"30ignition"}
 	upgraded := defaultFake()
 	upgraded.pkgs["bash"] = "9"
@@ -309,10 +328,12 @@ func TestComposeBadInput(t *testing.T) {
 		want   string
 	}{
 		{"tree without a kernel", noKernel, "20261126", nil, "no kernel"},
+		{"tree without a kernel, packages as before", noKernelAsBefore, "20261126", nil, "no kernel"},
+		{"missing ignition dracut module, packages as before", noIgnitionAsBefore, "20261126", nil, "no dracut module ignition"},
 		{"two kernels", twoKernels, "20261126", nil, "2 kernels (6.1.0-98-fake-amd64, 6.1.0-99-fake-amd64)"},
 		{"missing ignition dracut module", noIgnition, "20261126", nil, "no dracut module ignition"},
 		{"missing ostree dracut module", noOstree, "20261126", nil, "no dracut module ostree"},
-		{"no osfiles (altcos module)", defaultFake(), "20261126", func(o *ComposeOptions) { o.OSFiles = "" }, "no dracut module altcos"},
+		{"no osfiles (altcos module)", bad(), "20261126", func(o *ComposeOptions) { o.OSFiles = "" }, "no dracut module altcos"},
 		{"stream with a slash", defaultFake(), "20261126", func(o *ComposeOptions) { o.Stream = "sisyphus/x" }, `stream name "sisyphus/x" is not valid`},
 		{"date going backwards", upgraded, "20261124", nil, "build date 20261124 is before the date of the previous version sisyphus.20261125.0.0"},
 		{"missing tree", defaultFake(), "20261126", func(o *ComposeOptions) { o.Tree = "/nonexistent/tree" }, "OS tree /nonexistent/tree"},

@@ -227,8 +227,9 @@ func findKernel(root string) (string, error) {
 	return "", fmt.Errorf("%d kernels (%s); an ALTCOS commit boots one kernel, remove the others", len(list), strings.Join(list, ", "))
 }
 
-// checkDracut checks that the tree has dracut and the DracutModules.
-func checkDracut(root string) error {
+// checkDracut checks that the tree has dracut and the DracutModules, each
+// in the tree or in one of the overlays (the project's osfiles/).
+func checkDracut(root string, overlays ...string) error {
 	if !exists(filepath.Join(root, "usr/bin/dracut")) && !exists(filepath.Join(root, "usr/sbin/dracut")) {
 		return errors.New("no dracut (/usr/bin/dracut); install dracut")
 	}
@@ -238,7 +239,13 @@ func checkDracut(root string) error {
 		"altcos":   "compose with the project's osfiles/ (--osfiles)",
 	}
 	for _, m := range DracutModules {
-		found, _ := filepath.Glob(filepath.Join(root, "usr/lib/dracut/modules.d/[0-9][0-9]"+m))
+		var found []string
+		for _, r := range append([]string{root}, overlays...) {
+			if r != "" {
+				f, _ := filepath.Glob(filepath.Join(r, "usr/lib/dracut/modules.d/[0-9][0-9]"+m))
+				found = append(found, f...)
+			}
+		}
 		if len(found) == 0 {
 			return fmt.Errorf("no dracut module %s (/usr/lib/dracut/modules.d/NN%s); %s", m, m, hints[m])
 		}
