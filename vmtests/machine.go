@@ -10,6 +10,23 @@
 // byte, and runs QEMU on a pty that stalls the guest when no Expect is
 // reading. Here the console is a pipe drained all the time into memory and a
 // log file, and every wait has its own deadline.
+//
+// Environment of the tests and of altcos-vmtest:
+//
+//	ALTCOS_VMTEST=1            run the tier-2 tests (go test ./vmtests)
+//	ALTCOS_VMTEST_ISO          live ISO            (altcos-vmtest --iso)
+//	ALTCOS_VMTEST_PXE_DIR      PXE folder          (--pxe-dir)
+//	ALTCOS_VMTEST_QCOW2        QCOW2 image         (--qcow2)
+//	ALTCOS_VMTEST_MANIFEST     deploy.json the installs must show (--manifest)
+//	ALTCOS_VMTEST_ARTIFACTS    a build output folder to find the above in (--artifacts)
+//	ALTCOS_VMTEST_ACCEL        tcg or kvm; unset: probe KVM with a short boot
+//	ALTCOS_VMTEST_BREAK=1      install onto /dev/nonexistent (a red run, on purpose)
+//	ALTCOS_VMTEST_OUT          console logs and disks (default out/vmtest)
+//	VMTEST_BUDGET_SECS         time budget of the run; scenarios that no longer fit are skipped by name
+//	ALTCOS_TOOL_ALTCOS_BUILD   the altcos-build used for `iso customize`
+//
+// On failure the console log stays in the scenario's folder and the error
+// carries its tail.
 package vmtests
 
 import (
