@@ -81,6 +81,10 @@ type ISOOptions struct {
 	// LiveArgs are extra kernel arguments of every live menu entry.
 	LiveArgs []string
 	// Epoch fixes every timestamp (SOURCE_DATE_EPOCH); zero means now.
+	// go-diskfs reads SOURCE_DATE_EPOCH from the environment for the FAT
+	// entries it stamps itself (volume label, dot entries), so a
+	// reproducible build sets that variable too (altcos-build does: it takes
+	// Epoch from it).
 	Epoch   time.Time
 	TempDir string
 	Log     *slog.Logger
