@@ -43,7 +43,7 @@ func TestBuild(t *testing.T) {
 	names := readArchive(t, out)
 	for _, want := range []string{
 		"init", "bin/sh", "bbin/altcos-installer", "bin/altcos-live", "bbin/bb", "bbin/gosh",
-		"usr/sbin/mkfs.ext4", "usr/sbin/mkfs.vfat", "usr/sbin/grub-mkimage", "usr/sbin/mcopy", "usr/sbin/mmd", "etc/altcos/live-modules",
+		"usr/sbin/mkfs.ext4", "usr/sbin/mkfs.vfat", "usr/sbin/grub-mkimage", "usr/sbin/mcopy", "usr/sbin/mmd", "usr/lib/x86_64-linux-gnu/gconv/IBM850.so", "etc/altcos/live-modules",
 		"lib/modules/6.1.0-test/modules.dep", "lib/modules/6.1.0-test/kernel/fs/isofs/isofs.ko",
 		"lib/modules/6.1.0-test/kernel/drivers/cdrom/cdrom.ko", "dev/console",
 	} {

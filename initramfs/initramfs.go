@@ -157,6 +157,13 @@ func Build(ctx context.Context, o Options) error {
 		if err := AddProgram(files, root, p, "/usr/sbin/"+t.Name); err != nil {
 			return err
 		}
+		if t.Name == "mcopy" {
+			// mtools converts file names through iconv (code page 850),
+			// whose converters glibc loads at run time, not via DT_NEEDED.
+			if err := addGconv(files, root); err != nil {
+				return err
+			}
+		}
 	}
 	// mke2fs's defaults; an ALTCOS tree keeps /etc in /usr/etc.
 	for _, conf := range []string{"/etc/mke2fs.conf", "/usr/etc/mke2fs.conf"} {
@@ -265,6 +272,30 @@ func baseArchive(mods *ModuleSet, modRoot string) (*cpio.Archive, error) {
 		}
 	}
 	return a, nil
+}
+
+// gconvDirs are where glibc keeps its iconv converters.
+var gconvDirs = []string{"/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib64/gconv", "/usr/lib/gconv"}
+
+// addGconv adds glibc's iconv configuration and the DOS code page converters
+// mtools uses (IBM850, IBM437) from root.
+func addGconv(files FileMap, root string) error {
+	for _, dir := range gconvDirs {
+		if _, err := inRoot(root, path.Join(dir, "gconv-modules")); err != nil {
+			continue
+		}
+		for _, name := range []string{"gconv-modules", "gconv-modules.cache", "IBM850.so", "IBM437.so"} {
+			if h, err := inRoot(root, path.Join(dir, name)); err == nil {
+				files[strings.TrimPrefix(path.Join(dir, name), "/")] = h
+			}
+		}
+		confs, _ := filepath.Glob(filepath.Join(root, dir, "gconv-modules.d", "*.conf"))
+		for _, c := range confs {
+			files[strings.TrimPrefix(path.Join(dir, "gconv-modules.d", filepath.Base(c)), "/")] = c
+		}
+		return nil
+	}
+	return fmt.Errorf("mtools needs glibc's iconv converters (gconv-modules, IBM850.so), found in none of %s under %s", strings.Join(gconvDirs, " "), root)
 }
 
 func findTool(root, name string) (string, error) {
