@@ -189,6 +189,9 @@ func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, ro
 		return err
 	}
 	defer m.Close()
+	if err := WaitForConsole(ctx, m); err != nil {
+		return err
+	}
 	sh, err := Login(ctx, m, root.User, root.Password, diskBootTimeout)
 	if err != nil {
 		return err

@@ -59,6 +59,9 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 	}
 	defer vm.Close()
 	t0 := time.Now()
+	if err := WaitForConsole(ctx, vm); err != nil {
+		return "", err
+	}
 	sh, err := Login(ctx, vm, "root", DemoPassword, diskBootTimeout)
 	if err != nil {
 		return "", err

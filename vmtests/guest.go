@@ -46,6 +46,20 @@ func Login(ctx context.Context, m *Machine, user, password string, bootTimeout t
 	return s, nil
 }
 
+// ConsoleSilence is how long a booting disk may print nothing at all on the
+// serial console before the test gives up on it.
+const ConsoleSilence = 4 * time.Minute
+
+// WaitForConsole fails when the machine prints nothing for ConsoleSilence:
+// an installed system whose GRUB and kernel do not use the serial port
+// (no console=ttyS0) would otherwise be waited for until the boot deadline.
+func WaitForConsole(ctx context.Context, m *Machine) error {
+	if _, err := m.Console.Expect(ctx, ConsoleSilence, []string{"\n"}, nil); err != nil {
+		return m.Fail("wait for output on the serial console", fmt.Errorf("%w: nothing in %s; the installed system needs console=ttyS0 in its kernel arguments (and GRUB a serial terminal)", err, ConsoleSilence))
+	}
+	return nil
+}
+
 // bootFailures end a boot wait at once.
 var bootFailures = []string{"Kernel panic", "emergency mode", "dracut Warning: Could not boot", "No bootable device", "grub rescue>"}
 
