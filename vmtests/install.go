@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/internal/run"
 )
 
@@ -129,6 +130,13 @@ func pxeFiles(env *Env) (kernel, initrd string, err error) {
 			initrds = append(initrds, filepath.Join(dir, n))
 		}
 	}
+	// Builds of several versions may share the folder: take the files of
+	// the version its deploy.json names.
+	if len(kernels) > 1 || len(initrds) > 1 || len(rootfs) > 1 {
+		if m, err := pxeManifest(dir); err == nil {
+			kernels, initrds, rootfs = withVersion(kernels, m.Version), withVersion(initrds, m.Version), withVersion(rootfs, m.Version)
+		}
+	}
 	if len(kernels) != 1 || len(initrds) != 1 || len(rootfs) > 1 {
 		return "", "", fmt.Errorf("PXE folder %s must hold one kernel (*vmlinuz*, *kernel*), one live initramfs (*initr*, *.img) and at most one rootfs (*rootfs*); it has %d, %d and %d: keep one version", dir, len(kernels), len(initrds), len(rootfs))
 	}
@@ -164,6 +172,32 @@ func pxeFiles(env *Env) (kernel, initrd string, err error) {
 		off += n
 	}
 	return kernel, initrd, out.Close()
+}
+
+// pxeManifest reads the deploy archive manifest of a PXE folder.
+func pxeManifest(dir string) (deployarchive.Manifest, error) {
+	ms, _ := filepath.Glob(filepath.Join(dir, "*"+deployarchive.ManifestName))
+	var newest deployarchive.Manifest
+	var when time.Time
+	var err error = fmt.Errorf("no %s in %s", deployarchive.ManifestName, dir)
+	for _, p := range ms {
+		m, rerr := readManifest(p)
+		fi, serr := os.Stat(p)
+		if rerr == nil && serr == nil && fi.ModTime().After(when) {
+			newest, when, err = m, fi.ModTime(), nil
+		}
+	}
+	return newest, err
+}
+
+func withVersion(paths []string, version string) []string {
+	var out []string
+	for _, p := range paths {
+		if strings.Contains(filepath.Base(p), version) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // pxeMachine is a PXE-style boot of the live system with kargs onto disk.

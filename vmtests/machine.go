@@ -281,6 +281,9 @@ func Start(ctx context.Context, log *slog.Logger, c Config) (*Machine, error) {
 	}
 	cmd := exec.CommandContext(cctx, argv[0], argv[1:]...)
 	cmd.Cancel = func() error { return cmd.Process.Kill() }
+	// QEMU dies with the test process, even when that is killed: no
+	// orphaned machine keeps a core busy.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdout = con
 	cmd.Stderr = con

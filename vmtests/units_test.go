@@ -151,3 +151,34 @@ func TestCommandUsage(t *testing.T) {
 		t.Errorf("Command(list) = %v, %q", err, out.String())
 	}
 }
+
+func TestPXEFilesPicksTheManifestVersion(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	for _, v := range []string{"sisyphus.20261125.1.0", "sisyphus.20261125.1.1"} {
+		for _, f := range []string{"live-vmlinuz.x86_64", "live-initramfs.x86_64.img", "live-rootfs.x86_64.img"} {
+			if err := os.WriteFile(filepath.Join(dir, "altcos-"+v+"-"+f), []byte(v+f+"!"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	m := `{"format":1,"commit":"c","version":"sisyphus.20261125.1.1","ref":"altcos/x86_64/sisyphus"}`
+	if err := os.WriteFile(filepath.Join(dir, "deploy.json"), []byte(m), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kernel, initrd, err := pxeFiles(&Env{Out: out, Art: Artifacts{PXEDir: dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "altcos-sisyphus.20261125.1.1-live-vmlinuz.x86_64"); kernel != want {
+		t.Errorf("pxeFiles() kernel = %s, want %s", kernel, want)
+	}
+	got, err := os.ReadFile(initrd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The live initramfs, zero padding to 4 bytes, then the rootfs.
+	want := "sisyphus.20261125.1.1live-initramfs.x86_64.img!" + "\x00" + "sisyphus.20261125.1.1live-rootfs.x86_64.img!"
+	if string(got) != want {
+		t.Errorf("pxeFiles() initrd = %q, want %q", got, want)
+	}
+}
