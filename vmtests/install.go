@@ -33,7 +33,7 @@ func CustomizeISO(ctx context.Context, env *Env, iso, out, dest, ign string, kar
 func runInstall(ctx context.Context, env *Env, m *Machine, fail ...string) error {
 	t0 := time.Now()
 	fail = append(fail, liveInstallFailed, "Kernel panic", "No bootable device")
-	if _, err := m.Expect(ctx, "unattended install", installTimeout, []string{liveInstallDone}, fail...); err != nil {
+	if _, err := m.Expect(ctx, "unattended install", installTimeout, []string{liveInstallDone, installerDone}, fail...); err != nil {
 		return err
 	}
 	env.step("%s: install finished after %s", m.Name, timeSince(t0))
@@ -284,7 +284,7 @@ func badInput(ctx context.Context, env *Env, name string, srv *Server, url, hash
 		return err
 	}
 	defer m.Close()
-	r, err := m.Expect(ctx, "the installer refuses", installTimeout, []string{liveInstallFailed}, liveInstallDone, "Kernel panic")
+	r, err := m.Expect(ctx, "the installer refuses", installTimeout, []string{liveInstallFailed}, liveInstallDone, installerDone, "Kernel panic")
 	if err != nil {
 		return err
 	}
@@ -526,7 +526,7 @@ func powerCut(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer m.Close()
-	if _, err := m.Expect(ctx, "the installer starts the deploy", installTimeout, []string{"] deploy"}, liveInstallFailed, liveInstallDone); err != nil {
+	if _, err := m.Expect(ctx, "the installer starts the deploy", installTimeout, []string{"] deploy"}, liveInstallFailed, liveInstallDone, installerDone); err != nil {
 		return err
 	}
 	// Into the deploy: its first progress line, or a few seconds, whichever
