@@ -55,6 +55,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/altcos/altcos-tools/ostree"
@@ -175,6 +176,15 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 	if err := openRepo(ctx, repo); err != nil {
 		return res, err
 	}
+	// One compose per repository at a time: two at once would both read
+	// the same head and commit the same version twice (seen when two make
+	// targets composed into out/repo together). The second one waits, then
+	// usually finds nothing changed.
+	unlock, err := lockRepo(opts.Repo, log)
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
 	var prev *Version
 	var prevManifest Manifest
 	var prevOSFiles string
@@ -326,6 +336,7 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 	// 8. Commit, then the summary.
 	co := ostree.CommitOptions{
 		Branch:  res.Ref,
+		Parent:  res.Parent, // the head the version was computed from
 		Tree:    root,
 		Subject: v.String(),
 		Metadata: map[string]string{
@@ -351,6 +362,24 @@ func Compose(ctx context.Context, opts ComposeOptions) (ComposeResult, error) {
 	}
 	log.Info("committed", "ref", res.Ref, "version", res.Version, "commit", sum)
 	return res, nil
+}
+
+// ComposeLock is the file in the repository that serializes composes.
+const ComposeLock = "altcos-compose.lock"
+
+func lockRepo(repo string, log *slog.Logger) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(repo, ComposeLock), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock ostree repo %s: %w", repo, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		log.Info("another compose holds the repository; waiting", "repo", repo)
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock ostree repo %s: %w", repo, err)
+		}
+	}
+	return func() { f.Close() }, nil
 }
 
 // openRepo checks that repo is an ostree repository, or creates an archive

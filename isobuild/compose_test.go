@@ -458,3 +458,45 @@ func TestComposeOSFilesChange(t *testing.T) {
 		t.Fatal("no first commit")
 	}
 }
+
+// Two composes of the same tree into one repository at once make one
+// commit, not the same version twice.
+func TestComposeConcurrent(t *testing.T) {
+	ctx := composeEnv(t)
+	repo := filepath.Join(t.TempDir(), "repo")
+	first := mustCompose(t, ctx, repo, defaultFake(), "20261125")
+	upgraded := defaultFake()
+	upgraded.pkgs["bash"] = "5.2.15-2+b3"
+	type out struct {
+		res ComposeResult
+		err error
+	}
+	results := make(chan out, 2)
+	for i := 0; i < 2; i++ {
+		tree := filepath.Join(t.TempDir(), "tree")
+		upgraded.make(t, tree)
+		go func() {
+			res, err := Compose(ctx, ComposeOptions{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day("20261126")})
+			results <- out{res, err}
+		}()
+	}
+	created := 0
+	for i := 0; i < 2; i++ {
+		o := <-results
+		if o.err != nil {
+			t.Fatalf("Compose() error %v", o.err)
+		}
+		if o.res.Version != "sisyphus.20261125.0.1" {
+			t.Errorf("Compose() = %s, want sisyphus.20261125.0.1", o.res.Version)
+		}
+		if o.res.Created {
+			created++
+			if o.res.Parent != first.Commit {
+				t.Errorf("Compose() parent %s, want %s", o.res.Parent, first.Commit)
+			}
+		}
+	}
+	if created != 1 {
+		t.Errorf("two concurrent Compose() made %d commits, want 1", created)
+	}
+}
