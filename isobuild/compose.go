@@ -38,6 +38,12 @@
 // the OS files only (osfiles/, compared by MetaOSFiles) or --force counts as
 // new package versions.
 //
+// # Concurrency
+//
+// Composes into one repository run one at a time (a lock file,
+// ComposeLock, in the repository); a waiting compose then computes its
+// version from the new head.
+//
 // # Reproducibility
 //
 // With ComposeOptions.Time set (altcos-build takes it from SOURCE_DATE_EPOCH)
