@@ -36,7 +36,7 @@ import (
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/uio/llog"
 
-	"github.com/altcos/altcos-tools/installer"
+	"github.com/altcos/altcos-tools/installer/toolset"
 )
 
 // Paths inside the initramfs read by the live init.
@@ -76,13 +76,13 @@ type Tool struct {
 }
 
 // Tools are the programs the installer runs in the live system: its own
-// list (installer.ExternalTools), without losetup, which only image mode
+// list (toolset.External), without losetup, which only image mode
 // (at build time, never in the live system) uses.
 var Tools = liveTools()
 
 func liveTools() []Tool {
 	var t []Tool
-	for _, n := range installer.ExternalTools {
+	for _, n := range toolset.External {
 		if n != "losetup" {
 			t = append(t, Tool{Name: n, Required: true})
 		}

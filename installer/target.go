@@ -15,14 +15,12 @@ import (
 	"time"
 
 	layout "github.com/altcos/altcos-tools/installer/partition"
+	"github.com/altcos/altcos-tools/installer/toolset"
 	"golang.org/x/sys/unix"
 )
 
-// ExternalTools are the programs the back half runs (through internal/run):
-// the live initramfs must carry them. losetup only in image mode; mmd and
-// mcopy (mtools) write the ESP without a vfat mount; grub-mkimage makes the
-// GRUB images from the installed OS's own modules.
-var ExternalTools = []string{"mkfs.vfat", "mkfs.ext4", "grub-mkimage", "mmd", "mcopy", "losetup"}
+// ExternalTools are the programs the back half runs; see toolset.External.
+var ExternalTools = toolset.External
 
 type target struct {
 	dev        string // the block device written (a loop device in image mode)
