@@ -135,6 +135,7 @@ iso: $(LIVE_INITRAMFS) ## hybrid BIOS+UEFI live ISO of the $(STREAM) commit with
 	fdisk -l $(ISO) | tail -n 3
 
 pxe: $(LIVE_INITRAMFS) ## PXE kernel, live initramfs, rootfs (deploy archive as second initrd) and archive into $(OUT)/pxe
+	@rm -f $(PXE_DIR)/altcos-*-live-*  # one version per folder: boot tools pick the files by name
 	$(GO) run ./cmd/altcos-build pxe --repo $(REPO) --stream $(STREAM) --archive $(SYSROOT_DIR) --initramfs $(LIVE_INITRAMFS) --cache $(CACHE) -o $(PXE_DIR)
 
 qcow2: ## QCOW2 of the $(STREAM) commit: the installer in image mode (platform qemu), qemu-img convert (root)
