@@ -61,10 +61,10 @@ vmtest: ## tier-2 QEMU machine tests: ISO install (BIOS, UEFI, interactive), PXE
 	exit $${PIPESTATUS[0]}
 
 demo: deps ## the README's main command: test OS -> commit -> ISO -> unattended install in QEMU -> boot it -> ostree admin status
-	@for t in compose sysroot iso; do echo "demo: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
+	@for t in compose sysroot iso pxe; do echo "demo: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
 	$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
 	@echo "demo: === install $(ISO) in QEMU, boot the installed disk"
-	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --iso $(ISO) --manifest $(SYSROOT_DIR)/deploy.json --out $(OUT)/vmtest
+	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --iso $(ISO) --pxe-dir $(PXE_DIR) --manifest $(SYSROOT_DIR)/deploy.json --out $(OUT)/vmtest
 
 .PHONY: vmtest-artifacts vmtest demo
 
@@ -73,18 +73,28 @@ demo: deps ## the README's main command: test OS -> commit -> ISO -> unattended 
 # $(CACHE)/testos/<hash>/tree, linked from $(CACHE)/testos/tree; compose
 # commits it on altcos/x86_64/$(STREAM) in the archive repo $(OUT)/repo.
 # SOURCE_DATE_EPOCH, when set, makes the commit reproducible.
+# The OS files laid over the tree are osfiles/ plus the update agent
+# /usr/bin/altcos-update (altcos-updated.service runs it), staged together in
+# $(OSFILES_STAGE). The static build is reproducible (-trimpath, no VCS
+# stamp), so an unchanged agent leaves the OS files' hash, and with it "no
+# new commit", as it was.
 STREAM ?= sisyphus
 TESTOS_TREE = $(CACHE)/testos/tree
 REPO ?= $(OUT)/repo
+OSFILES_STAGE = $(CACHE)/osfiles-staged
 
 testos: ## compose the Debian-based test OS tree with mmdebstrap, or reuse the cached one (root)
 	$(GO) run ./cmd/altcos-testos -packages testos/packages.txt -cache $(CACHE)/testos
 
-compose: testos ## commit the test OS on altcos/x86_64/$(STREAM) in $(OUT)/repo (no new commit when nothing changed)
-	@mkdir -p $(OUT)
-	$(GO) run ./cmd/altcos-build compose --repo $(REPO) --stream $(STREAM) --osfiles osfiles $(TESTOS_TREE)
+osfiles-stage: ## osfiles/ plus a static /usr/bin/altcos-update in $(CACHE)/osfiles-staged (what compose lays over the tree)
+	@rm -rf $(OSFILES_STAGE) && mkdir -p $(CACHE) && cp -a osfiles $(OSFILES_STAGE)
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -o $(OSFILES_STAGE)/usr/bin/altcos-update ./cmd/altcos-update
 
-.PHONY: testos compose
+compose: testos osfiles-stage ## commit the test OS on altcos/x86_64/$(STREAM) in $(OUT)/repo (no new commit when nothing changed)
+	@mkdir -p $(OUT)
+	$(GO) run ./cmd/altcos-build compose --repo $(REPO) --stream $(STREAM) --osfiles $(OSFILES_STAGE) $(TESTOS_TREE)
+
+.PHONY: testos osfiles-stage compose
 
 # --- install (issue 7) ---
 # sysroot: the deploy archive of the $(STREAM) commit in $(REPO), made by the

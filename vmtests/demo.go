@@ -14,10 +14,13 @@ const DemoPasswordHash = "$y$j9T$81sY3q9KVjjpTiv2muQt0/$KYSXApw9nUU8DV3mi8MxwFn2
 // Demo is `make demo`'s machine part: install the live ISO unattended onto a
 // blank disk with the demo Ignition config, boot the installed disk, log in,
 // print `ostree admin status` from inside it, and say how to log in. The
-// consoles stream to env.Echo all the way. It returns the installed disk.
+// consoles stream to env.Echo all the way. When the live ISO does not find
+// its own medium (a live-system bug) and a PXE folder of the same commit is
+// given, it says so loudly and installs PXE-style instead. It returns the
+// installed disk.
 func Demo(ctx context.Context, env *Env) (string, error) {
-	if env.Art.ISO == "" {
-		return "", fmt.Errorf("no live ISO given; build one with make iso")
+	if env.Art.ISO == "" && env.Art.PXEDir == "" {
+		return "", fmt.Errorf("no live ISO or PXE folder given; build them with make iso pxe")
 	}
 	ign, err := IgnitionWithRootPassword(DemoIgnition, DemoPasswordHash)
 	if err != nil {
@@ -27,29 +30,31 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	iso := filepath.Join(env.Out, "demo.iso")
-	env.step("customizing %s: unattended install onto %s with the demo Ignition config", env.Art.ISO, env.targetDevice())
-	if err := CustomizeISO(ctx, env, env.Art.ISO, iso, env.targetDevice(), ignPath, []string{SerialKarg}); err != nil {
-		return "", err
-	}
 	disk := filepath.Join(env.Out, "disk.img")
 	if err := BlankDisk(ctx, env.Log, disk, DiskSize); err != nil {
 		return "", err
 	}
-	c := env.machine("demo-install", BIOS)
-	c.NoReboot = true
-	c.Net = true
-	c.Drives = []Drive{{Path: disk, BootIndex: 2}, {Path: iso, CDROM: true, BootIndex: 1}}
-	env.step("booting the live ISO in QEMU (%s); the install runs by itself", env.Accel)
-	m, err := Start(ctx, env.Log, c)
-	if err != nil {
-		return "", err
+	installed := false
+	if env.Art.ISO != "" {
+		err := demoFromISO(ctx, env, ignPath, disk)
+		switch {
+		case err == nil:
+			installed = true
+		case env.Art.PXEDir != "" && strings.Contains(err.Error(), liveNoMedium):
+			// Say it loudly: this is a bug of the live ISO, not a detail.
+			env.step("THE LIVE ISO DID NOT FIND ITS OWN MEDIUM (see the console above); installing the same commit PXE-style instead")
+			if err := BlankDisk(ctx, env.Log, disk, DiskSize); err != nil {
+				return "", err
+			}
+		default:
+			return "", err
+		}
 	}
-	defer m.Close()
-	if err := runInstall(ctx, env, m, liveNoMedium); err != nil {
-		return "", err
+	if !installed {
+		if err := demoFromPXE(ctx, env, ign, disk); err != nil {
+			return "", err
+		}
 	}
-	m.Close()
 
 	b := env.diskMachine("demo-disk", BIOS, disk, "raw")
 	env.step("booting the installed disk")
@@ -80,6 +85,51 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 	_ = vm.SendLine("poweroff")
 	_ = vm.Wait(ctx, 2*time.Minute)
 	return disk, nil
+}
+
+func demoFromISO(ctx context.Context, env *Env, ignPath, disk string) error {
+	iso := filepath.Join(env.Out, "demo.iso")
+	env.step("customizing %s: unattended install onto %s with the demo Ignition config", env.Art.ISO, env.targetDevice())
+	if err := CustomizeISO(ctx, env, env.Art.ISO, iso, env.targetDevice(), ignPath, []string{SerialKarg}); err != nil {
+		return err
+	}
+	c := env.machine("demo-install", BIOS)
+	c.NoReboot = true
+	c.Net = true
+	c.Drives = []Drive{{Path: disk, BootIndex: 2}, {Path: iso, CDROM: true, BootIndex: 1}}
+	env.step("booting the live ISO in QEMU (%s); the install runs by itself", env.Accel)
+	m, err := Start(ctx, env.Log, c)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return runInstall(ctx, env, m, liveNoMedium)
+}
+
+func demoFromPXE(ctx context.Context, env *Env, ign []byte, disk string) error {
+	kernel, initrd, err := pxeFiles(env)
+	if err != nil {
+		return err
+	}
+	srv, err := Serve(env.Log, map[string][]byte{"demo.ign": ign})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	kargs := []string{
+		"altcos.inst.install_dev=" + env.targetDevice(),
+		"altcos.inst.ignition_url=" + srv.GuestURL("demo.ign"),
+		"altcos.inst.ignition_hash=sha256-" + sha256Hex(ign),
+		"altcos.inst.append_karg=" + SerialKarg,
+	}
+	c := pxeMachine(env, "demo-pxe-install", kernel, initrd, disk, kargs...)
+	env.step("booting the live system PXE-style in QEMU (%s); the install runs by itself", env.Accel)
+	m, err := Start(ctx, env.Log, c)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return runInstall(ctx, env, m)
 }
 
 // DemoLoginHint says how to boot and log in to the demo's installed disk.

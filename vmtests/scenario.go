@@ -53,10 +53,10 @@ const (
 
 // Live system console lines (initramfs/live prints them).
 const (
-	liveInstallDone   = "install finished; rebooting."
+	liveInstallDone = "install finished; rebooting."
 	// installerDone is the installer's own last line ("ALTCOS <version>
 	// installed on /dev/vda"); unattended, it reboots right after it.
-	installerDone = " installed on /dev/"
+	installerDone     = " installed on /dev/"
 	liveInstallFailed = "UNATTENDED INSTALL FAILED"
 	liveReady         = "ALTCOS live system ready"
 	liveNoMedium      = "altcos-live: no boot medium"
