@@ -34,10 +34,13 @@ const DefaultQCOW2Size = 10 << 30
 
 // QCOW2InstallArgs is the installer command line that installs the archive
 // into the raw image file img for QEMU: Ignition comes from fw_cfg
-// (ignition.platform.id=qemu) at first boot, so none is embedded.
+// (ignition.platform.id=qemu) at first boot, so none is embedded. Like
+// Fedora CoreOS's QEMU image it talks on the screen and the first serial
+// port (the last console is /dev/console: the serial one, which is all a
+// headless VM has).
 func QCOW2InstallArgs(installer, archive, img string) []string {
 	return []string{installer, "install", "--image-mode", "--platform", "qemu", "--yes", "--no-reboot",
-		"--image-file", archive, img}
+		"--console", "tty0", "--console", "ttyS0,115200n8", "--image-file", archive, img}
 }
 
 // BuildQCOW2 runs the installer in image mode into a sparse raw file and

@@ -39,7 +39,7 @@ func TestBuildQCOW2(t *testing.T) {
 		t.Fatalf("BuildQCOW2 = %v", err)
 	}
 	args, _ := os.ReadFile(argsFile)
-	for _, want := range []string{"install --image-mode --platform qemu --yes --no-reboot --image-file " + filepath.Join(f.archive, "deploy.tar.zst")} {
+	for _, want := range []string{"install --image-mode --platform qemu --yes --no-reboot --console tty0 --console ttyS0,115200n8 --image-file " + filepath.Join(f.archive, "deploy.tar.zst")} {
 		if !strings.Contains(string(args), want) {
 			t.Errorf("installer args = %s, want %q", args, want)
 		}
