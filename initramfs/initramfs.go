@@ -136,6 +136,14 @@ func Build(ctx context.Context, o Options) error {
 		return err
 	}
 	log.Info("kernel modules", "load", len(mods.Load), "files", len(mods.Files), "builtin", strings.Join(mods.Builtin, ","))
+	for _, m := range []string{"ahci", "usb_storage", "xhci_pci"} {
+		if !slices.Contains(mods.Load, m) && !slices.Contains(mods.Builtin, m) {
+			// Debian's cloud kernel has neither AHCI nor USB storage: its live
+			// system sees no SATA disk or CD (QEMU q35's ide-cd is on AHCI)
+			// and no USB stick.
+			log.Warn("the kernel has no "+m+" driver: the live system will not see devices behind it", "modules", o.ModulesDir)
+		}
+	}
 
 	// 2. External programs and their libraries.
 	files := FileMap{}
