@@ -24,7 +24,7 @@ func TestConfigArgs(t *testing.T) {
 			}},
 			want: "-name inst -machine q35 -accel tcg -m 2048 -smp 1 -nodefaults -display none -serial stdio -device virtio-rng-pci -no-reboot " +
 				"-drive file=/o/disk.img,format=raw,if=none,id=drive0,cache=unsafe -device virtio-blk-pci,drive=drive0,serial=target,bootindex=2 " +
-				"-drive file=/o/live.iso,format=raw,if=none,id=drive1,media=cdrom,readonly=on -device ide-cd,drive=drive1,bootindex=1 " +
+				"-device virtio-scsi-pci,id=scsi1 -drive file=/o/live.iso,format=raw,if=none,id=drive1,media=cdrom,readonly=on -device scsi-cd,bus=scsi1.0,drive=drive1,bootindex=1 " +
 				"-netdev user,id=net0 -device virtio-net-pci,netdev=net0",
 		},
 		{
@@ -48,6 +48,10 @@ func TestConfigArgs(t *testing.T) {
 		{name: "append without kernel", cfg: Config{Name: "a", Append: "x"}, wantErr: "need a kernel"},
 		{name: "comma in path", cfg: Config{Name: "c", Drives: []Drive{{Path: "/a,b"}}}, wantErr: "comma"},
 		{name: "bad firmware", cfg: Config{Name: "f", Firmware: "coreboot"}, wantErr: "unknown firmware"},
+		{name: "ahci cdrom", cfg: Config{Name: "c", Drives: []Drive{{Path: "/l.iso", CDROM: true, CDROMBus: "ahci"}}},
+			want: "-name c -machine q35 -accel tcg -m 2048 -smp 1 -nodefaults -display none -serial stdio -device virtio-rng-pci " +
+				"-drive file=/l.iso,format=raw,if=none,id=drive0,media=cdrom,readonly=on -device ide-cd,drive=drive0"},
+		{name: "bad cdrom bus", cfg: Config{Name: "c", Drives: []Drive{{Path: "/l.iso", CDROM: true, CDROMBus: "floppy"}}}, wantErr: "CD-ROM bus"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

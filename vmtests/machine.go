@@ -59,9 +59,13 @@ const (
 
 // Drive is a disk or CD-ROM of a machine.
 type Drive struct {
-	Path     string
-	Format   string // raw (default) or qcow2
-	CDROM    bool   // an AHCI CD-ROM (where live ISOs are found); otherwise a virtio disk
+	Path   string
+	Format string // raw (default) or qcow2
+	CDROM  bool   // a CD-ROM (where live ISOs are found); otherwise a virtio disk
+	// CDROMBus is virtio-scsi (default) or ahci. Debian's cloud kernel, the
+	// test OS's, has no AHCI driver, so a q35 ide-cd is invisible to its
+	// live system; a distribution kernel can be tested on ahci too.
+	CDROMBus string
 	ReadOnly bool
 	Serial   string
 	// BootIndex orders the firmware's boot devices (lower first); 0 leaves it unset.
@@ -186,7 +190,16 @@ func (c Config) Args() ([]string, error) {
 		var dev string
 		if d.CDROM {
 			drive += ",media=cdrom,readonly=on"
-			dev = "ide-cd,drive=" + id
+			switch d.CDROMBus {
+			case "", "virtio-scsi":
+				scsi := fmt.Sprintf("scsi%d", i)
+				a = append(a, "-device", "virtio-scsi-pci,id="+scsi)
+				dev = "scsi-cd,bus=" + scsi + ".0,drive=" + id
+			case "ahci":
+				dev = "ide-cd,drive=" + id
+			default:
+				return nil, fmt.Errorf("machine config: CD-ROM bus %q: want virtio-scsi or ahci", d.CDROMBus)
+			}
 		} else {
 			// cache=unsafe: the host's page cache keeps what the guest wrote
 			// even when QEMU is killed (the power-cut test), and ignoring the
