@@ -27,8 +27,9 @@ import (
 // user network maps to the host's 127.0.0.1:8080.
 const UpdateListen = "127.0.0.1:8080"
 
-// V2Marker is the file the scenario's v2 adds to v1's tree; its presence
-// tells which of the two commits is booted.
+// V2Marker is the file the scenario's v2 adds to v1's tree (besides its
+// version in /usr/lib/os-release); its presence tells which of the two
+// commits is booted.
 const V2Marker = "/usr/share/altcos-vmtest/v2"
 
 // updateBootTimeout bounds each boot of the update scenario (TCG: 40-80 s
@@ -82,6 +83,19 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 		return v2, "", "", err
 	}
 	if err := os.WriteFile(marker, []byte(v2.Version+"\n"), 0o644); err != nil {
+		return v2, "", "", err
+	}
+	// os-release names the version, as a compose of v2 would: the boot
+	// menu titles come from it.
+	var osRelease strings.Builder
+	if err := repo.Cat(ctx, v1.Commit, "/usr/lib/os-release", &osRelease); err != nil {
+		return v2, "", "", err
+	}
+	osr := filepath.Join(layer, "usr/lib/os-release")
+	if err := os.MkdirAll(filepath.Dir(osr), 0o755); err != nil {
+		return v2, "", "", err
+	}
+	if err := os.WriteFile(osr, []byte(strings.ReplaceAll(osRelease.String(), v1.Version, v2.Version)), 0o644); err != nil {
 		return v2, "", "", err
 	}
 	args := []string{"--branch=" + v1.Ref, "--parent=" + v1.Commit, "--bootable", "--subject=" + v2.Version}
@@ -247,6 +261,7 @@ func UpdateRollback(ctx context.Context, env *Env, srcRepo string) error {
 	if ok, err := ck.expect(ctx, "v2 is booted", "ostree admin status; echo marker=$(cat "+V2Marker+")", commandTimeout, "", "* alt-containeros "+v2.Commit+".0", "Version: "+v2.Version, "(rollback)", "marker="+v2.Version); err != nil || !ok {
 		return firstErr(err, ck.err())
 	}
+	env.step("update: ok: v2 is booted, v1 is the rollback deployment")
 	if ok, err := ck.expect(ctx, "altcos-update status: v2 booted, v1 rollback", "altcos-update status --json | tr -d ' \\n'", commandTimeout, "",
 		`"booted":{"index":0,"osname":"alt-containeros","checksum":"`+v2.Commit+`"`,
 		`"pending":null`,
@@ -258,7 +273,7 @@ func UpdateRollback(ctx context.Context, env *Env, srcRepo string) error {
 	// The boot menu: the first entry boots v2, the second (the rollback) v1.
 	menu := `grep '^menuentry' /boot/loader/grub.cfg; for p in $(grep -o 'ostree=[^ ]*' /boot/loader/grub.cfg | cut -d= -f2); do echo "entry -> $(basename $(readlink -f $p))"; done`
 	want := fmt.Sprintf("entry -> %s.0\nentry -> %s.", v2.Commit, v1.Commit)
-	if ok, err := ck.expect(ctx, "boot menu: v2 first, v1 the rollback entry", menu, commandTimeout, "", want); err != nil {
+	if ok, err := ck.expect(ctx, "boot menu: v2 first, v1 the rollback entry", menu, commandTimeout, "", want, v2.Version+" (ostree:0)'", v1.Version+" (ostree:1)'"); err != nil {
 		return err
 	} else if ok {
 		env.step("update: ok: /boot/loader/grub.cfg: entry 1 boots v2, entry 2 (rollback) boots v1")
