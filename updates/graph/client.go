@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxGraphBytes bounds a graph download; a real stream's graph is kilobytes.
@@ -40,10 +41,21 @@ func URL(base string, q Query) (string, error) {
 	return u.String(), nil
 }
 
-// Fetch downloads and parses the graph of q's stream from base.
+// FetchTimeout bounds one graph request made with the default client: a
+// server that accepts the connection and never answers must not hang the
+// agent's check forever.
+const FetchTimeout = 60 * time.Second
+
+// DefaultClient is the HTTP client Fetch uses when given none.
+func DefaultClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout}
+}
+
+// Fetch downloads and parses the graph of q's stream from base. A nil hc
+// means DefaultClient(FetchTimeout).
 func Fetch(ctx context.Context, hc *http.Client, base string, q Query) (*Graph, error) {
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = DefaultClient(FetchTimeout)
 	}
 	u, err := URL(base, q)
 	if err != nil {
