@@ -364,17 +364,35 @@ func interactive(ctx context.Context, env *Env) error {
 	c.NoReboot = true
 	c.Net = true
 	c.Drives = []Drive{{Path: disk, BootIndex: 2}, {Path: env.Art.ISO, CDROM: true, BootIndex: 1}}
-	env.step("%s: booting the live ISO; the menu's default entry starts after 10 s", c.Name)
+	env.step("%s: booting the live ISO; choosing the menu's serial-console entry", c.Name)
 	m, err := Start(ctx, env.Log, c)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	// The menu's serial-console entry (the second) puts the live console,
+	// and so the installer's prompts, on ttyS0: Down, Enter.
+	if _, err := m.Expect(ctx, "the live ISO's boot menu", liveBootTimeout, []string{"Install ALTCOS (serial console)"}); err != nil {
+		return err
+	}
+	time.Sleep(time.Second)
+	if err := m.Send("\x1b[B"); err != nil {
+		return err
+	}
+	time.Sleep(500 * time.Millisecond)
+	if err := m.Send("\r"); err != nil {
+		return err
+	}
 	if _, err := m.Expect(ctx, "live system ready", liveBootTimeout, []string{liveReady}, "Kernel panic", liveNoMedium); err != nil {
 		return err
 	}
-	// The live system's shell: start the installer without a disk, so it asks.
-	time.Sleep(3 * time.Second)
+	// The live system's shell: start the installer without a disk, so it
+	// asks. Type only once its line editor is drawn: keys sent while it
+	// still queries the terminal (colours, cursor position) are lost.
+	if _, err := m.Expect(ctx, "the live shell's prompt", liveBootTimeout, []string{"toggle key help"}); err != nil {
+		return err
+	}
+	time.Sleep(2 * time.Second)
 	cmd := fmt.Sprintf("altcos-installer install --ignition-url %s --ignition-hash sha256-%s --append-karg %s", srv.GuestURL("config.ign"), sha256Hex(VMTestIgnition), SerialKarg)
 	if err := m.SendLine(cmd); err != nil {
 		return err
