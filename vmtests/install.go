@@ -440,7 +440,7 @@ var installerPrompts = []prompt{
 // NoReboot), or fails on the installer's error or at the deadline.
 func answerPrompts(ctx context.Context, env *Env, m *Machine, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	answeredAt := 0
+	answeredAt, lastLabel := 0, ""
 	for !m.Exited() {
 		if time.Now().After(deadline) {
 			return m.Fail("answer the installer's prompts", fmt.Errorf("no reboot after %s: %w", timeout, ErrTimeout))
@@ -472,6 +472,14 @@ func answerPrompts(ctx context.Context, env *Env, m *Machine, timeout time.Durat
 			continue
 		}
 		p := installerPrompts[best]
+		if p.label == lastLabel {
+			// The same question again is promptui redrawing (or the
+			// installer still working on the answer): never answer twice,
+			// or a password would land in the next question.
+			time.Sleep(time.Second)
+			continue
+		}
+		lastLabel = p.label
 		a := p.answer(screen)
 		shown := a
 		if strings.HasPrefix(p.label, "Root password") {
