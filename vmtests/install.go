@@ -461,10 +461,16 @@ func answerPrompts(ctx context.Context, env *Env, m *Machine, timeout time.Durat
 				return m.Fail("answer the installer's prompts", fmt.Errorf("the installer stopped: %q", firstLine(screen[i:])))
 			}
 		}
+		// The prompt on the lowest line wins; on one line ("Reboot now?
+		// [y/N]") the more specific label, listed first, does.
 		best, at := -1, -1
 		for i, p := range installerPrompts {
-			if j := strings.LastIndex(screen, p.label); j > at {
-				best, at = i, j
+			j := strings.LastIndex(screen, p.label)
+			if j < 0 {
+				continue
+			}
+			if line := strings.LastIndex(screen[:j], "\n") + 1; line > at {
+				best, at = i, line
 			}
 		}
 		if best < 0 {
