@@ -44,7 +44,7 @@ lint: ## gofmt, go vet, staticcheck
 # the console tail. Console logs and disks: $(OUT)/vmtest/<test>/<scenario>/.
 VMTEST_TARGETS ?= compose sysroot iso pxe qcow2
 VMTEST_ENV = ALTCOS_VMTEST=1 ALTCOS_VMTEST_ISO=$(ISO) ALTCOS_VMTEST_PXE_DIR=$(PXE_DIR) ALTCOS_VMTEST_QCOW2=$(QCOW2) \
-  ALTCOS_VMTEST_MANIFEST=$(SYSROOT_DIR)/deploy.json ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build
+  ALTCOS_VMTEST_MANIFEST=$(SYSROOT_DIR)/deploy.json ALTCOS_VMTEST_REPO=$(REPO) ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build
 
 vmtest-artifacts: ## build (or reuse) what the machine tests boot: make compose sysroot iso pxe qcow2
 	@for t in $(VMTEST_TARGETS); do echo "vmtest: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done

@@ -34,6 +34,7 @@ run flags:
   --pxe-dir DIR        PXE kernel, initramfs and deploy archive (altcos-build pxe)
   --qcow2 FILE         QCOW2 image (altcos-build qcow2)
   --manifest FILE      deploy.json whose commit and version the installs must show
+  --repo DIR           ostree repository of the QCOW2's commit (update-rollback)
   --artifacts DIR      find what the flags above leave out in a build's output folder
   --scenario A,B|all   scenarios to run (default all)
   --budget DURATION    stop starting scenarios when less than one scenario's time is left (e.g. 80m or 4800)
@@ -66,6 +67,7 @@ func Command(ctx context.Context, args []string, std stdio.Stdio) error {
 	fs.StringVar(&art.PXEDir, "pxe-dir", os.Getenv("ALTCOS_VMTEST_PXE_DIR"), "PXE artifacts folder")
 	fs.StringVar(&art.QCOW2, "qcow2", os.Getenv("ALTCOS_VMTEST_QCOW2"), "QCOW2 image")
 	fs.StringVar(&art.Manifest, "manifest", os.Getenv("ALTCOS_VMTEST_MANIFEST"), "deploy archive manifest")
+	fs.StringVar(&art.Repo, "repo", os.Getenv("ALTCOS_VMTEST_REPO"), "ostree repository of the QCOW2's commit (update-rollback)")
 	artifacts := fs.String("artifacts", os.Getenv("ALTCOS_VMTEST_ARTIFACTS"), "build output folder to find artifacts in")
 	scen := fs.String("scenario", "all", "scenarios")
 	budget := fs.String("budget", os.Getenv("VMTEST_BUDGET_SECS"), "time budget")

@@ -80,6 +80,9 @@ type Artifacts struct {
 	// version the installed system must show; when empty it is read from
 	// the ISO or the PXE folder.
 	Manifest string
+	// Repo is the ostree repository the QCOW2 was built from (make compose:
+	// out/repo); the update scenario makes its v2 on a copy of it.
+	Repo string
 }
 
 // ArtifactsFromEnv reads ALTCOS_VMTEST_ISO, ALTCOS_VMTEST_PXE_DIR,
@@ -91,6 +94,7 @@ func ArtifactsFromEnv() Artifacts {
 		PXEDir:   os.Getenv("ALTCOS_VMTEST_PXE_DIR"),
 		QCOW2:    os.Getenv("ALTCOS_VMTEST_QCOW2"),
 		Manifest: os.Getenv("ALTCOS_VMTEST_MANIFEST"),
+		Repo:     os.Getenv("ALTCOS_VMTEST_REPO"),
 	}
 	if dir := os.Getenv("ALTCOS_VMTEST_ARTIFACTS"); dir != "" {
 		a = a.Fill(Discover(dir))
@@ -112,13 +116,16 @@ func (a Artifacts) Fill(b Artifacts) Artifacts {
 	if a.Manifest == "" {
 		a.Manifest = b.Manifest
 	}
+	if a.Repo == "" {
+		a.Repo = b.Repo
+	}
 	return a
 }
 
 // Discover finds artifacts in a build's output folder: the newest live ISO
 // (*.iso, not a customized copy under vmtest/ or demo/), the folder holding a
 // PXE kernel (*vmlinuz*, *-kernel*), the newest *.qcow2, and the newest deploy
-// archive manifest (*deploy.json).
+// archive manifest (*deploy.json), and the ostree repository named repo.
 func Discover(dir string) Artifacts {
 	var a Artifacts
 	newest := map[string]time.Time{}
@@ -133,6 +140,12 @@ func Discover(dir string) Artifacts {
 			return nil
 		}
 		if fi.IsDir() {
+			if fi.Name() == "repo" && a.Repo == "" {
+				if _, err := os.Stat(filepath.Join(p, "config")); err == nil {
+					a.Repo = p // an ostree repository: config, objects/, refs/
+					return filepath.SkipDir
+				}
+			}
 			// Artifacts sit at most two levels down; OS trees and repos
 			// below would only slow the walk and offer wrong kernels.
 			if rel, _ := filepath.Rel(dir, p); strings.Count(rel, string(filepath.Separator)) >= 2 {
@@ -229,6 +242,7 @@ func Scenarios() []Scenario {
 		{"interactive", "install from the live ISO over the serial console: choose the disk, y, root password twice, y to reboot", install, interactive},
 		{"qcow2", "boot the QCOW2 image with Ignition from fw_cfg and check it", 10 * time.Minute, qcow2},
 		{"power-cut", "QEMU killed during the deploy: the disk does not boot ALTCOS, and a second install succeeds", 10 * time.Minute, powerCut},
+		{"update-rollback", "the QCOW2 of v1 upgrades to a v2 served by the host on 127.0.0.1:8080, reboots into v2 with v1 the rollback entry, and rollback boots v1", 12 * time.Minute, updateRollback},
 	}
 }
 

@@ -22,6 +22,8 @@ func TestDiscover(t *testing.T) {
 		"pxe/altcos-initramfs.img",
 		"qcow2/altcos.qcow2",
 		"sysroot/deploy.json",
+		"repo/config",                       // an ostree repository
+		"notarepo/repo/x",                   // a folder named repo without a config is not one
 		"vmtest/bios-unattended/custom.iso", // our own copies are not artifacts
 		"testos/tree/boot/vmlinuz-6.1",      // too deep: an OS tree
 	}
@@ -40,6 +42,7 @@ func TestDiscover(t *testing.T) {
 		PXEDir:   filepath.Join(dir, "pxe"),
 		QCOW2:    filepath.Join(dir, "qcow2/altcos.qcow2"),
 		Manifest: filepath.Join(dir, "sysroot/deploy.json"),
+		Repo:     filepath.Join(dir, "repo"),
 	}
 	if got != want {
 		t.Errorf("Discover(%s) = %+v, want %+v", dir, got, want)

@@ -149,6 +149,13 @@ func ServeUpdates(repo, graphDir string) (stop func(), err error) {
 	return func() { _ = srv.Close() }, nil
 }
 
+// updateRollback is the update-rollback scenario: UpdateRollback with the
+// repository of the artifacts (ALTCOS_VMTEST_REPO). It takes the host's
+// port 8080, which is free because scenarios run one after another.
+func updateRollback(ctx context.Context, env *Env) error {
+	return UpdateRollback(ctx, env, env.Art.Repo)
+}
+
 // UpdateRollback is the scenario: boot a copy-on-write overlay of the QCOW2
 // (v1, the manifest's commit) with the vmtest Ignition config; check the
 // agent runs and survives the absent graph server; serve v2 (MakeV2 on a
