@@ -37,6 +37,10 @@ install() {
     fi
     inst_simple "$moddir/altcos-ignition-var.service" \
         "$systemdsystemunitdir/altcos-ignition-var.service"
+    inst_multiple systemctl
+    inst_script "$moddir/altcos-ignition-presets.sh" /usr/sbin/altcos-ignition-presets
+    inst_simple "$moddir/altcos-ignition-presets.service" \
+        "$systemdsystemunitdir/altcos-ignition-presets.service"
     inst_script "$moddir/altcos-ignition-user.sh" /usr/sbin/altcos-ignition-user
     inst_simple "$moddir/altcos-ignition-user.service" \
         "$systemdsystemunitdir/altcos-ignition-user.service"
@@ -47,4 +51,6 @@ install() {
         "$systemdsystemunitdir/ignition-complete.target.requires/altcos-ignition-user.service"
     ln_r "../altcos-ignition-var.service" \
         "$systemdsystemunitdir/ignition-complete.target.requires/altcos-ignition-var.service"
+    ln_r "../altcos-ignition-presets.service" \
+        "$systemdsystemunitdir/ignition-complete.target.requires/altcos-ignition-presets.service"
 }
