@@ -17,9 +17,7 @@ import (
 )
 
 // UsageError is a command line altcos-vmtest does not understand.
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
+type UsageError = stdio.UsageError
 
 const usage = `usage: altcos-vmtest COMMAND [flags]
 

@@ -39,9 +39,7 @@ func commands() map[string]command {
 }
 
 // UsageError is a command line the tool does not understand.
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
+type UsageError = stdio.UsageError
 
 // Run runs altcos-build with args (without the program name).
 func Run(ctx context.Context, args []string, io stdio.Stdio) error {

@@ -35,9 +35,7 @@ import (
 const OSName = "alt-containeros"
 
 // UsageError is a command line the tool does not understand (exit code 2).
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
+type UsageError = stdio.UsageError
 
 type command struct {
 	run     func(ctx context.Context, e *env, args []string) error

@@ -18,9 +18,7 @@ import (
 )
 
 // UsageError is a command line altcos-fleetlock does not understand.
-type UsageError struct{ Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
+type UsageError = stdio.UsageError
 
 // groupFlag collects --group NAME=SLOTS.
 type groupFlag map[string]int
