@@ -434,13 +434,17 @@ var installerPrompts = []prompt{
 }
 
 // answerPrompts reads the console like an operator reads the screen: when it
-// has been quiet for a moment, the last prompt on it is the question asked
-// now (promptui redraws its prompts, so earlier copies do not count), and it
-// is answered once. It returns when the machine stops (the reboot, with
-// NoReboot), or fails on the installer's error or at the deadline.
+// has been quiet for a moment, the lowest prompt on it that has not been
+// answered yet is the question asked now, and it is answered once. Each
+// question is asked once in an install that goes right; promptui redraws its
+// prompts, and may draw a prompt's final state after the next prompt is
+// already up, so a question seen again is a redraw, never a new question
+// (answering it would put the password into the next one). It returns when
+// the machine stops (the reboot, with NoReboot), or fails on the installer's
+// error or at the deadline.
 func answerPrompts(ctx context.Context, env *Env, m *Machine, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	answeredAt, lastLabel := 0, ""
+	answeredAt, answered := 0, map[string]bool{}
 	for !m.Exited() {
 		if time.Now().After(deadline) {
 			return m.Fail("answer the installer's prompts", fmt.Errorf("no reboot after %s: %w", timeout, ErrTimeout))
@@ -454,38 +458,20 @@ func answerPrompts(ctx context.Context, env *Env, m *Machine, timeout time.Durat
 			time.Sleep(time.Second)
 			continue
 		}
-		screen := Tail(out[answeredAt:], 12)
+		screen := Tail(out[answeredAt:], 60)
 		// The installer's errors start with its name; the live shell is back.
 		for _, bad := range []string{"altcos-installer: ", "Kernel panic"} {
 			if i := strings.LastIndex(screen, bad); i >= 0 {
 				return m.Fail("answer the installer's prompts", fmt.Errorf("the installer stopped: %q", firstLine(screen[i:])))
 			}
 		}
-		// The prompt on the lowest line wins; on one line ("Reboot now?
-		// [y/N]") the more specific label, listed first, does.
-		best, at := -1, -1
-		for i, p := range installerPrompts {
-			j := strings.LastIndex(screen, p.label)
-			if j < 0 {
-				continue
-			}
-			if line := strings.LastIndex(screen[:j], "\n") + 1; line > at {
-				best, at = i, line
-			}
-		}
+		best := pickPrompt(screen, answered)
 		if best < 0 {
 			time.Sleep(time.Second)
 			continue
 		}
 		p := installerPrompts[best]
-		if p.label == lastLabel {
-			// The same question again is promptui redrawing (or the
-			// installer still working on the answer): never answer twice,
-			// or a password would land in the next question.
-			time.Sleep(time.Second)
-			continue
-		}
-		lastLabel = p.label
+		answered[p.label] = true
 		a := p.answer(screen)
 		shown := a
 		if strings.HasPrefix(p.label, "Root password") {
@@ -498,6 +484,26 @@ func answerPrompts(ctx context.Context, env *Env, m *Machine, timeout time.Durat
 		answeredAt = len(out)
 	}
 	return nil
+}
+
+// pickPrompt is the index in installerPrompts of the question on screen to
+// answer now, or -1: the unanswered prompt on the lowest line; on one line
+// ("Reboot now? [y/N]") the more specific label, listed first.
+func pickPrompt(screen string, answered map[string]bool) int {
+	best, at := -1, -1
+	for i, p := range installerPrompts {
+		if answered[p.label] {
+			continue
+		}
+		j := strings.LastIndex(screen, p.label)
+		if j < 0 {
+			continue
+		}
+		if line := strings.LastIndex(screen[:j], "\n") + 1; line > at {
+			best, at = i, line
+		}
+	}
+	return best
 }
 
 // qcow2 boots a copy-on-write overlay of the QCOW2 image with Ignition on fw_cfg.

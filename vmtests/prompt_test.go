@@ -1,0 +1,47 @@
+package vmtests
+
+import (
+	"os"
+	"testing"
+)
+
+func TestPickPrompt(t *testing.T) {
+	// The live ISO's console just after the first root password was
+	// answered: promptui drew "Root password again" and then, below it,
+	// the final state of the first password prompt.
+	redraw, err := os.ReadFile("testdata/promptui-redraw.console")
+	if err != nil {
+		t.Fatal(err)
+	}
+	label := func(i int) string {
+		if i < 0 {
+			return "(none)"
+		}
+		return installerPrompts[i].label
+	}
+	set := func(labels ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, l := range labels {
+			m[l] = true
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name     string
+		screen   string
+		answered map[string]bool
+		want     string
+	}{
+		{"redraw below the next prompt", Tail(string(redraw), 60), set("Install ALTCOS on which disk?", "Root password (empty"), "Root password again"},
+		{"first password not yet answered", Tail(string(redraw), 60), set("Install ALTCOS on which disk?"), "Root password (empty"},
+		{"everything on screen answered", Tail(string(redraw), 60), set("Install ALTCOS on which disk?", "Root password (empty", "Root password again"), "(none)"},
+		{"specific label on the same line", "Installed.\nReboot now? [y/N]: ", set(), "Reboot now?"},
+		{"wipe confirmation", "Erase /dev/vda and install ALTCOS? Type y to continue [y/N]: ", set("Root password again"), "[y/N]"},
+		{"reboot after the wipe confirmation", "Type y to continue [y/N]: y\n[10/10] done\nReboot now? [y/N]: ", set("[y/N]"), "Reboot now?"},
+		{"nothing asked", "[3/10] partition\n", set(), "(none)"},
+	} {
+		if got := label(pickPrompt(c.screen, c.answered)); got != c.want {
+			t.Errorf("%s: pickPrompt = %q, want %q\nscreen:\n%s", c.name, got, c.want, c.screen)
+		}
+	}
+}
