@@ -43,6 +43,8 @@ lint: ## gofmt, go vet, staticcheck
 # ALTCOS_VMTEST_BREAK=1 installs onto /dev/nonexistent to show a red run with
 # the console tail. Console logs and disks: $(OUT)/vmtest/<test>/<scenario>/.
 VMTEST_TARGETS ?= compose sysroot iso pxe qcow2
+# VMTEST_RUN picks the tests: make vmtest VMTEST_RUN='TestScenarios/(pxe|qcow2)'
+VMTEST_RUN ?= TestSmokeBoot|TestScenarios
 VMTEST_ENV = ALTCOS_VMTEST=1 ALTCOS_VMTEST_ISO=$(ISO) ALTCOS_VMTEST_PXE_DIR=$(PXE_DIR) ALTCOS_VMTEST_QCOW2=$(QCOW2) \
   ALTCOS_VMTEST_MANIFEST=$(SYSROOT_DIR)/deploy.json ALTCOS_VMTEST_REPO=$(REPO) ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build
 
@@ -56,8 +58,8 @@ vmtest: ## tier-2 QEMU machine tests: ISO install (BIOS, UEFI, interactive), PXE
 	@start=$$(cat $(OUT)/.vmtest-start); budget=$(VMTEST_BUDGET_SECS); timeout=150m; \
 	if [ -n "$$budget" ]; then budget=$$(( budget - $$(date +%s) + start )); timeout=$$(( budget + 900 ))s; \
 	  echo "vmtest: $${budget}s of VMTEST_BUDGET_SECS left for the scenarios"; fi; \
-	echo "vmtest: $(VMTEST_ENV) go test -run 'TestSmokeBoot|TestScenarios' ./vmtests/"; \
-	VMTEST_BUDGET_SECS=$$budget $(VMTEST_ENV) $(GO) test -count=1 -v -timeout $$timeout -run 'TestSmokeBoot|TestScenarios' ./vmtests/ 2>&1 | tee $(OUT)/vmtest.log; \
+	echo "vmtest: $(VMTEST_ENV) go test -run '$(VMTEST_RUN)' ./vmtests/"; \
+	VMTEST_BUDGET_SECS=$$budget $(VMTEST_ENV) $(GO) test -count=1 -v -timeout $$timeout -run '$(VMTEST_RUN)' ./vmtests/ 2>&1 | tee $(OUT)/vmtest.log; \
 	exit $${PIPESTATUS[0]}
 
 demo: deps ## the README's main command: test OS -> commit -> ISO -> unattended install in QEMU -> boot it -> ostree admin status
