@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -542,6 +543,26 @@ func qcow2(ctx context.Context, env *Env) error {
 	return checkInstalled(ctx, env, c, want, Account{User: "root", Password: RootPassword}, srv)
 }
 
+// noBootCode fails when the MBR boot code area (the first 440 bytes) of the
+// disk image holds anything.
+func noBootCode(disk string) error {
+	f, err := os.Open(disk)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	code := make([]byte, 440)
+	if _, err := io.ReadFull(f, code); err != nil {
+		return fmt.Errorf("read the MBR of %s: %w", disk, err)
+	}
+	for i, b := range code {
+		if b != 0 {
+			return fmt.Errorf("%s: the MBR holds boot code (byte %d is %#x) after a power cut during the deploy: a BIOS would boot a half-installed disk", disk, i, b)
+		}
+	}
+	return nil
+}
+
 // powerCut kills QEMU while the installer deploys, then checks that the disk
 // does not boot ALTCOS and that a second install onto it succeeds.
 func powerCut(ctx context.Context, env *Env) error {
@@ -573,6 +594,11 @@ func powerCut(ctx context.Context, env *Env) error {
 	env.step("powercut: killing QEMU during the deploy")
 	m.Kill()
 	m.Close()
+	// What a firmware looks for: BIOS runs the MBR's boot code, which the
+	// installer writes only after the deploy, with GRUB; it must be zeros.
+	if err := noBootCode(disk); err != nil {
+		return err
+	}
 
 	c := env.diskMachine("powercut-boot", BIOS, disk, "raw")
 	c.NoReboot = true

@@ -45,3 +45,21 @@ func TestPickPrompt(t *testing.T) {
 		}
 	}
 }
+
+func TestNoBootCode(t *testing.T) {
+	disk := t.TempDir() + "/disk.img"
+	blank := make([]byte, 4096)
+	if err := os.WriteFile(disk, blank, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := noBootCode(disk); err != nil {
+		t.Errorf("blank disk: %v", err)
+	}
+	blank[100] = 0xeb
+	if err := os.WriteFile(disk, blank, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := noBootCode(disk); err == nil {
+		t.Error("a disk with boot code in its MBR passed")
+	}
+}
