@@ -4,6 +4,8 @@
 package main
 
 import (
+	_ "time/tzdata" // maintenance windows name IANA zones even where /usr/share/zoneinfo is thin
+
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/updates/cli"
 )
