@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/installer/bootloader"
 	"github.com/altcos/altcos-tools/internal/run"
 )
 
@@ -543,15 +544,15 @@ func qcow2(ctx context.Context, env *Env) error {
 	return checkInstalled(ctx, env, c, want, Account{User: "root", Password: RootPassword}, srv)
 }
 
-// noBootCode fails when the MBR boot code area (the first 440 bytes) of the
-// disk image holds anything.
+// noBootCode fails when the MBR boot code area (the first
+// bootloader.MBRCodeSize bytes) of the disk image holds anything.
 func noBootCode(disk string) error {
 	f, err := os.Open(disk)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	code := make([]byte, 440)
+	code := make([]byte, bootloader.MBRCodeSize)
 	if _, err := io.ReadFull(f, code); err != nil {
 		return fmt.Errorf("read the MBR of %s: %w", disk, err)
 	}

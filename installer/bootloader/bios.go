@@ -29,9 +29,9 @@ import (
 
 // Offsets in GRUB's i386-pc boot.img and diskboot.img (grub-core/boot/i386/pc).
 const (
-	// mbrCodeSize is the MBR boot code area: after it come the disk
+	// MBRCodeSize is the MBR boot code area GRUB fills: after it come the disk
 	// signature (440) and the partition table (446).
-	mbrCodeSize = 440
+	MBRCodeSize = 440
 	// kernelSectorOff holds the LBA (u64) of the core image's first sector.
 	kernelSectorOff = 0x5c
 	// driveCheckOff is the "use the BIOS drive number only if it is a hard
@@ -55,7 +55,7 @@ func MBRCode(bootImg []byte, coreSector uint64) ([]byte, error) {
 	if bootImg[510] != 0x55 || bootImg[511] != 0xaa {
 		return nil, errors.New("boot.img has no 55 AA boot signature; is it GRUB's i386-pc boot.img?")
 	}
-	code := append([]byte(nil), bootImg[:mbrCodeSize]...)
+	code := append([]byte(nil), bootImg[:MBRCodeSize]...)
 	binary.LittleEndian.PutUint64(code[kernelSectorOff:], coreSector)
 	code[driveCheckOff], code[driveCheckOff+1] = 0x90, 0x90
 	return code, nil
