@@ -27,8 +27,9 @@ test: deps ## tier 0 and tier 1 tests (tier 1 needs root and the tools; ALTCOS_R
 test-short: ## tier 0 only: no root, no tools, fast
 	$(GO) test -short ./...
 
-lint: ## gofmt, go vet, staticcheck
+lint: ## gofmt, go mod tidy (no diff), go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: $$out"; exit 1; fi
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 

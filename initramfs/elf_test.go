@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 func TestInRoot(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 // TestBenchInstall is `make bench-install`: one install of a deploy archive

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"github.com/altcos/altcos-tools/ostree"
 )
 

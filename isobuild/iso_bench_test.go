@@ -19,7 +19,7 @@ import (
 	"github.com/altcos/altcos-tools/bootmenu"
 	"github.com/altcos/altcos-tools/initramfs/live"
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 // BenchmarkBootToHints measures, under QEMU TCG, the time from kernel start

@@ -17,7 +17,7 @@ import (
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/initramfs/live"
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 func TestISOLabel(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 // The altcos dracut module applies the presets Ignition wrote for the units

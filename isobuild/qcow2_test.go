@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 // fakeInstaller writes a marker into the image it is given and records its

@@ -9,8 +9,8 @@ import (
 
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/testcommit"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/testcommit"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 func TestBuildSysroot(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/altcos/altcos-tools/internal/testcommit"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/testcommit"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 func TestAdminArgv(t *testing.T) {

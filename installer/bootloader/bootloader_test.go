@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

@@ -13,7 +13,7 @@ import (
 
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 type cmpRow struct {

@@ -12,8 +12,8 @@ import (
 	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/testcommit"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/testcommit"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"github.com/altcos/altcos-tools/isobuild"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/altcos/altcos-tools/installer/ignition/sshtest"
+	"github.com/altcos/altcos-tools/internal/testkit/sshtest"
 	"golang.org/x/crypto/ssh"
 )
 

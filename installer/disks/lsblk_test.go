@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 // row is what is compared with lsblk: name, size, type, read-only, mount points.

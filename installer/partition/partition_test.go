@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/partition/gpt"
 )

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
 func TestHashVerify(t *testing.T) {

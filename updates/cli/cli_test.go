@@ -14,7 +14,7 @@ import (
 
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/stdio"
-	"github.com/altcos/altcos-tools/internal/tooltest"
+	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"github.com/altcos/altcos-tools/ostree"
 	"github.com/altcos/altcos-tools/updates/graph"
 )
