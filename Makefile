@@ -33,7 +33,10 @@ lint: ## gofmt, go mod tidy (no diff), go vet, staticcheck
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-.PHONY: help deps build test test-short lint
+examples: ## examples/*.ign from examples/*.bu by our Butane translation (make test fails when one is stale)
+	$(GO) test -count=1 -run TestExamplesTranslate ./examples -update
+
+.PHONY: help deps build test test-short lint examples
 
 # --- machine tests and demo (issue 5) ---
 # The artifacts are those of the sections below (ISO, PXE_DIR, QCOW2 and the
