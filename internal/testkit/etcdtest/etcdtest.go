@@ -236,19 +236,42 @@ func (c *Cluster) WaitLeader(ctx context.Context, cli *clientv3.Client) (int, er
 	}
 }
 
+// KillLeader kills the member that leads: the one all live members name,
+// if it still leads by its own raft state at the kill (an election may move
+// the leadership in between; then it asks again). crash, if not nil, runs
+// just before the hard stop: the instant of the crash.
+func (c *Cluster) KillLeader(ctx context.Context, cli *clientv3.Client, crash func()) (int, error) {
+	for {
+		i, err := c.WaitLeader(ctx, cli)
+		if err != nil {
+			return -1, err
+		}
+		if c.kill(i, true, crash) {
+			return i, nil
+		}
+	}
+}
+
 // Kill stops member i the hard way, as a crash or a power cut would: raft
 // stops at once, without handing the leadership over (embed's Close alone
 // transfers it first, a graceful shutdown), then its listeners close.
-func (c *Cluster) Kill(i int) {
+func (c *Cluster) Kill(i int) { c.kill(i, false, nil) }
+
+func (c *Cluster) kill(i int, onlyLeader bool, crash func()) bool {
 	m := c.Members[i]
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.killed {
-		return
+	s := m.Etcd.Server
+	if m.killed || onlyLeader && s.Leader() != s.MemberID() {
+		return false
 	}
 	m.killed = true
-	m.Etcd.Server.HardStop()
+	if crash != nil {
+		crash()
+	}
+	s.HardStop()
 	m.Etcd.Close()
+	return true
 }
 
 // Close stops every live member, the hard way too: a graceful stop of the

@@ -107,12 +107,10 @@ func TestClusterLeaderKilled(t *testing.T) {
 	if err := waitFor(ctx, func() bool { return r.ok.Load() >= okBefore }); err != nil {
 		t.Fatalf("%d successful requests before the kill, want %d: %v", r.ok.Load(), okBefore, err)
 	}
-	old, err := c.WaitLeader(ctx, observer)
+	old, err := c.KillLeader(ctx, observer, func() { r.killedAt.Store(time.Now().UnixNano()) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.killedAt.Store(time.Now().UnixNano())
-	c.Kill(old)
 	killTook := time.Since(time.Unix(0, r.killedAt.Load()))
 	lead, err := c.WaitLeader(ctx, observer)
 	if err != nil {
