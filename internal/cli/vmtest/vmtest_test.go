@@ -67,3 +67,16 @@ func TestRunMissingArtifacts(t *testing.T) {
 		t.Errorf("Run(%q) output does not show the skip:\n%s", args, out.String())
 	}
 }
+
+// TestDemoFlags: `make demo` runs altcos-vmtest demo with these flags; with
+// no ISO and no PXE folder the demo says what to build, not how to call it.
+func TestDemoFlags(t *testing.T) {
+	noArtifacts(t)
+	args := []string{"demo", "--accel", "tcg", "--iso", "", "--pxe-dir", "", "--manifest", "deploy.json", "--out", t.TempDir()}
+	var out, errb bytes.Buffer
+	err := Run(context.Background(), args, stdio.Stdio{Out: &out, Err: &errb})
+	var ue *stdio.UsageError
+	if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), "make iso pxe") {
+		t.Errorf("Run(%q) = %v, want the demo's own error naming make iso pxe", args, err)
+	}
+}
