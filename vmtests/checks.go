@@ -9,13 +9,16 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
-// PodmanGreeting is what the locally imported image prints.
-const PodmanGreeting = "hello from a locally imported image"
+// podmanGreeting is what the locally imported image prints.
+const podmanGreeting = "hello from a locally imported image"
 
-// Account names who logs in on the installed system's console.
-type Account struct {
+// account names who logs in on the installed system's console.
+type account struct {
 	User, Password string
 }
 
@@ -48,11 +51,11 @@ func vmtestFixture() (ignitionFixture, error) {
 			} `json:"units"`
 		} `json:"systemd"`
 	}
-	if err := json.Unmarshal(VMTestIgnition, &c); err != nil {
+	if err := json.Unmarshal(vmtestIgnition, &c); err != nil {
 		return ignitionFixture{}, fmt.Errorf("testdata/vmtest.ign: %w", err)
 	}
-	if len(c.Passwd.Users) != 1 || c.Passwd.Users[0].Name != VMTestUser || len(c.Storage.Files) != 1 || len(c.Systemd.Units) != 1 {
-		return ignitionFixture{}, fmt.Errorf("testdata/vmtest.ign: want the user %s, one file and one unit", VMTestUser)
+	if len(c.Passwd.Users) != 1 || c.Passwd.Users[0].Name != vmtestUser || len(c.Storage.Files) != 1 || len(c.Systemd.Units) != 1 {
+		return ignitionFixture{}, fmt.Errorf("testdata/vmtest.ign: want the user %s, one file and one unit", vmtestUser)
 	}
 	return ignitionFixture{
 		UserHash: c.Passwd.Users[0].PasswordHash,
@@ -63,10 +66,10 @@ func vmtestFixture() (ignitionFixture, error) {
 	}, nil
 }
 
-// IgnitionWithRootPassword adds root's password hash to an Ignition config:
+// ignitionWithRootPassword adds root's password hash to an Ignition config:
 // installs that set no root password themselves (iso customize, QCOW2) get
 // one for the console checks this way.
-func IgnitionWithRootPassword(config []byte, hash string) ([]byte, error) {
+func ignitionWithRootPassword(config []byte, hash string) ([]byte, error) {
 	var c map[string]any
 	if err := json.Unmarshal(config, &c); err != nil {
 		return nil, fmt.Errorf("parse Ignition config: %w", err)
@@ -81,9 +84,9 @@ func IgnitionWithRootPassword(config []byte, hash string) ([]byte, error) {
 	return json.MarshalIndent(c, "", "  ")
 }
 
-// ImageRootfs is a container root filesystem holding only a static busybox,
+// imageRootfs is a container root filesystem holding only a static busybox,
 // for `podman import`: the guest needs no registry.
-func ImageRootfs(busybox string) ([]byte, error) {
+func imageRootfs(busybox string) ([]byte, error) {
 	bb, err := os.ReadFile(busybox)
 	if err != nil {
 		return nil, fmt.Errorf("read busybox for the test image: %w (install busybox-static)", err)
@@ -113,7 +116,7 @@ func ImageRootfs(busybox string) ([]byte, error) {
 }
 
 // checkFailed is a check whose output was wrong.
-func checkFailed(m *Machine, what, got, want string) error {
+func checkFailed(m *qemu.Machine, what, got, want string) error {
 	return m.Fail("check "+what, fmt.Errorf("got:\n%s\nwant: %s", got, want))
 }
 
@@ -121,8 +124,8 @@ func checkFailed(m *Machine, what, got, want string) error {
 // answer, so one run reports every check that failed; it stops at once only
 // when the machine itself fails (stopped, timed out).
 type checks struct {
-	m     *Machine
-	sh    *Shell
+	m     *qemu.Machine
+	sh    *shell
 	fails []string
 }
 
@@ -177,22 +180,22 @@ func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n  
 // unit, the first-boot stamp gone, and podman running a locally imported
 // image (served by srv, when not nil). It then changes the Ignition file,
 // reboots, and checks that Ignition did not run again.
-func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, root Account, srv *Server) error {
+func checkInstalled(ctx context.Context, env *Env, cfg qemu.Config, want deployed, root account, srv *qemu.Server) error {
 	fx, err := vmtestFixture()
 	if err != nil {
 		return err
 	}
 	t0 := time.Now()
 	env.step("%s: booting the installed disk", cfg.Name)
-	m, err := Start(ctx, env.Log, cfg)
+	m, err := qemu.Start(ctx, env.Log, cfg)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	if err := WaitForConsole(ctx, m); err != nil {
+	if err := waitForConsole(ctx, m); err != nil {
 		return err
 	}
-	sh, err := Login(ctx, m, root.User, root.Password, diskBootTimeout)
+	sh, err := login(ctx, m, root.User, root.Password, diskBootTimeout)
 	if err != nil {
 		return err
 	}
@@ -201,12 +204,12 @@ func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, ro
 
 	// ostree admin status: the deployment, its version and origin.
 	ok, err := c.expect(ctx, "ostree admin status", "ostree admin status", commandTimeout, "",
-		fmt.Sprintf("* alt-containeros %s.0", want.Commit), "Version: "+want.Version, "origin refspec: altcos:"+want.Ref)
+		fmt.Sprintf("* %s %s.0", altcos.OSName, want.Commit), "Version: "+want.Version, "origin refspec: "+altcos.RemoteName+":"+want.Ref)
 	if err != nil {
 		return err
 	}
 	if ok {
-		env.step("%s: ostree admin status shows %s.0, %s, altcos:%s", cfg.Name, short(want.Commit), want.Version, want.Ref)
+		env.step("%s: ostree admin status shows %s.0, %s, %s", cfg.Name, short(want.Commit), want.Version, altcos.RemoteName+":"+want.Ref)
 	}
 
 	// Ignition: the user with the config's password hash (compared by
@@ -214,7 +217,7 @@ func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, ro
 	// and mode, the unit ran once, the first-boot stamp is gone.
 	digest := sha256Hex([]byte(fx.UserHash))
 	steps := []struct{ what, cmd, want string }{
-		{"the Ignition user's password hash (sha256 of it)", "getent shadow " + VMTestUser + " | cut -d: -f2 | tr -d '\\n' | sha256sum | cut -d' ' -f1", digest},
+		{"the Ignition user's password hash (sha256 of it)", "getent shadow " + vmtestUser + " | cut -d: -f2 | tr -d '\\n' | sha256sum | cut -d' ' -f1", digest},
 		{"the Ignition file's mode and contents", "stat -c %a " + fx.FilePath + "; cat " + fx.FilePath, fx.FileMode + "\n" + fx.FileBody},
 		{"the Ignition unit ran once", "systemctl is-active " + fx.Unit + "; wc -l < /var/lib/vmtest-hello.runs", "active\n1"},
 		{"the first-boot stamp is gone", "test -e /boot/ignition.firstboot && echo present || echo gone", "gone"},
@@ -244,7 +247,7 @@ func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, ro
 		return err
 	}
 	t1 := time.Now()
-	sh, err = Login(ctx, m, root.User, root.Password, diskBootTimeout)
+	sh, err = login(ctx, m, root.User, root.Password, diskBootTimeout)
 	if err != nil {
 		return err
 	}
@@ -270,8 +273,8 @@ func checkInstalled(ctx context.Context, env *Env, cfg Config, want Expected, ro
 }
 
 // checkPodman imports a busybox image from the host's HTTP server and runs it.
-func checkPodman(ctx context.Context, env *Env, c *checks, srv *Server) error {
-	img, err := ImageRootfs("/bin/busybox")
+func checkPodman(ctx context.Context, env *Env, c *checks, srv *qemu.Server) error {
+	img, err := imageRootfs("/bin/busybox")
 	if err != nil {
 		return err
 	}
@@ -286,9 +289,9 @@ func checkPodman(ctx context.Context, env *Env, c *checks, srv *Server) error {
 	if err != nil || !ok {
 		return err
 	}
-	ok, err = c.expect(ctx, "podman run of the imported image", "podman run --rm --network none localhost/vmtest-hello /bin/busybox echo '"+PodmanGreeting+"'", 10*time.Minute, "", PodmanGreeting)
+	ok, err = c.expect(ctx, "podman run of the imported image", "podman run --rm --network none localhost/vmtest-hello /bin/busybox echo '"+podmanGreeting+"'", 10*time.Minute, "", podmanGreeting)
 	if ok {
-		env.step("%s: ok: podman ran a locally imported image: %q", c.m.Name, PodmanGreeting)
+		env.step("%s: ok: podman ran a locally imported image: %q", c.m.Name, podmanGreeting)
 	}
 	return err
 }

@@ -6,10 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
-// DemoPasswordHash is the yescrypt hash of DemoPassword.
-const DemoPasswordHash = "$y$j9T$81sY3q9KVjjpTiv2muQt0/$KYSXApw9nUU8DV3mi8MxwFn2MRgZ3xyeLKnTB36TPN3"
+// demoPasswordHash is the yescrypt hash of demoPassword.
+const demoPasswordHash = "$y$j9T$81sY3q9KVjjpTiv2muQt0/$KYSXApw9nUU8DV3mi8MxwFn2MRgZ3xyeLKnTB36TPN3"
 
 // Demo is `make demo`'s machine part: install the live ISO unattended onto a
 // blank disk with the demo Ignition config, boot the installed disk, log in,
@@ -22,7 +25,7 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 	if env.Art.ISO == "" && env.Art.PXEDir == "" {
 		return "", fmt.Errorf("no live ISO or PXE folder given; build them with make iso pxe")
 	}
-	ign, err := IgnitionWithRootPassword(DemoIgnition, DemoPasswordHash)
+	ign, err := ignitionWithRootPassword(demoIgnition, demoPasswordHash)
 	if err != nil {
 		return "", err
 	}
@@ -31,7 +34,7 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 		return "", err
 	}
 	disk := filepath.Join(env.Out, "disk.img")
-	if err := BlankDisk(ctx, env.Log, disk, DiskSize); err != nil {
+	if err := qemu.BlankDisk(ctx, env.Log, disk, diskSize); err != nil {
 		return "", err
 	}
 	installed := false
@@ -43,7 +46,7 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 		case env.Art.PXEDir != "" && strings.Contains(err.Error(), liveNoMedium):
 			// Say it loudly: this is a bug of the live ISO, not a detail.
 			env.step("THE LIVE ISO DID NOT FIND ITS OWN MEDIUM (see the console above); installing the same commit PXE-style instead")
-			if err := BlankDisk(ctx, env.Log, disk, DiskSize); err != nil {
+			if err := qemu.BlankDisk(ctx, env.Log, disk, diskSize); err != nil {
 				return "", err
 			}
 		default:
@@ -56,28 +59,28 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 		}
 	}
 
-	b := env.diskMachine("demo-disk", BIOS, disk, "raw")
+	b := env.diskMachine("demo-disk", qemu.BIOS, disk, "raw")
 	env.step("booting the installed disk")
-	vm, err := Start(ctx, env.Log, b)
+	vm, err := qemu.Start(ctx, env.Log, b)
 	if err != nil {
 		return "", err
 	}
 	defer vm.Close()
 	t0 := time.Now()
-	if err := WaitForConsole(ctx, vm); err != nil {
+	if err := waitForConsole(ctx, vm); err != nil {
 		return "", err
 	}
-	sh, err := Login(ctx, vm, "root", DemoPassword, diskBootTimeout)
+	sh, err := login(ctx, vm, "root", demoPassword, diskBootTimeout)
 	if err != nil {
 		return "", err
 	}
 	env.step("logged in as root after %s", timeSince(t0))
-	st, err := sh.MustRun(ctx, "ostree admin status", commandTimeout)
+	st, err := sh.mustRun(ctx, "ostree admin status", commandTimeout)
 	if err != nil {
 		return "", err
 	}
-	if !strings.Contains(st, "* alt-containeros ") {
-		return "", checkFailed(vm, "ostree admin status", st, "a booted alt-containeros deployment")
+	if !strings.Contains(st, "* "+altcos.OSName+" ") {
+		return "", checkFailed(vm, "ostree admin status", st, "a booted "+altcos.OSName+" deployment")
 	}
 	if env.Progress != nil {
 		fmt.Fprintf(env.Progress, "\n===== ostree admin status, from inside the installed system =====\n%s\n==================================================================\n", st)
@@ -90,15 +93,15 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 func demoFromISO(ctx context.Context, env *Env, ignPath, disk string) error {
 	iso := filepath.Join(env.Out, "demo.iso")
 	env.step("customizing %s: unattended install onto %s with the demo Ignition config", env.Art.ISO, env.targetDevice())
-	if err := CustomizeISO(ctx, env, env.Art.ISO, iso, env.targetDevice(), ignPath, []string{SerialKarg}); err != nil {
+	if err := customizeISO(ctx, env, env.Art.ISO, iso, env.targetDevice(), ignPath, []string{serialKarg}); err != nil {
 		return err
 	}
-	c := env.machine("demo-install", BIOS)
+	c := env.machine("demo-install", qemu.BIOS)
 	c.NoReboot = true
 	c.Net = true
-	c.Drives = []Drive{{Path: disk, BootIndex: 2}, {Path: iso, CDROM: true, BootIndex: 1}}
+	c.Drives = []qemu.Drive{{Path: disk, BootIndex: 2}, {Path: iso, CDROM: true, BootIndex: 1}}
 	env.step("booting the live ISO in QEMU (%s); the install runs by itself", env.Accel)
-	m, err := Start(ctx, env.Log, c)
+	m, err := qemu.Start(ctx, env.Log, c)
 	if err != nil {
 		return err
 	}
@@ -111,7 +114,7 @@ func demoFromPXE(ctx context.Context, env *Env, ign []byte, disk string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := Serve(env.Log, map[string][]byte{"demo.ign": ign})
+	srv, err := qemu.Serve(env.Log, map[string][]byte{"demo.ign": ign})
 	if err != nil {
 		return err
 	}
@@ -120,11 +123,11 @@ func demoFromPXE(ctx context.Context, env *Env, ign []byte, disk string) error {
 		"altcos.inst.install_dev=" + env.targetDevice(),
 		"altcos.inst.ignition_url=" + srv.GuestURL("demo.ign"),
 		"altcos.inst.ignition_hash=sha256-" + sha256Hex(ign),
-		"altcos.inst.append_karg=" + SerialKarg,
+		"altcos.inst.append_karg=" + serialKarg,
 	}
 	c := pxeMachine(env, "demo-pxe-install", kernel, initrd, disk, kargs...)
 	env.step("booting the live system PXE-style in QEMU (%s); the install runs by itself", env.Accel)
-	m, err := Start(ctx, env.Log, c)
+	m, err := qemu.Start(ctx, env.Log, c)
 	if err != nil {
 		return err
 	}
@@ -142,5 +145,5 @@ func DemoLoginHint(disk string) string {
   login: root    password: %s
   login: %s  password: %s   (set by the demo Ignition config)
 Quit QEMU with Ctrl-A X.
-`, disk, disk, DemoPassword, DemoUser, DemoPassword)
+`, disk, disk, demoPassword, demoUser, demoPassword)
 }

@@ -6,20 +6,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
-// Shell is a logged-in shell on a machine's serial console. Commands are
+// shell is a logged-in shell on a machine's serial console. Commands are
 // framed by markers that the typed text cannot contain (the shell joins
 // '<<”b1>>' into <<b1>>), so their output and exit status are read back
 // exactly even with echo and kernel messages around them.
-type Shell struct {
-	m *Machine
+type shell struct {
+	m *qemu.Machine
 	n int
 }
 
-// Login waits for the getty's login prompt and logs in as user. A wrong
+// login waits for the getty's login prompt and logs in as user. A wrong
 // password fails at once with the console tail.
-func Login(ctx context.Context, m *Machine, user, password string, bootTimeout time.Duration) (*Shell, error) {
+func login(ctx context.Context, m *qemu.Machine, user, password string, bootTimeout time.Duration) (*shell, error) {
 	if _, err := m.Expect(ctx, "wait for the login prompt", bootTimeout, []string{"login: "}, bootFailures...); err != nil {
 		return nil, err
 	}
@@ -35,8 +37,8 @@ func Login(ctx context.Context, m *Machine, user, password string, bootTimeout t
 	if err := m.SendLine(password); err != nil {
 		return nil, err
 	}
-	s := &Shell{m: m}
-	if _, err := m.Expect(ctx, "log in as "+user, 90*time.Second, []string{"# ", "$ "}, "Login incorrect"); err != nil {
+	s := &shell{m: m}
+	if _, err := m.Expect(ctx, "log in as "+user, 90*time.Second, []string{"# ", "$ "}, "login incorrect"); err != nil {
 		return nil, err
 	}
 	// No echo: the console log then shows commands' output only once.
@@ -46,16 +48,16 @@ func Login(ctx context.Context, m *Machine, user, password string, bootTimeout t
 	return s, nil
 }
 
-// ConsoleSilence is how long a booting disk may print nothing at all on the
+// consoleSilence is how long a booting disk may print nothing at all on the
 // serial console before the test gives up on it.
-const ConsoleSilence = 4 * time.Minute
+const consoleSilence = 4 * time.Minute
 
-// WaitForConsole fails when the machine prints nothing for ConsoleSilence:
+// waitForConsole fails when the machine prints nothing for consoleSilence:
 // an installed system whose GRUB and kernel do not use the serial port
 // (no console=ttyS0) would otherwise be waited for until the boot deadline.
-func WaitForConsole(ctx context.Context, m *Machine) error {
-	if _, err := m.Console.Expect(ctx, ConsoleSilence, []string{"\n"}, nil); err != nil {
-		return m.Fail("wait for output on the serial console", fmt.Errorf("%w: nothing in %s; the installed system needs console=ttyS0 in its kernel arguments (and GRUB a serial terminal)", err, ConsoleSilence))
+func waitForConsole(ctx context.Context, m *qemu.Machine) error {
+	if _, err := m.Console.Expect(ctx, consoleSilence, []string{"\n"}, nil); err != nil {
+		return m.Fail("wait for output on the serial console", fmt.Errorf("%w: nothing in %s; the installed system needs console=ttyS0 in its kernel arguments (and GRUB a serial terminal)", err, consoleSilence))
 	}
 	return nil
 }
@@ -65,7 +67,7 @@ var bootFailures = []string{"Kernel panic", "emergency mode", "dracut Warning: C
 
 // Run runs cmd in the shell and returns its output (CRLF made LF, trimmed)
 // and exit status.
-func (s *Shell) Run(ctx context.Context, cmd string, timeout time.Duration) (string, int, error) {
+func (s *shell) Run(ctx context.Context, cmd string, timeout time.Duration) (string, int, error) {
 	s.n++
 	b := fmt.Sprintf("<<b%d>>", s.n)
 	e := fmt.Sprintf("<<e%d:", s.n)
@@ -93,8 +95,8 @@ func (s *Shell) Run(ctx context.Context, cmd string, timeout time.Duration) (str
 	return strings.Trim(text, "\n"), code, nil
 }
 
-// MustRun runs cmd and fails unless it exits 0.
-func (s *Shell) MustRun(ctx context.Context, cmd string, timeout time.Duration) (string, error) {
+// mustRun runs cmd and fails unless it exits 0.
+func (s *shell) mustRun(ctx context.Context, cmd string, timeout time.Duration) (string, error) {
 	out, code, err := s.Run(ctx, cmd, timeout)
 	if err != nil {
 		return out, err

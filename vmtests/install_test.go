@@ -3,6 +3,8 @@ package vmtests
 import (
 	"os"
 	"testing"
+
+	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
 func TestPickPrompt(t *testing.T) {
@@ -32,9 +34,9 @@ func TestPickPrompt(t *testing.T) {
 		answered map[string]bool
 		want     string
 	}{
-		{"redraw below the next prompt", Tail(string(redraw), 60), set("Install ALTCOS on which disk?", "Root password (empty"), "Root password again"},
-		{"first password not yet answered", Tail(string(redraw), 60), set("Install ALTCOS on which disk?"), "Root password (empty"},
-		{"everything on screen answered", Tail(string(redraw), 60), set("Install ALTCOS on which disk?", "Root password (empty", "Root password again"), "(none)"},
+		{"redraw below the next prompt", qemu.Tail(string(redraw), 60), set("Install ALTCOS on which disk?", "Root password (empty"), "Root password again"},
+		{"first password not yet answered", qemu.Tail(string(redraw), 60), set("Install ALTCOS on which disk?"), "Root password (empty"},
+		{"everything on screen answered", qemu.Tail(string(redraw), 60), set("Install ALTCOS on which disk?", "Root password (empty", "Root password again"), "(none)"},
 		{"specific label on the same line", "Installed.\nReboot now? [y/N]: ", set(), "Reboot now?"},
 		{"wipe confirmation", "Erase /dev/vda and install ALTCOS? Type y to continue [y/N]: ", set("Root password again"), "[y/N]"},
 		{"reboot after the wipe confirmation", "Type y to continue [y/N]: y\n[10/10] done\nReboot now? [y/N]: ", set("[y/N]"), "Reboot now?"},

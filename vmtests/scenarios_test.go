@@ -1,79 +1,55 @@
 package vmtests
 
 import (
-	"errors"
+	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 )
 
 // TestScenarios runs every scenario as a subtest (go test -run
-// 'TestScenarios/pxe'), with the artifacts named by ALTCOS_VMTEST_ISO,
-// ALTCOS_VMTEST_PXE_DIR, ALTCOS_VMTEST_QCOW2 and ALTCOS_VMTEST_MANIFEST.
-// VMTEST_BUDGET_SECS bounds the whole run: a scenario that no longer fits is
-// skipped and named. ALTCOS_VMTEST_BREAK=1 breaks the installs on purpose.
+// 'TestScenarios/pxe') with Run, the runner of `altcos-vmtest run`, and the
+// artifacts named by ALTCOS_VMTEST_ISO, ALTCOS_VMTEST_PXE_DIR,
+// ALTCOS_VMTEST_QCOW2, ALTCOS_VMTEST_MANIFEST and ALTCOS_VMTEST_REPO (or
+// found under ALTCOS_VMTEST_ARTIFACTS). VMTEST_BUDGET_SECS bounds the whole
+// run: a scenario that no longer fits is skipped and named, and a running one
+// is stopped when the budget ends. A missing artifact skips its scenario,
+// unless ALTCOS_REQUIRE_TOOLS=1. ALTCOS_VMTEST_BREAK=1 breaks the installs on
+// purpose.
 func TestScenarios(t *testing.T) {
 	out := gate(t)
-	ctx := testContext(t)
-	log := testLogger(t)
-	budget := time.Duration(0)
-	if s := os.Getenv("VMTEST_BUDGET_SECS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			t.Fatalf("VMTEST_BUDGET_SECS=%q is not a number of seconds", s)
-		}
-		budget = time.Duration(n) * time.Second
+	budget, err := ParseBudget(os.Getenv("VMTEST_BUDGET_SECS"))
+	if err != nil {
+		t.Fatalf("VMTEST_BUDGET_SECS: %v", err)
 	}
-	accel := os.Getenv("ALTCOS_VMTEST_ACCEL")
-	if accel == "" {
-		kernel, err := DebianKernel(ctx, log, filepath.Join(repoRoot(t), ".cache", "vmtest", "kernel"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		initrd := filepath.Join(out, "smoke.cpio")
-		if err := SmokeInitramfs(initrd, "/bin/busybox"); err != nil {
-			t.Fatal(err)
-		}
-		accel = ProbeAccel(ctx, log, out, kernel, initrd)
+	o := Options{
+		Env: Env{
+			Log:   testLogger(t),
+			Accel: os.Getenv("ALTCOS_VMTEST_ACCEL"), // empty: the KVM probe
+			Art:   artifactsFromEnv(),
+			Break: os.Getenv("ALTCOS_VMTEST_BREAK") == "1",
+		},
+		Out:         out,
+		KernelDir:   filepath.Join(repoRoot(t), ".cache", "vmtest", "kernel"),
+		Budget:      budget,
+		SkipMissing: os.Getenv("ALTCOS_REQUIRE_TOOLS") != "1",
+		MissingHint: " (ALTCOS_REQUIRE_TOOLS=1 makes it a failure)",
+		Report:      tWriter{t},
+		Subtest: func(name string, body func(io.Writer) Result) {
+			t.Run(name, func(t *testing.T) {
+				r := body(tWriter{t})
+				switch r.Status {
+				case statusPass:
+				case statusSkip, statusNotRun:
+					t.Skip(r.Err)
+				default:
+					t.Fatalf("%s failed after %s; its error and console tail are above", name, r.Took.Round(time.Second))
+				}
+			})
+		},
 	}
-	t.Logf("accelerator: %s", accel)
-	art := ArtifactsFromEnv()
-	start := time.Now()
-	var results []Result
-	for _, s := range Scenarios() {
-		ok := t.Run(s.Name, func(t *testing.T) {
-			r := Result{Name: s.Name}
-			defer func() { results = append(results, r) }()
-			if left := budget - time.Since(start); budget > 0 && left < s.Estimate {
-				r.Status = "not run"
-				t.Skipf("VMTEST_BUDGET_SECS: %s of the budget left, %s needs up to %s", left.Round(time.Second), s.Name, s.Estimate)
-			}
-			dir := filepath.Join(out, s.Name)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			env := &Env{Log: log, Out: dir, Accel: accel, Art: art, Progress: tWriter{t}, Break: os.Getenv("ALTCOS_VMTEST_BREAK") == "1"}
-			t0 := time.Now()
-			err := s.Run(ctx, env)
-			r.Took = time.Since(t0)
-			var skip *SkipError
-			switch {
-			case errors.As(err, &skip) && skip.Missing && os.Getenv("ALTCOS_REQUIRE_TOOLS") == "1":
-				r.Status, r.Err = "FAIL", err
-				t.Fatalf("ALTCOS_REQUIRE_TOOLS=1: %s", skip.Reason)
-			case errors.As(err, &skip):
-				r.Status, r.Err = "skip", err
-				t.Skip(skip.Reason)
-			case err != nil:
-				r.Status, r.Err = "FAIL", err
-				t.Fatalf("%s (%s): %v", s.Name, r.Took.Round(time.Second), err)
-			}
-			r.Status = "pass"
-			t.Logf("%s: pass in %s", s.Name, r.Took.Round(time.Second))
-		})
-		_ = ok
+	if _, err := Run(testContext(t), o); err != nil && !t.Failed() {
+		t.Fatal(err) // not a scenario's failure: the subtests report those
 	}
-	t.Log("\n" + Summary(results))
 }

@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/altcos/altcos-tools/internal/stdio"
+	"github.com/altcos/altcos-tools/altcos"
 )
 
 func TestDiscover(t *testing.T) {
@@ -53,7 +54,7 @@ func TestDiscover(t *testing.T) {
 }
 
 func TestIgnitionWithRootPassword(t *testing.T) {
-	out, err := IgnitionWithRootPassword(VMTestIgnition, "$y$hash")
+	out, err := ignitionWithRootPassword(vmtestIgnition, "$y$hash")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +68,10 @@ func TestIgnitionWithRootPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Ignition.Version != "3.3.0" || len(c.Passwd.Users) != 2 || c.Passwd.Users[1].Name != "root" || c.Passwd.Users[1].PasswordHash != "$y$hash" {
-		t.Errorf("IgnitionWithRootPassword() = %s, want the vmtest user and root with the hash", out)
+		t.Errorf("ignitionWithRootPassword() = %s, want the vmtest user and root with the hash", out)
 	}
-	if _, err := IgnitionWithRootPassword([]byte("{"), "x"); err == nil {
-		t.Error("IgnitionWithRootPassword(broken JSON) = nil error, want one")
+	if _, err := ignitionWithRootPassword([]byte("{"), "x"); err == nil {
+		t.Error("ignitionWithRootPassword(broken JSON) = nil error, want one")
 	}
 }
 
@@ -93,65 +94,75 @@ func TestParseBudget(t *testing.T) {
 		{"", 0, false}, {"4800", 80 * time.Minute, false}, {"80m", 80 * time.Minute, false}, {"soon", 0, true},
 	}
 	for _, tt := range tests {
-		got, err := parseBudget(tt.in)
+		got, err := ParseBudget(tt.in)
 		if got != tt.want || (err != nil) != tt.err {
-			t.Errorf("parseBudget(%q) = %s, %v, want %s, error %v", tt.in, got, err, tt.want, tt.err)
+			t.Errorf("ParseBudget(%q) = %s, %v, want %s, error %v", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }
 
-func TestRunScenariosBudget(t *testing.T) {
+func TestRunBudget(t *testing.T) {
 	var report bytes.Buffer
-	res, err := RunScenarios(context.Background(), RunOptions{
+	res, err := Run(context.Background(), Options{
 		Names: []string{"pxe", "qcow2"}, Budget: time.Minute, Out: t.TempDir(), Report: &report,
-		NewEnv: func(name, out string) *Env { return &Env{Out: out} },
+		Env: Env{Accel: "tcg"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(res) != 2 {
+		t.Fatalf("Run(budget 1m) = %d results, want 2", len(res))
+	}
 	for _, r := range res {
-		if r.Status != "not run" {
-			t.Errorf("RunScenarios(budget 1m) %s = %s, want not run", r.Name, r.Status)
+		if r.Status != statusNotRun || r.Err == nil || !strings.Contains(r.Err.Error(), "budget") {
+			t.Errorf("Run(budget 1m) %s = %s, %v, want not run for the budget", r.Name, r.Status, r.Err)
 		}
 	}
-	if !strings.Contains(report.String(), "pxe: not run") {
-		t.Errorf("report does not name the scenarios left out:\n%s", report.String())
+	for _, want := range []string{"pxe: not run", "qcow2: not run", "vmtest: summary"} {
+		if !strings.Contains(report.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, report.String())
+		}
 	}
 }
 
-func TestRunScenariosMissingArtifacts(t *testing.T) {
-	var report bytes.Buffer
-	res, err := RunScenarios(context.Background(), RunOptions{
-		Names: []string{"bios-unattended"}, Out: t.TempDir(), Report: &report,
-		NewEnv: func(name, out string) *Env { return &Env{Out: out} },
-	})
-	var skip *SkipError
-	if err != nil || len(res) != 1 || res[0].Status != "skip" || !errors.As(res[0].Err, &skip) || !skip.Missing {
-		t.Fatalf("RunScenarios(no ISO) = %+v, %v, want one missing-artifact skip", res, err)
+func TestRunMissingArtifacts(t *testing.T) {
+	run := func(skipMissing bool) ([]Result, error) {
+		return Run(context.Background(), Options{
+			Names: []string{"bios-unattended", "pxe"}, Out: t.TempDir(), Env: Env{Accel: "tcg"},
+			SkipMissing: skipMissing, MissingHint: ", or skip it",
+		})
+	}
+	// By default a scenario without its artifact fails, naming it and how
+	// to build it.
+	res, err := run(false)
+	if err == nil || !strings.Contains(err.Error(), "2 of 2 scenarios failed") {
+		t.Errorf("Run(no artifacts) error = %v, want 2 of 2 failed", err)
+	}
+	if len(res) != 2 {
+		t.Fatalf("Run(no artifacts) = %+v, want two results", res)
+	}
+	for i, want := range []string{"--iso", "--pxe-dir"} {
+		r := res[i]
+		if r.Status != statusFail || r.Err == nil {
+			t.Fatalf("Run(no artifacts) %s = %s, %v, want FAIL", r.Name, r.Status, r.Err)
+		}
+		for _, w := range []string{want, "make vmtest-artifacts", ", or skip it"} {
+			if !strings.Contains(r.Err.Error(), w) {
+				t.Errorf("Run(no artifacts) %s error = %v, want it to name %q", r.Name, r.Err, w)
+			}
+		}
+	}
+	// Told to skip them, the run passes with both skipped.
+	res, err = run(true)
+	var skip *skipError
+	if err != nil || len(res) != 2 || res[0].Status != statusSkip || !errors.As(res[0].Err, &skip) || !skip.Missing {
+		t.Fatalf("Run(no artifacts, SkipMissing) = %+v, %v, want missing-artifact skips", res, err)
 	}
 }
 
-func TestCommandUsage(t *testing.T) {
-	tests := []struct {
-		args []string
-		want string
-	}{
-		{[]string{"frobnicate"}, "unknown command"},
-		{[]string{"run", "--budget", "soon"}, "--budget"},
-		{[]string{"run", "extra.iso"}, "unexpected argument"},
-		{[]string{"run", "--no-such-flag"}, "no-such-flag"},
-	}
-	for _, tt := range tests {
-		var out, errb bytes.Buffer
-		err := Command(context.Background(), tt.args, stdio.Stdio{Out: &out, Err: &errb})
-		var ue *UsageError
-		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Command(%q) = %v, want a usage error about %q", tt.args, err, tt.want)
-		}
-	}
-	var out bytes.Buffer
-	if err := Command(context.Background(), []string{"list"}, stdio.Stdio{Out: &out}); err != nil || !strings.Contains(out.String(), "bios-unattended") {
-		t.Errorf("Command(list) = %v, %q", err, out.String())
+func TestRunUnknownScenario(t *testing.T) {
+	if _, err := Run(context.Background(), Options{Names: []string{"nope"}, Out: t.TempDir(), Env: Env{Accel: "tcg"}}); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("Run(nope) = %v, want an unknown-scenario error", err)
 	}
 }
 
@@ -164,7 +175,7 @@ func TestPXEFilesPicksTheManifestVersion(t *testing.T) {
 			}
 		}
 	}
-	m := `{"format":1,"commit":"c","version":"sisyphus.20261125.1.1","ref":"altcos/x86_64/sisyphus"}`
+	m := `{"format":1,"commit":"c","version":"sisyphus.20261125.1.1","ref":"` + altcos.Ref(altcos.DefaultArch, altcos.DefaultStream) + `"}`
 	if err := os.WriteFile(filepath.Join(dir, "deploy.json"), []byte(m), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -183,5 +194,31 @@ func TestPXEFilesPicksTheManifestVersion(t *testing.T) {
 	want := "sisyphus.20261125.1.1live-initramfs.x86_64.img!" + "\x00" + "sisyphus.20261125.1.1live-rootfs.x86_64.img!"
 	if string(got) != want {
 		t.Errorf("pxeFiles() initrd = %q, want %q", got, want)
+	}
+}
+
+// TestRunSubtest: TestScenarios runs each scenario's body as a subtest; one
+// that `go test -run` leaves out is never called and never reported.
+func TestRunSubtest(t *testing.T) {
+	var report bytes.Buffer
+	seen := map[string]string{}
+	res, err := Run(context.Background(), Options{
+		Names: []string{"pxe", "qcow2"}, Out: t.TempDir(), Env: Env{Accel: "tcg"}, SkipMissing: true, Report: &report,
+		Subtest: func(name string, body func(io.Writer) Result) {
+			if name == "qcow2" {
+				var progress bytes.Buffer
+				r := body(&progress)
+				seen[name] = r.Status
+				if !strings.Contains(progress.String(), "vmtest: === qcow2") {
+					t.Errorf("qcow2's progress = %q, want its start", progress.String())
+				}
+			}
+		},
+	})
+	if err != nil || len(res) != 1 || res[0].Name != "qcow2" || seen["qcow2"] != statusSkip {
+		t.Fatalf("Run(subtest of qcow2 only) = %+v, %v (seen %v), want qcow2 skipped only", res, err, seen)
+	}
+	if strings.Contains(report.String(), "pxe") {
+		t.Errorf("the report names pxe, which did not run:\n%s", report.String())
 	}
 }

@@ -11,44 +11,45 @@ import (
 	"strings"
 	"time"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/internal/buildcli"
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/isobuild"
 	"github.com/altcos/altcos-tools/ostree"
+	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
 // The update scenario (issue 6): an installed VM upgrades from v1 to v2
 // served by the host, reboots into v2 with v1 as the rollback entry of the
 // boot menu, and `altcos-update rollback` boots v1 again.
 
-// UpdateListen is where the update scenario serves the repository and the
-// update graph: the OS's remote altcos (isobuild.DefaultRemoteURL) and the
+// updateListen is where the update scenario serves the repository and the
+// update graph: the OS's remote altcos (the image build's default URL) and the
 // agent's default [cincinnati] base_url are http://10.0.2.2:8080, which QEMU's
 // user network maps to the host's 127.0.0.1:8080.
-const UpdateListen = "127.0.0.1:8080"
+const updateListen = "127.0.0.1:8080"
 
-// V2Marker is the file the scenario's v2 adds to v1's tree (besides its
+// v2Marker is the file the scenario's v2 adds to v1's tree (besides its
 // version in /usr/lib/os-release); its presence tells which of the two
 // commits is booted.
-const V2Marker = "/usr/share/altcos-vmtest/v2"
+const v2Marker = "/usr/share/altcos-vmtest/v2"
 
 // updateBootTimeout bounds each boot of the update scenario (TCG: 40-80 s
 // on the shared CI machine, more while other machines run).
 var updateBootTimeout = 8 * time.Minute
 
-// UpdateRelease is one release of the scenario's stream.
-type UpdateRelease struct {
+// release is one release of the scenario's stream.
+type release struct {
 	Version string
 	Commit  string
 }
 
-// MakeV2 prepares the scenario's repository in dir: a fresh archive repo
+// makeV2 prepares the scenario's repository in dir: a fresh archive repo
 // holding v1 (the commit want names, pulled from src without its history,
 // whose older commits may repeat versions) and v2 on the same ref: v1's tree
-// plus V2Marker, with v1's metadata and the version's minor number bumped.
+// plus v2Marker, with v1's metadata and the version's minor number bumped.
 // It updates the summary and writes the stream's graph (as `altcos-build
 // graph` does) to dir/graph. It returns v2 and the repo and graph folders.
-func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRelease, repoDir, graphDir string, err error) {
+func makeV2(ctx context.Context, env *Env, src string, v1 deployed) (v2 release, repoDir, graphDir string, err error) {
 	repoDir = filepath.Join(env.Out, "repo")
 	graphDir = filepath.Join(env.Out, "graph")
 	if err := os.RemoveAll(repoDir); err != nil {
@@ -69,7 +70,7 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 	if err := repo.SetRef(ctx, v1.Ref, v1.Commit); err != nil {
 		return v2, "", "", err
 	}
-	ver, err := isobuild.ParseVersion(v1.Version)
+	ver, err := altcos.ParseVersion(v1.Version)
 	if err != nil {
 		return v2, "", "", fmt.Errorf("installed version: %w", err)
 	}
@@ -78,7 +79,7 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 
 	layer := filepath.Join(env.Out, "v2-layer")
 	_ = os.RemoveAll(layer)
-	marker := filepath.Join(layer, V2Marker)
+	marker := filepath.Join(layer, v2Marker)
 	if err := os.MkdirAll(filepath.Dir(marker), 0o755); err != nil {
 		return v2, "", "", err
 	}
@@ -99,7 +100,7 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 		return v2, "", "", err
 	}
 	args := []string{"--branch=" + v1.Ref, "--parent=" + v1.Commit, "--bootable", "--subject=" + v2.Version}
-	for _, k := range []string{isobuild.MetaStream, isobuild.MetaManifest, isobuild.MetaIgnitionSpec, isobuild.MetaKernel, isobuild.MetaOSFiles} {
+	for _, k := range []string{altcos.MetaStream, altcos.MetaManifest, altcos.MetaIgnitionSpec, altcos.MetaKernel, altcos.MetaOSFiles} {
 		v, err := repo.Metadata(ctx, v1.Commit, k)
 		if errors.Is(err, ostree.ErrNoMetadata) {
 			continue
@@ -109,7 +110,7 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 		}
 		args = append(args, "--add-metadata-string="+k+"="+v)
 	}
-	args = append(args, "--add-metadata-string="+isobuild.MetaVersion+"="+v2.Version, "--tree=ref="+v1.Commit, "--tree=dir="+layer)
+	args = append(args, "--add-metadata-string="+altcos.MetaVersion+"="+v2.Version, "--tree=ref="+v1.Commit, "--tree=dir="+layer)
 	out, err := run.Output(ctx, env.Log, run.Cmd{Argv: ostree.RepoArgs(repoDir, "commit", args...)})
 	if err != nil {
 		return v2, "", "", fmt.Errorf("commit v2: %w", err)
@@ -132,84 +133,72 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 func refParts(ref string) (arch, stream string) {
 	p := strings.Split(ref, "/")
 	if len(p) != 3 {
-		return isobuild.DefaultArch, ref
+		return altcos.DefaultArch, ref
 	}
 	return p[1], p[2]
 }
 
-// ServeUpdates serves repo at /repo/ and the graphs in graphDir at /v1/graph
-// on UpdateListen, as `altcos-build serve` does.
-func ServeUpdates(repo, graphDir string) (stop func(), err error) {
-	ln, err := net.Listen("tcp", UpdateListen)
+// serveUpdates serves repo at /repo/ and the graphs in graphDir at /v1/graph
+// on updateListen, as `altcos-build serve` does.
+func serveUpdates(repo, graphDir string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", updateListen)
 	if err != nil {
-		return nil, fmt.Errorf("serve the updates on %s (the guest's 10.0.2.2:8080): %w; is another `altcos-build serve` or update test running?", UpdateListen, err)
+		return nil, fmt.Errorf("serve the updates on %s (the guest's 10.0.2.2:8080): %w; is another `altcos-build serve` or update test running?", updateListen, err)
 	}
 	srv := &http.Server{Handler: buildcli.ServeHandler(repo, graphDir), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	return func() { _ = srv.Close() }, nil
 }
 
-// updateRollback is the update-rollback scenario: UpdateRollback with the
-// repository of the artifacts (ALTCOS_VMTEST_REPO). It takes the host's
-// port 8080, which is free because scenarios run one after another.
+// updateRollback is the update-rollback scenario: boot a copy-on-write
+// overlay of the QCOW2 (v1, the manifest's commit) with the vmtest Ignition
+// config; check the agent runs and survives the absent graph server; serve
+// v2 (makeV2 on a copy of the artifacts' repository, ALTCOS_VMTEST_REPO)
+// with its graph; `altcos-update upgrade` stages it; reboot into v2 with v1
+// the rollback deployment and the second entry of /boot/loader/grub.cfg;
+// `altcos-update rollback`; reboot into v1, where v2 is no longer offered.
+// It takes the host's port 8080, which is free because scenarios run one
+// after another.
 func updateRollback(ctx context.Context, env *Env) error {
-	return UpdateRollback(ctx, env, env.Art.Repo)
-}
-
-// UpdateRollback is the scenario: boot a copy-on-write overlay of the QCOW2
-// (v1, the manifest's commit) with the vmtest Ignition config; check the
-// agent runs and survives the absent graph server; serve v2 (MakeV2 on a
-// copy of srcRepo) with its graph; `altcos-update upgrade` stages it;
-// reboot into v2 with v1 the rollback deployment and the second entry of
-// /boot/loader/grub.cfg; `altcos-update rollback`; reboot into v1, where
-// v2 is no longer offered.
-func UpdateRollback(ctx context.Context, env *Env, srcRepo string) error {
+	srcRepo := env.Art.Repo
 	if env.Art.QCOW2 == "" {
-		return missingf("no QCOW2 image: set ALTCOS_VMTEST_QCOW2 (make qcow2 builds one)")
+		return missingf("no QCOW2 image: give --qcow2 or ALTCOS_VMTEST_QCOW2 (make qcow2 builds one)")
 	}
 	if srcRepo == "" {
-		return missingf("no ostree repository: set ALTCOS_VMTEST_REPO to the repo the QCOW2 was built from (make compose: out/repo)")
+		return missingf("no ostree repository: give --repo or ALTCOS_VMTEST_REPO, the repo the QCOW2 was built from (make compose: out/repo)")
 	}
 	v1, err := env.expected(ctx)
 	if err != nil {
 		return err
 	}
 	t0 := time.Now()
-	v2, repoDir, graphDir, err := MakeV2(ctx, env, srcRepo, v1)
+	v2, repoDir, graphDir, err := makeV2(ctx, env, srcRepo, v1)
 	if err != nil {
 		return err
 	}
 	env.step("update: v1 %s (%s), v2 %s (%s) in %s, graph in %s, made in %s", v1.Version, short(v1.Commit), v2.Version, short(v2.Commit), repoDir, graphDir, timeSince(t0))
 
-	withRoot, err := IgnitionWithRootPassword(VMTestIgnition, RootPasswordHash)
-	if err != nil {
-		return err
-	}
-	ign, err := env.writeFile("vmtest-root.ign", withRoot)
+	ign, err := env.rootIgnition()
 	if err != nil {
 		return err
 	}
 	overlay := filepath.Join(env.Out, "disk.qcow2")
-	abs, err := filepath.Abs(env.Art.QCOW2)
-	if err != nil {
+	if err := qemu.Overlay(ctx, env.Log, env.Art.QCOW2, overlay); err != nil {
 		return err
 	}
-	if err := run.Run(ctx, env.Log, run.Cmd{Argv: []string{"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", abs, overlay}}); err != nil {
-		return fmt.Errorf("overlay of %s: %w", env.Art.QCOW2, err)
-	}
-	c := env.diskMachine("update", BIOS, overlay, "qcow2")
+	c := env.diskMachine("update", qemu.BIOS, overlay, "qcow2")
 	c.FwCfg = map[string]string{"opt/com.coreos/config": ign}
-	m, err := Start(ctx, env.Log, c)
+	m, err := qemu.Start(ctx, env.Log, c)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	if err := WaitForConsole(ctx, m); err != nil {
+	if err := waitForConsole(ctx, m); err != nil {
 		return err
 	}
-	root := Account{User: "root", Password: RootPassword}
+	root := account{User: "root", Password: rootPassword}
 	tb := time.Now()
-	sh, err := Login(ctx, m, root.User, root.Password, updateBootTimeout)
+	sh, err := login(ctx, m, root.User, root.Password, updateBootTimeout)
 	if err != nil {
 		return err
 	}
@@ -218,7 +207,7 @@ func UpdateRollback(ctx context.Context, env *Env, srcRepo string) error {
 
 	// v1 booted; the agent shipped in the OS runs and keeps running without
 	// a graph server (it logs the failed check and retries).
-	if ok, err := ck.expect(ctx, "v1 is booted", "ostree admin status", commandTimeout, "", "* alt-containeros "+v1.Commit+".0", "Version: "+v1.Version); err != nil || !ok {
+	if ok, err := ck.expect(ctx, "v1 is booted", "ostree admin status", commandTimeout, "", "* "+altcos.OSName+" "+v1.Commit+".0", "Version: "+v1.Version); err != nil || !ok {
 		return firstErr(err, ck.err())
 	}
 	if ok, err := ck.expect(ctx, "the OS ships the agent", "test -x /usr/bin/altcos-update && echo present || echo missing", commandTimeout, "present"); err != nil || !ok {
@@ -236,12 +225,12 @@ func UpdateRollback(ctx context.Context, env *Env, srcRepo string) error {
 		return err
 	}
 
-	stop, err := ServeUpdates(repoDir, graphDir)
+	stop, err := serveUpdates(repoDir, graphDir)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	env.step("update: serving %s and its graph on %s", repoDir, UpdateListen)
+	env.step("update: serving %s and its graph on %s", repoDir, updateListen)
 	if ok, err := ck.expect(ctx, "altcos-update check offers v2", "altcos-update check", commandTimeout, "", "update available: "+v2.Version); err != nil || !ok {
 		return firstErr(err, ck.err())
 	}
@@ -261,18 +250,18 @@ func UpdateRollback(ctx context.Context, env *Env, srcRepo string) error {
 		return err
 	}
 	tb = time.Now()
-	if ck.sh, err = Login(ctx, m, root.User, root.Password, updateBootTimeout); err != nil {
+	if ck.sh, err = login(ctx, m, root.User, root.Password, updateBootTimeout); err != nil {
 		return err
 	}
 	env.step("update: second boot, logged in after %s", timeSince(tb))
-	if ok, err := ck.expect(ctx, "v2 is booted", "ostree admin status; echo marker=$(cat "+V2Marker+")", commandTimeout, "", "* alt-containeros "+v2.Commit+".0", "Version: "+v2.Version, "(rollback)", "marker="+v2.Version); err != nil || !ok {
+	if ok, err := ck.expect(ctx, "v2 is booted", "ostree admin status; echo marker=$(cat "+v2Marker+")", commandTimeout, "", "* "+altcos.OSName+" "+v2.Commit+".0", "Version: "+v2.Version, "(rollback)", "marker="+v2.Version); err != nil || !ok {
 		return firstErr(err, ck.err())
 	}
 	env.step("update: ok: v2 is booted, v1 is the rollback deployment")
 	if ok, err := ck.expect(ctx, "altcos-update status: v2 booted, v1 rollback", "altcos-update status --json | tr -d ' \\n'", commandTimeout, "",
-		`"booted":{"index":0,"osname":"alt-containeros","checksum":"`+v2.Commit+`"`,
+		`"booted":{"index":0,"osname":"`+altcos.OSName+`","checksum":"`+v2.Commit+`"`,
 		`"pending":null`,
-		`"rollback":{"index":1,"osname":"alt-containeros","checksum":"`+v1.Commit+`"`); err != nil {
+		`"rollback":{"index":1,"osname":"`+altcos.OSName+`","checksum":"`+v1.Commit+`"`); err != nil {
 		return err
 	} else if ok {
 		env.step("update: ok: altcos-update status shows v2 booted and v1 as rollback")
@@ -295,12 +284,12 @@ func UpdateRollback(ctx context.Context, env *Env, srcRepo string) error {
 		return err
 	}
 	tb = time.Now()
-	if ck.sh, err = Login(ctx, m, root.User, root.Password, updateBootTimeout); err != nil {
+	if ck.sh, err = login(ctx, m, root.User, root.Password, updateBootTimeout); err != nil {
 		return err
 	}
 	env.step("update: third boot, logged in after %s", timeSince(tb))
-	if ok, err := ck.expect(ctx, "v1 is booted again", "ostree admin status; test -e "+V2Marker+" && echo v2-marker || echo no-v2-marker", commandTimeout, "",
-		"* alt-containeros "+v1.Commit+".", "Version: "+v1.Version, "no-v2-marker"); err != nil {
+	if ok, err := ck.expect(ctx, "v1 is booted again", "ostree admin status; test -e "+v2Marker+" && echo v2-marker || echo no-v2-marker", commandTimeout, "",
+		"* "+altcos.OSName+" "+v1.Commit+".", "Version: "+v1.Version, "no-v2-marker"); err != nil {
 		return err
 	} else if ok {
 		env.step("update: ok: v1 booted again after the rollback")

@@ -1,4 +1,4 @@
-package vmtests
+package qemu
 
 import (
 	"context"

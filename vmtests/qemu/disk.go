@@ -1,4 +1,4 @@
-package vmtests
+package qemu
 
 import (
 	"context"
@@ -10,20 +10,31 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/altcos/altcos-tools/internal/run"
 )
 
-// DiskSize is the size of a test's blank disk: the installer's default minimum.
-const DiskSize = "8G"
-
 // BlankDisk creates a sparse raw disk of size (qemu-img syntax, e.g. 8G).
 func BlankDisk(ctx context.Context, log *slog.Logger, path, size string) error {
 	_ = os.Remove(path)
 	if err := run.Run(ctx, log, run.Cmd{Argv: []string{"qemu-img", "create", "-q", "-f", "raw", path, size}}); err != nil {
 		return fmt.Errorf("create blank disk %s: %w", path, err)
+	}
+	return nil
+}
+
+// Overlay creates a copy-on-write QCOW2 overlay at path over the QCOW2 image
+// base, so that a machine writes to the overlay and base stays as built.
+func Overlay(ctx context.Context, log *slog.Logger, base, path string) error {
+	abs, err := filepath.Abs(base)
+	if err != nil {
+		return err
+	}
+	if err := run.Run(ctx, log, run.Cmd{Argv: []string{"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", abs, path}}); err != nil {
+		return fmt.Errorf("overlay of %s: %w", base, err)
 	}
 	return nil
 }

@@ -1,8 +1,9 @@
-package vmtests
+package qemu
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,16 +12,17 @@ import (
 
 	"github.com/u-root/u-root/pkg/cpio"
 
+	"github.com/altcos/altcos-tools/internal/fsutil"
 	"github.com/altcos/altcos-tools/internal/run"
 )
 
-// SmokeMarker is what the smoke initramfs prints when its init runs. It is
+// smokeMarker is what the smoke initramfs prints when its init runs. It is
 // not on the kernel command line, so the kernel's own echo of its arguments
 // cannot match it.
-const SmokeMarker = "ALTCOS-VMTEST-INIT-RAN"
+const smokeMarker = "ALTCOS-VMTEST-INIT-RAN"
 
 // SmokeInitramfs writes a tiny initramfs to path: a static busybox (Debian's
-// busybox-static, found at busybox) and an /init that prints SmokeMarker and
+// busybox-static, found at busybox) and an /init that prints smokeMarker and
 // powers the machine off. It proves the driver without any ALTCOS artifact,
 // and it is the KVM probe's payload.
 func SmokeInitramfs(path, busybox string) error {
@@ -31,7 +33,7 @@ func SmokeInitramfs(path, busybox string) error {
 	init := "#!/bin/busybox sh\n" +
 		"/bin/busybox mkdir -p /proc\n" +
 		"/bin/busybox mount -t proc proc /proc\n" +
-		"echo \"" + SmokeMarker + " kernel $(/bin/busybox uname -r)\"\n" +
+		"echo \"" + smokeMarker + " kernel $(/bin/busybox uname -r)\"\n" +
 		"/bin/busybox poweroff -f\n"
 	recs := []cpio.Record{
 		cpio.Directory("bin", 0o755),
@@ -41,24 +43,16 @@ func SmokeInitramfs(path, busybox string) error {
 		cpio.Symlink("bin/sh", "busybox"),
 		cpio.StaticFile("init", init, 0o755),
 	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	w := cpio.Newc.Writer(f)
-	if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
-		f.Close()
-		return fmt.Errorf("write smoke initramfs: %w", err)
-	}
-	if err := cpio.WriteTrailer(w); err != nil {
-		f.Close()
-		return fmt.Errorf("write smoke initramfs: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return fsutil.WriteAtomic(path, 0o644, func(f io.Writer) error {
+		w := cpio.Newc.Writer(f)
+		if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
+			return fmt.Errorf("write smoke initramfs: %w", err)
+		}
+		if err := cpio.WriteTrailer(w); err != nil {
+			return fmt.Errorf("write smoke initramfs: %w", err)
+		}
+		return nil
+	})
 }
 
 // DebianKernel returns a Debian cloud kernel (vmlinuz) cached under dir,
@@ -103,7 +97,7 @@ func DebianKernel(ctx context.Context, log *slog.Logger, dir string) (string, er
 }
 
 // SmokeBoot boots kernel with the smoke initramfs under accel and waits for
-// SmokeMarker, at most timeout; QEMU is killed when the time is up. It is the
+// smokeMarker, at most timeout; QEMU is killed when the time is up. It is the
 // driver's own test and, with kvm and a short timeout, the KVM probe.
 func SmokeBoot(ctx context.Context, log *slog.Logger, outDir, name, accel, kernel, initramfs string, timeout time.Duration) (time.Duration, error) {
 	m, err := Start(ctx, log, Config{
@@ -116,7 +110,7 @@ func SmokeBoot(ctx context.Context, log *slog.Logger, outDir, name, accel, kerne
 	}
 	defer m.Close()
 	start := time.Now()
-	if _, err := m.Expect(ctx, "boot the smoke initramfs", timeout, []string{SmokeMarker}, "Kernel panic"); err != nil {
+	if _, err := m.Expect(ctx, "boot the smoke initramfs", timeout, []string{smokeMarker}, "Kernel panic"); err != nil {
 		return 0, err
 	}
 	took := time.Since(start)
@@ -124,33 +118,6 @@ func SmokeBoot(ctx context.Context, log *slog.Logger, outDir, name, accel, kerne
 		return took, err
 	}
 	return took, nil
-}
-
-// ProbeAccel chooses the accelerator: kvm when /dev/kvm opens and a smoke
-// boot under KVM finishes within a few seconds, tcg otherwise. Nested KVM can
-// hang a guest forever, so the probe's QEMU is killed at the deadline.
-// ALTCOS_VMTEST_ACCEL=tcg|kvm skips the probe.
-func ProbeAccel(ctx context.Context, log *slog.Logger, outDir, kernel, initramfs string) string {
-	switch a := os.Getenv("ALTCOS_VMTEST_ACCEL"); a {
-	case "tcg", "kvm":
-		return a
-	}
-	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
-	if err != nil {
-		return "tcg"
-	}
-	f.Close()
-	took, err := SmokeBoot(ctx, log, outDir, "kvm-probe", "kvm", kernel, initramfs, 8*time.Second)
-	if err != nil {
-		if log != nil {
-			log.Info("KVM probe failed; using TCG", "err", firstLine(err.Error()))
-		}
-		return "tcg"
-	}
-	if log != nil {
-		log.Info("KVM probe booted", "took", took.Round(time.Millisecond))
-	}
-	return "kvm"
 }
 
 func firstLine(s string) string {

@@ -1,4 +1,4 @@
-package vmtests
+package qemu
 
 import (
 	"bytes"
@@ -20,8 +20,8 @@ var ErrExited = errors.New("machine exited")
 // ErrTimeout is returned by an Expect whose step deadline passed.
 var ErrTimeout = errors.New("timed out")
 
-// TailLines is how many console lines a failure carries.
-const TailLines = 40
+// tailLines is how many console lines a failure carries.
+const tailLines = 40
 
 // Console collects everything a machine writes on its serial console: the
 // whole output stays in memory (an install prints a few hundred KiB at most)
@@ -39,9 +39,9 @@ type Console struct {
 	echo io.Writer
 }
 
-// NewConsole returns a console that keeps its output in logPath (created or
+// newConsole returns a console that keeps its output in logPath (created or
 // truncated) and, when echo is not nil, copies it there too (live progress).
-func NewConsole(logPath string, echo io.Writer) (*Console, error) {
+func newConsole(logPath string, echo io.Writer) (*Console, error) {
 	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("create console log: %w", err)
@@ -110,10 +110,10 @@ func (c *Console) Tail(n int) string {
 	return Tail(c.Output(), n)
 }
 
-// TailAtCursor returns the last n lines before the expect cursor and up to
+// tailAtCursor returns the last n lines before the expect cursor and up to
 // after lines following it: a failure marker's context, even when the machine
 // printed much more afterwards (a panic trace).
-func (c *Console) TailAtCursor(n, after int) string {
+func (c *Console) tailAtCursor(n, after int) string {
 	c.mu.Lock()
 	head, rest := string(c.buf[:c.pos]), string(c.buf[c.pos:])
 	c.mu.Unlock()

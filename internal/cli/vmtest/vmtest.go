@@ -1,0 +1,178 @@
+// Package vmtestcli is altcos-vmtest, the command line of the machine tests
+// (vmtests): it lists the scenarios, runs them against given artifacts within
+// a time budget, runs the demo of `make demo`, and smoke-boots QEMU.
+package vmtestcli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/altcos/altcos-tools/internal/stdio"
+	"github.com/altcos/altcos-tools/vmtests"
+	"github.com/altcos/altcos-tools/vmtests/qemu"
+)
+
+const usage = `usage: altcos-vmtest COMMAND [flags]
+
+commands:
+  list                 the scenarios
+  run [flags]          run scenarios against the given artifacts
+  demo --iso ISO       install the ISO in QEMU, boot it, print ostree admin status
+  smoke                boot a Debian kernel with a busybox initramfs (checks QEMU)
+
+run flags:
+  --iso FILE           live ISO (altcos-build iso)
+  --pxe-dir DIR        PXE kernel, initramfs and deploy archive (altcos-build pxe)
+  --qcow2 FILE         QCOW2 image (altcos-build qcow2)
+  --manifest FILE      deploy.json whose commit and version the installs must show
+  --repo DIR           ostree repository of the QCOW2's commit (update-rollback)
+  --artifacts DIR      find what the flags above leave out in a build's output folder
+  --scenario A,B|all   scenarios to run (default all)
+  --skip-missing       skip a scenario whose artifact is not given (default: it fails)
+  --budget DURATION    stop starting scenarios when less than one scenario's time is left (e.g. 80m or 4800)
+  --out DIR            console logs and disks (default out/vmtest)
+  --accel auto|tcg|kvm auto probes KVM with a short boot (default auto)
+  --break              install onto /dev/nonexistent: the run must fail with the console tail
+  --console            copy every console to standard output
+`
+
+// Run is altcos-vmtest with args (without the program name). A run whose
+// scenario lacks its artifact fails, naming the artifact, unless
+// --skip-missing.
+func Run(ctx context.Context, args []string, std stdio.Stdio) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(std.Out, usage)
+		return nil
+	}
+	switch args[0] {
+	case "list":
+		for _, s := range vmtests.Scenarios() {
+			fmt.Fprintf(std.Out, "%-20s %s\n", s.Name, s.Doc)
+		}
+		return nil
+	case "run", "demo", "smoke":
+	default:
+		return &stdio.UsageError{Msg: fmt.Sprintf("unknown command %q; run `altcos-vmtest help`", args[0])}
+	}
+	fs := flag.NewFlagSet("altcos-vmtest "+args[0], flag.ContinueOnError)
+	fs.SetOutput(std.Err)
+	var art vmtests.Artifacts
+	fs.StringVar(&art.ISO, "iso", os.Getenv("ALTCOS_VMTEST_ISO"), "live ISO")
+	fs.StringVar(&art.PXEDir, "pxe-dir", os.Getenv("ALTCOS_VMTEST_PXE_DIR"), "PXE artifacts folder")
+	fs.StringVar(&art.QCOW2, "qcow2", os.Getenv("ALTCOS_VMTEST_QCOW2"), "QCOW2 image")
+	fs.StringVar(&art.Manifest, "manifest", os.Getenv("ALTCOS_VMTEST_MANIFEST"), "deploy archive manifest")
+	fs.StringVar(&art.Repo, "repo", os.Getenv("ALTCOS_VMTEST_REPO"), "ostree repository of the QCOW2's commit (update-rollback)")
+	artifacts := fs.String("artifacts", os.Getenv("ALTCOS_VMTEST_ARTIFACTS"), "build output folder to find artifacts in")
+	scen := fs.String("scenario", "all", "scenarios")
+	skipMissing := fs.Bool("skip-missing", false, "skip scenarios whose artifact is not given")
+	budget := fs.String("budget", os.Getenv("VMTEST_BUDGET_SECS"), "time budget")
+	out := fs.String("out", filepath.Join("out", "vmtest"), "output folder")
+	accel := fs.String("accel", envOr("ALTCOS_VMTEST_ACCEL", "auto"), "accelerator")
+	brk := fs.Bool("break", os.Getenv("ALTCOS_VMTEST_BREAK") == "1", "break the installs on purpose")
+	console := fs.Bool("console", false, "copy consoles to standard output")
+	cache := fs.String("cache", filepath.Join(envOr("CACHE", ".cache"), "vmtest"), "cache folder (Debian kernel for smoke and the KVM probe)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return &stdio.UsageError{Msg: err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return &stdio.UsageError{Msg: fmt.Sprintf("unexpected argument %q; artifacts are given with --iso, --pxe-dir, --qcow2", fs.Arg(0))}
+	}
+	if *artifacts != "" {
+		art = art.Fill(vmtests.Discover(*artifacts))
+	}
+	b, err := vmtests.ParseBudget(*budget)
+	if err != nil {
+		return &stdio.UsageError{Msg: "--budget: " + err.Error()}
+	}
+	switch *accel {
+	case "auto", "tcg", "kvm":
+	default:
+		return &stdio.UsageError{Msg: fmt.Sprintf("--accel %q: want auto, tcg or kvm", *accel)}
+	}
+	log := slog.New(slog.NewTextHandler(std.Err, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	kernelDir := filepath.Join(*cache, "kernel")
+	var echo io.Writer
+	if *console {
+		echo = std.Out
+	}
+	env := vmtests.Env{Log: log, Accel: *accel, Art: art, Echo: echo, Progress: std.Out, Break: *brk}
+	switch args[0] {
+	case "smoke":
+		return smoke(ctx, log, std.Out, *accel, kernelDir, *out)
+	case "demo":
+		return demo(ctx, env, std.Out, *console, kernelDir, *out)
+	}
+	var names []string
+	if *scen != "all" && *scen != "" {
+		names = strings.Split(*scen, ",")
+	}
+	_, err = vmtests.Run(ctx, vmtests.Options{
+		Names: names, Env: env, Out: *out, KernelDir: kernelDir, Budget: b,
+		SkipMissing: *skipMissing, MissingHint: ", or run with --skip-missing to skip such scenarios",
+		Report: std.Out,
+	})
+	return err
+}
+
+// smoke boots a Debian kernel with the busybox initramfs under accel (tcg
+// for auto): QEMU itself works.
+func smoke(ctx context.Context, log *slog.Logger, stdout io.Writer, accel, kernelDir, out string) error {
+	kernel, err := qemu.DebianKernel(ctx, log, kernelDir)
+	if err != nil {
+		return err
+	}
+	initrd := filepath.Join(out, "smoke.cpio")
+	if err := qemu.SmokeInitramfs(initrd, "/bin/busybox"); err != nil {
+		return err
+	}
+	if accel == "auto" {
+		accel = "tcg"
+	}
+	took, err := qemu.SmokeBoot(ctx, log, out, "smoke", accel, kernel, initrd, 2*time.Minute)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "smoke: %s kernel booted the busybox initramfs under %s in %s\n", filepath.Base(kernel), accel, took.Round(time.Millisecond))
+	return nil
+}
+
+// demo is `make demo`'s machine part (vmtests.Demo) in out/demo, with every
+// console on standard output.
+func demo(ctx context.Context, env vmtests.Env, stdout io.Writer, console bool, kernelDir, out string) error {
+	accel, err := vmtests.ChooseAccel(ctx, env.Log, env.Accel, kernelDir, out, stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "vmtest: accelerator %s\n", accel)
+	env.Accel = accel
+	env.Out = filepath.Join(out, "demo")
+	if err := os.MkdirAll(env.Out, 0o755); err != nil {
+		return err
+	}
+	if !console {
+		env.Echo = stdout // the demo shows everything
+	}
+	disk, err := vmtests.Demo(ctx, &env)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, "\n"+vmtests.DemoLoginHint(disk))
+	return nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,14 @@
+package vmtests
+
+import (
+	"context"
+
+	"github.com/altcos/altcos-tools/vmtests/qemu"
+)
+
+// biosUnattended is the bios-unattended scenario: the live ISO, customized to
+// install onto the blank disk with testdata/vmtest.ign, installs by itself
+// under SeaBIOS; the installed disk then boots and passes checkInstalled.
+func biosUnattended(ctx context.Context, env *Env) error {
+	return isoUnattended(ctx, env, qemu.BIOS)
+}

@@ -1,0 +1,171 @@
+package vmtests
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/altcos/altcos-tools/vmtests/qemu"
+)
+
+// interactive drives the installer's prompts over the serial console.
+func interactive(ctx context.Context, env *Env) error {
+	if env.Art.ISO == "" {
+		return missingf("no live ISO: give --iso or ALTCOS_VMTEST_ISO (make iso builds one)")
+	}
+	srv, err := qemu.Serve(env.Log, map[string][]byte{"config.ign": vmtestIgnition})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	disk := filepath.Join(env.Out, "disk.img")
+	if err := qemu.BlankDisk(ctx, env.Log, disk, diskSize); err != nil {
+		return err
+	}
+	c := env.machine("interactive-install", qemu.BIOS)
+	c.NoReboot = true
+	c.Net = true
+	c.Drives = []qemu.Drive{{Path: disk, BootIndex: 2}, {Path: env.Art.ISO, CDROM: true, BootIndex: 1}}
+	env.step("%s: booting the live ISO; choosing the menu's serial-console entry", c.Name)
+	m, err := qemu.Start(ctx, env.Log, c)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	// The menu's serial-console entry (the second) puts the live console,
+	// and so the installer's prompts, on ttyS0: Down, Enter.
+	if _, err := m.Expect(ctx, "the live ISO's boot menu", liveBootTimeout, []string{"Install ALTCOS (serial console)"}); err != nil {
+		return err
+	}
+	time.Sleep(time.Second)
+	if err := m.Send("\x1b[B"); err != nil {
+		return err
+	}
+	time.Sleep(500 * time.Millisecond)
+	if err := m.Send("\r"); err != nil {
+		return err
+	}
+	if _, err := m.Expect(ctx, "live system ready", liveBootTimeout, []string{liveReady}, "Kernel panic", liveNoMedium); err != nil {
+		return err
+	}
+	// The live system's shell: start the installer without a disk, so it
+	// asks. Type only once its line editor is drawn: keys sent while it
+	// still queries the terminal (colours, cursor position) are lost.
+	if _, err := m.Expect(ctx, "the live shell's prompt", liveBootTimeout, []string{"toggle key help"}); err != nil {
+		return err
+	}
+	time.Sleep(2 * time.Second)
+	cmd := fmt.Sprintf("altcos-installer install --ignition-url %s --ignition-hash sha256-%s --append-karg %s", srv.GuestURL("config.ign"), sha256Hex(vmtestIgnition), serialKarg)
+	if err := m.SendLine(cmd); err != nil {
+		return err
+	}
+	if err := answerPrompts(ctx, env, m, installTimeout); err != nil {
+		return err
+	}
+	if err := m.Wait(ctx, 3*time.Minute); err != nil && !m.Exited() {
+		return err
+	}
+	m.Close()
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
+	}
+	return checkInstalled(ctx, env, env.diskMachine("interactive-disk", qemu.BIOS, disk, "raw"), want, account{User: "root", Password: rootPassword}, nil)
+}
+
+// A prompt of the installer and what the operator answers.
+type prompt struct {
+	label  string // as the installer prints it
+	answer func(screen string) string
+}
+
+// installerPrompts are the installer's questions (installer/cli and
+// installer/prompt): the disk, the root password twice, the wipe and the
+// reboot confirmations.
+var installerPrompts = []prompt{
+	{"Install ALTCOS on which disk?", func(screen string) string {
+		if strings.Contains(screen, "Enter a number") {
+			return "1" // the plain-line prompter: the only usable disk is 1
+		}
+		return "" // promptui: the first disk is highlighted; Enter takes it
+	}},
+	{"Root password (empty", func(string) string { return rootPassword }},
+	{"Root password again", func(string) string { return rootPassword }},
+	{"Reboot now?", func(string) string { return "y" }},
+	{"[y/N]", func(string) string { return "y" }},
+}
+
+// answerPrompts reads the console like an operator reads the screen: when it
+// has been quiet for a moment, the lowest prompt on it that has not been
+// answered yet is the question asked now, and it is answered once. Each
+// question is asked once in an install that goes right; promptui redraws its
+// prompts, and may draw a prompt's final state after the next prompt is
+// already up, so a question seen again is a redraw, never a new question
+// (answering it would put the password into the next one). It returns when
+// the machine stops (the reboot, with NoReboot), or fails on the installer's
+// error or at the deadline.
+func answerPrompts(ctx context.Context, env *Env, m *qemu.Machine, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	answeredAt, answered := 0, map[string]bool{}
+	for !m.Exited() {
+		if time.Now().After(deadline) {
+			return m.Fail("answer the installer's prompts", fmt.Errorf("no reboot after %s: %w", timeout, qemu.ErrTimeout))
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m.Settle(1500*time.Millisecond, 10*time.Second)
+		out := m.Console.Output()
+		if len(out) == answeredAt {
+			time.Sleep(time.Second)
+			continue
+		}
+		screen := qemu.Tail(out[answeredAt:], 60)
+		// The installer's errors start with its name; the live shell is back.
+		for _, bad := range []string{"altcos-installer: ", "Kernel panic"} {
+			if i := strings.LastIndex(screen, bad); i >= 0 {
+				return m.Fail("answer the installer's prompts", fmt.Errorf("the installer stopped: %q", firstLine(screen[i:])))
+			}
+		}
+		best := pickPrompt(screen, answered)
+		if best < 0 {
+			time.Sleep(time.Second)
+			continue
+		}
+		p := installerPrompts[best]
+		answered[p.label] = true
+		a := p.answer(screen)
+		shown := a
+		if strings.HasPrefix(p.label, "Root password") {
+			shown = "(the root password)"
+		}
+		env.step("%s: prompt %q: answering %q", m.Name, p.label, shown)
+		if err := m.SendLine(a); err != nil {
+			return err
+		}
+		answeredAt = len(out)
+	}
+	return nil
+}
+
+// pickPrompt is the index in installerPrompts of the question on screen to
+// answer now, or -1: the unanswered prompt on the lowest line; on one line
+// ("Reboot now? [y/N]") the more specific label, listed first.
+func pickPrompt(screen string, answered map[string]bool) int {
+	best, at := -1, -1
+	for i, p := range installerPrompts {
+		if answered[p.label] {
+			continue
+		}
+		j := strings.LastIndex(screen, p.label)
+		if j < 0 {
+			continue
+		}
+		if line := strings.LastIndex(screen[:j], "\n") + 1; line > at {
+			best, at = i, line
+		}
+	}
+	return best
+}

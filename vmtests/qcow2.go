@@ -1,0 +1,37 @@
+package vmtests
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/altcos/altcos-tools/vmtests/qemu"
+)
+
+// qcow2 is the qcow2 scenario: a copy-on-write overlay of the QCOW2 image
+// boots with Ignition on fw_cfg and passes checkInstalled.
+func qcow2(ctx context.Context, env *Env) error {
+	if env.Art.QCOW2 == "" {
+		return missingf("no QCOW2 image: give --qcow2 or ALTCOS_VMTEST_QCOW2 (make qcow2 builds one)")
+	}
+	// A QCOW2 image is installed without a root password: the config sets it.
+	ign, err := env.rootIgnition()
+	if err != nil {
+		return err
+	}
+	overlay := filepath.Join(env.Out, "disk.qcow2")
+	if err := qemu.Overlay(ctx, env.Log, env.Art.QCOW2, overlay); err != nil {
+		return err
+	}
+	c := env.diskMachine("qcow2", qemu.BIOS, overlay, "qcow2")
+	c.FwCfg = map[string]string{"opt/com.coreos/config": ign}
+	srv, err := qemu.Serve(env.Log, nil)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
+	}
+	return checkInstalled(ctx, env, c, want, account{User: "root", Password: rootPassword}, srv)
+}
