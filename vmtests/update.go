@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/altcos/altcos-tools/internal/buildcli"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/isobuild"
 	"github.com/altcos/altcos-tools/ostree"
+	"github.com/altcos/altcos-tools/updates/graph"
 )
 
 // The update scenario (issue 6): an installed VM upgrades from v1 to v2
@@ -122,7 +122,7 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 		return v2, "", "", err
 	}
 	arch, stream := refParts(v1.Ref)
-	if _, _, err := buildcli.WriteGraph(ctx, repoDir, arch, stream, graphDir, nil); err != nil {
+	if _, _, err := graph.WriteFromRepo(ctx, repoDir, arch, stream, graphDir, nil); err != nil {
 		return v2, "", "", err
 	}
 	return v2, repoDir, graphDir, nil
@@ -144,7 +144,7 @@ func ServeUpdates(repo, graphDir string) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("serve the updates on %s (the guest's 10.0.2.2:8080): %w; is another `altcos-build serve` or update test running?", UpdateListen, err)
 	}
-	srv := &http.Server{Handler: buildcli.ServeHandler(repo, graphDir), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: graph.Handler(repo, graphDir), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	return func() { _ = srv.Close() }, nil
 }
