@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/isobuild"
 )
@@ -33,11 +34,11 @@ func runStream(ctx context.Context, args []string, io stdio.Stdio) error {
 		fmt.Fprintln(io.Err, "usage: altcos-build stream --archive DIR [--iso F] [--pxe-dir D] [--qcow2 F] [--base-url URL] [-o FILE]")
 		fs.PrintDefaults()
 	}
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if *archive == "" || fs.NArg() != 0 {
-		return &UsageError{Msg: "stream needs --archive DIR (for stream and release) and artifact flags; run `altcos-build stream -h`"}
+		return &stdio.UsageError{Msg: "stream needs --archive DIR (for stream and release) and artifact flags; run `altcos-build stream -h`"}
 	}
 	m, err := isobuild.ReadArchiveManifest(*archive)
 	if err != nil {
@@ -60,7 +61,7 @@ func runStream(ctx context.Context, args []string, io stdio.Stdio) error {
 			files = append(files, isobuild.StreamFile{Platform: "qemu", Format: "qcow2.xz", Role: "disk", Path: *qcow2 + ".xz"})
 		}
 	}
-	epoch, err := buildEpoch()
+	epoch, err := cli.SourceDateEpoch()
 	if err != nil {
 		return err
 	}

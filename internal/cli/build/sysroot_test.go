@@ -14,7 +14,7 @@ func TestSysrootUsage(t *testing.T) {
 	for _, args := range [][]string{{"sysroot"}, {"sysroot", "--repo", "r"}, {"sysroot", "-o", "d"}, {"sysroot", "--repo", "r", "-o", "d", "extra"}, {"sysroot", "--bogus"}} {
 		var out, errb bytes.Buffer
 		err := Run(context.Background(), args, stdio.Stdio{Out: &out, Err: &errb})
-		var ue *UsageError
+		var ue *stdio.UsageError
 		if !errors.As(err, &ue) {
 			t.Errorf("Run(%q) = %v, want a UsageError", args, err)
 		}

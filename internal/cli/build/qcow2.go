@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/isobuild"
 )
@@ -31,17 +32,16 @@ func runQCOW2(ctx context.Context, args []string, io stdio.Stdio) error {
 		fmt.Fprintln(io.Err, "usage: altcos-build qcow2 --archive DIR -o OUT.qcow2 [flags]")
 		fs.PrintDefaults()
 	}
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if *out == "" || *archive == "" || fs.NArg() != 0 {
-		return &UsageError{Msg: "qcow2 needs --archive DIR and -o OUT.qcow2; run `altcos-build qcow2 -h`"}
+		return &stdio.UsageError{Msg: "qcow2 needs --archive DIR and -o OUT.qcow2; run `altcos-build qcow2 -h`"}
 	}
 	if *size < 8 {
-		return &UsageError{Msg: fmt.Sprintf("--size %d GiB is below the installer's 8 GiB minimum", *size)}
+		return &stdio.UsageError{Msg: fmt.Sprintf("--size %d GiB is below the installer's 8 GiB minimum", *size)}
 	}
-	a := artifactFlags{verbose: *verbose}
-	log := a.logger(io)
+	log := cli.Logger(io.Err, *verbose)
 	start := time.Now()
 	err := isobuild.BuildQCOW2(ctx, isobuild.QCOW2Options{
 		Output: *out, ArchiveDir: *archive, Installer: *installer, SizeBytes: *size << 30, XZ: *xz, Log: log, Stdout: io.Err,

@@ -2,13 +2,12 @@ package buildcli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
-	"os"
 	"strings"
 
+	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/isobuild"
 )
@@ -25,38 +24,31 @@ func runSysroot(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs := flag.NewFlagSet("sysroot", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
 	repo := fs.String("repo", "", "ostree repository holding the composed commit")
-	stream := fs.String("stream", "sisyphus", "stream: the ref is altcos/<arch>/<stream>")
+	stream := fs.String("stream", altcos.DefaultStream, "stream: the ref is altcos/<arch>/<stream>")
 	arch := fs.String("arch", isobuild.DefaultArch, "architecture in the ref")
 	remote := fs.String("remote-url", isobuild.DefaultRemoteURL, "URL of the remote altcos the installed system updates from")
 	out := fs.String("o", "", "output directory for deploy.tar.zst and deploy.json")
-	var kargs kargList
+	var kargs cli.List
 	fs.Var(&kargs, "karg", "kernel argument of the stream (repeatable; default: "+strings.Join(isobuild.DefaultKargs, " ")+")")
 	verbose := fs.Bool("v", false, "log every command run")
 	fs.Usage = func() {
 		fmt.Fprintln(io.Err, "usage: altcos-build sysroot --repo R [--stream S] [flags] -o OUTDIR")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &UsageError{Msg: err.Error()}
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() != 0 {
-		return &UsageError{Msg: "sysroot takes no arguments; run `altcos-build sysroot -h`"}
+		return &stdio.UsageError{Msg: "sysroot takes no arguments; run `altcos-build sysroot -h`"}
 	}
 	if *repo == "" || *out == "" {
-		return &UsageError{Msg: "sysroot needs --repo and -o"}
+		return &stdio.UsageError{Msg: "sysroot needs --repo and -o"}
 	}
-	t, err := sourceDateEpoch(os.Getenv("SOURCE_DATE_EPOCH"))
+	t, err := cli.SourceDateEpoch()
 	if err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level}))
+	log := cli.Logger(io.Err, *verbose)
 	var ka []string
 	if len(kargs) > 0 {
 		ka = kargs
@@ -70,9 +62,3 @@ func runSysroot(ctx context.Context, args []string, io stdio.Stdio) error {
 	fmt.Fprintf(io.Out, "%s %s (%s): %s/%s, %d bytes, sha256 %s\n", m.Ref, m.Version, m.Commit, *out, m.Archive.Name, m.Archive.Size, m.Archive.SHA256)
 	return nil
 }
-
-// kargList is the repeatable --karg flag.
-type kargList []string
-
-func (m *kargList) String() string     { return strings.Join(*m, " ") }
-func (m *kargList) Set(v string) error { *m = append(*m, v); return nil }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/isobuild"
 )
@@ -28,11 +29,11 @@ func runPXE(ctx context.Context, args []string, io stdio.Stdio) error {
 		fmt.Fprintln(io.Err, "usage: altcos-build pxe --repo R [--stream S] --archive DIR -o OUTDIR [flags]")
 		fs.PrintDefaults()
 	}
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if a.out == "" || a.archive == "" || fs.NArg() != 0 {
-		return &UsageError{Msg: "pxe needs -o OUTDIR and --archive DIR; run `altcos-build pxe -h`"}
+		return &stdio.UsageError{Msg: "pxe needs -o OUTDIR and --archive DIR; run `altcos-build pxe -h`"}
 	}
 	log := a.logger(io)
 	tree, err := a.osTree(ctx, log)

@@ -2,25 +2,19 @@ package buildcli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/isobuild"
 )
-
-// isoMultiFlag collects a repeated string flag.
-type isoMultiFlag []string
-
-func (m *isoMultiFlag) String() string     { return strings.Join(*m, " ") }
-func (m *isoMultiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // artifactFlags are shared by iso, pxe and qcow2: where the OS comes from.
 type artifactFlags struct {
@@ -30,7 +24,7 @@ type artifactFlags struct {
 
 func (a *artifactFlags) register(fs *flag.FlagSet, needArchive bool) {
 	fs.StringVar(&a.repo, "repo", "", "ostree repository holding the commit")
-	fs.StringVar(&a.stream, "stream", "sisyphus", "stream: the commit is the head of altcos/x86_64/<stream> (unless --rev)")
+	fs.StringVar(&a.stream, "stream", altcos.DefaultStream, "stream: the commit is the head of "+altcos.Ref(altcos.DefaultArch, "<stream>")+" (unless --rev)")
 	fs.StringVar(&a.rev, "rev", "", "ref or commit to build from (default: the stream's ref)")
 	fs.StringVar(&a.tree, "tree", "", "an OS tree folder to take kernel, modules and GRUB from instead of checking out the commit")
 	if needArchive {
@@ -43,13 +37,7 @@ func (a *artifactFlags) register(fs *flag.FlagSet, needArchive bool) {
 	fs.BoolVar(&a.verbose, "v", false, "log every command run")
 }
 
-func (a *artifactFlags) logger(io stdio.Stdio) *slog.Logger {
-	level := slog.LevelInfo
-	if a.verbose {
-		level = slog.LevelDebug
-	}
-	return slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level}))
-}
+func (a *artifactFlags) logger(io stdio.Stdio) *slog.Logger { return cli.Logger(io.Err, a.verbose) }
 
 func (a *artifactFlags) cacheDir() string {
 	if a.cache != "" {
@@ -67,11 +55,11 @@ func (a *artifactFlags) osTree(ctx context.Context, log *slog.Logger) (string, e
 		return a.tree, nil
 	}
 	if a.repo == "" {
-		return "", &UsageError{Msg: "give --repo (and --stream or --rev), or --tree"}
+		return "", &stdio.UsageError{Msg: "give --repo (and --stream or --rev), or --tree"}
 	}
 	rev := a.rev
 	if rev == "" {
-		rev = "altcos/x86_64/" + a.stream
+		rev = altcos.Ref(altcos.DefaultArch, a.stream)
 	}
 	return isobuild.CheckoutTree(ctx, log, a.repo, rev, filepath.Join(a.cacheDir(), "checkouts"))
 }
@@ -85,29 +73,6 @@ func (a *artifactFlags) liveInitramfs(ctx context.Context, log *slog.Logger, tre
 	log.Info("building the live initramfs (u-root)", "tree", tree)
 	err := isobuild.BuildLiveInitramfs(ctx, isobuild.LiveInitramfsOptions{Tree: tree, Output: out, SourceDir: a.src, TempDir: dir, Log: log})
 	return out, err
-}
-
-// buildEpoch is SOURCE_DATE_EPOCH, or the zero time (now).
-func buildEpoch() (time.Time, error) {
-	s := os.Getenv("SOURCE_DATE_EPOCH")
-	if s == "" {
-		return time.Time{}, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a count of seconds since 1970", s)
-	}
-	return time.Unix(n, 0).UTC(), nil
-}
-
-func parseFlags(fs *flag.FlagSet, args []string) (bool, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return true, nil
-		}
-		return false, &UsageError{Msg: err.Error()}
-	}
-	return false, nil
 }
 
 // runISO is `altcos-build iso`:
@@ -137,19 +102,19 @@ func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
 	var a artifactFlags
 	a.register(fs, true)
 	label := fs.String("label", "", "volume label (default: ALTCOS-<STREAM>-<VERSION>)")
-	var liveArgs isoMultiFlag
+	var liveArgs cli.List
 	fs.Var(&liveArgs, "live-karg", "kernel argument added to every live menu entry (repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(io.Err, "usage: altcos-build iso --repo R [--stream S] --archive DIR -o OUT.iso [flags]\n       altcos-build iso customize -h\n       altcos-build iso inspect ISO")
 		fs.PrintDefaults()
 	}
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if a.out == "" || a.archive == "" || fs.NArg() != 0 {
-		return &UsageError{Msg: "iso needs -o OUT.iso and --archive DIR; run `altcos-build iso -h`"}
+		return &stdio.UsageError{Msg: "iso needs -o OUT.iso and --archive DIR; run `altcos-build iso -h`"}
 	}
-	epoch, err := buildEpoch()
+	epoch, err := cli.SourceDateEpoch()
 	if err != nil {
 		return err
 	}
@@ -189,7 +154,7 @@ func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs.StringVar(&o.IgnitionFile, "dest-ignition", "", "Ignition (or Butane) config for the installed system; validated before embedding")
 	fs.StringVar(&o.Platform, "platform", "", "platform of the installed system (metal, qemu)")
 	fs.BoolVar(&o.NoReboot, "no-reboot", false, "stay in the live system after installing")
-	var destAdd, destDel, liveAdd isoMultiFlag
+	var destAdd, destDel, liveAdd cli.List
 	fs.Var(&destAdd, "dest-karg-append", "kernel argument for the installed system (repeatable)")
 	fs.Var(&destDel, "dest-karg-delete", "kernel argument to delete on the installed system (repeatable)")
 	fs.Var(&liveAdd, "live-karg-append", "kernel argument for the live system's menu entries (repeatable)")
@@ -198,19 +163,15 @@ func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
 		fmt.Fprintln(io.Err, "usage: altcos-build iso customize --dest-device DEV [--dest-ignition FILE] [flags] -o OUT.iso IN.iso")
 		fs.PrintDefaults()
 	}
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || o.Output == "" || o.DestDevice == "" {
-		return &UsageError{Msg: "iso customize needs --dest-device, -o OUT.iso and one input ISO; run `altcos-build iso customize -h`"}
+		return &stdio.UsageError{Msg: "iso customize needs --dest-device, -o OUT.iso and one input ISO; run `altcos-build iso customize -h`"}
 	}
 	o.Input = fs.Arg(0)
 	o.AppendKargs, o.DeleteKargs, o.LiveArgs = destAdd, destDel, liveAdd
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	o.Log = slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level}))
+	o.Log = cli.Logger(io.Err, *verbose)
 	if err := isobuild.Customize(ctx, o); err != nil {
 		return err
 	}
@@ -221,7 +182,7 @@ func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
 // runISOInspect prints what an ISO carries (never the Ignition config itself).
 func runISOInspect(ctx context.Context, args []string, io stdio.Stdio) error {
 	if len(args) != 1 {
-		return &UsageError{Msg: "iso inspect takes one ISO"}
+		return &stdio.UsageError{Msg: "iso inspect takes one ISO"}
 	}
 	r, err := isobuild.InspectISO(args[0])
 	if err != nil {
@@ -245,11 +206,11 @@ func runISOInitramfs(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs.SetOutput(io.Err)
 	var a artifactFlags
 	a.register(fs, false)
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}
 	if a.out == "" || fs.NArg() != 0 {
-		return &UsageError{Msg: "iso initramfs needs -o FILE and --repo (or --tree)"}
+		return &stdio.UsageError{Msg: "iso initramfs needs -o FILE and --repo (or --tree)"}
 	}
 	log := a.logger(io)
 	tree, err := a.osTree(ctx, log)

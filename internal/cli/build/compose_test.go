@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/altcos/altcos-tools/internal/stdio"
 )
@@ -24,7 +24,7 @@ func TestComposeUsage(t *testing.T) {
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
 		err := Run(context.Background(), tt.args, stdio.Stdio{Out: &out, Err: &errb})
-		var ue *UsageError
+		var ue *stdio.UsageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Run(%q) = %v, want a usage error containing %q", tt.args, err, tt.want)
 		}
@@ -39,21 +39,18 @@ func TestComposeBadStream(t *testing.T) {
 	}
 }
 
-func TestSourceDateEpoch(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    time.Time
-		wantErr bool
-	}{
-		{"", time.Time{}, false},
-		{"1764028800", time.Date(2025, 11, 25, 0, 0, 0, 0, time.UTC), false},
-		{"-5", time.Time{}, true},
-		{"yesterday", time.Time{}, true},
-	}
-	for _, tt := range tests {
-		got, err := sourceDateEpoch(tt.in)
-		if (err != nil) != tt.wantErr || !got.Equal(tt.want) {
-			t.Errorf("sourceDateEpoch(%q) = %v, %v, want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+// TestSourceDateEpochRule: every command that reads SOURCE_DATE_EPOCH
+// refuses a bad one before doing anything, naming the variable.
+func TestSourceDateEpochRule(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "-1")
+	for _, args := range [][]string{
+		{"compose", "--repo", t.TempDir(), t.TempDir()},
+		{"sysroot", "--repo", t.TempDir(), "-o", t.TempDir()},
+		{"iso", "--tree", t.TempDir(), "--archive", t.TempDir(), "-o", t.TempDir() + "/x.iso"},
+	} {
+		err := Run(context.Background(), args, stdio.Stdio{Out: io.Discard, Err: io.Discard})
+		if err == nil || !strings.Contains(err.Error(), `SOURCE_DATE_EPOCH="-1"`) {
+			t.Errorf("Run(%q) with SOURCE_DATE_EPOCH=-1 = %v, want the variable refused", args, err)
 		}
 	}
 }

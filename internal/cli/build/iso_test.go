@@ -28,7 +28,7 @@ func TestArtifactCommandsUsage(t *testing.T) {
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
 		err := Run(context.Background(), tt.args, stdio.Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
-		var ue *UsageError
+		var ue *stdio.UsageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Run(%q) = %v, want a usage error containing %q", tt.args, err, tt.want)
 		}

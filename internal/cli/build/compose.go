@@ -2,14 +2,12 @@ package buildcli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
-	"strconv"
-	"time"
 
+	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/isobuild"
 )
@@ -26,7 +24,7 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs := flag.NewFlagSet("compose", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
 	repo := fs.String("repo", "", "ostree repository (created in archive mode when missing or empty)")
-	stream := fs.String("stream", "sisyphus", "stream: the ref is altcos/<arch>/<stream>")
+	stream := fs.String("stream", altcos.DefaultStream, "stream: the ref is altcos/<arch>/<stream>")
 	arch := fs.String("arch", isobuild.DefaultArch, "architecture in the ref")
 	osfiles := fs.String("osfiles", "", "OS files laid over the tree (default: ./osfiles when it exists)")
 	remote := fs.String("remote-url", isobuild.DefaultRemoteURL, "URL of the remote altcos written into the OS")
@@ -37,32 +35,25 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 		fmt.Fprintln(io.Err, "usage: altcos-build compose --repo R [--stream S] [flags] TREE")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &UsageError{Msg: err.Error()}
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
-		return &UsageError{Msg: "compose takes one OS tree (directory or tarball); run `altcos-build compose -h`"}
+		return &stdio.UsageError{Msg: "compose takes one OS tree (directory or tarball); run `altcos-build compose -h`"}
 	}
 	if *repo == "" {
-		return &UsageError{Msg: "compose needs --repo"}
+		return &stdio.UsageError{Msg: "compose needs --repo"}
 	}
 	if *osfiles == "" {
 		if st, err := os.Stat("osfiles"); err == nil && st.IsDir() {
 			*osfiles = "osfiles"
 		}
 	}
-	t, err := sourceDateEpoch(os.Getenv("SOURCE_DATE_EPOCH"))
+	t, err := cli.SourceDateEpoch()
 	if err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level}))
+	log := cli.Logger(io.Err, *verbose)
 
 	res, err := isobuild.Compose(ctx, isobuild.ComposeOptions{
 		Repo: *repo, Stream: *stream, Arch: *arch, Tree: fs.Arg(0),
@@ -83,16 +74,4 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	}
 	fmt.Fprintf(io.Out, "%s: committed %s (%s, kernel %s, Ignition spec %s): %s\n", res.Ref, res.Version, why, res.Kernel, res.IgnitionSpec, res.Commit)
 	return nil
-}
-
-// sourceDateEpoch parses SOURCE_DATE_EPOCH; empty gives the zero time (now).
-func sourceDateEpoch(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a positive number of seconds since 1970", s)
-	}
-	return time.Unix(n, 0).UTC(), nil
 }
