@@ -1,4 +1,4 @@
-package cli
+package installercli
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 	"github.com/altcos/altcos-tools/internal/stdio"
 )
 
-const fakePC = "../disks/testdata/pc"
+const fakePC = "../../../installer/disks/testdata/pc"
 
 // env is a hermetic place to run the CLI: a fake deploy archive with its
 // manifest, an empty kernel command line, no drop-in folder, a 10 GiB sparse
@@ -90,7 +90,8 @@ type result struct {
 func runCLI(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), args, stdio.Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	err := Run(context.Background(), args, stdio.Stdio{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	code := stdio.Report(&errb, "altcos-installer", err) // as stdio.Main leaves it
 	return result{code, out.String(), errb.String()}
 }
 
@@ -141,36 +142,36 @@ func TestBadInput(t *testing.T) {
 		code  int
 		want  string
 	}{
-		{"missing device unattended", append(e.base(), "--yes"), "", ExitUsage, "no target disk; give DEVICE"},
-		{"missing device, nothing on stdin", append(e.base(), "--sysroot", fakePC), "", ExitUsage, "no answer: the input ended"},
-		{"unknown device", append(append(e.base(), fake...), "/dev/sdz"), "", ExitUsage, "/dev/sdz: no such disk; see the disks with altcos-installer list-disks"},
-		{"partition", append(append(e.base(), fake...), "/dev/vda1"), "", ExitUsage, "/dev/vda1: a partition, not a disk; give the whole disk /dev/vda"},
-		{"mounted and swap", append(append(e.base(), fake...), "/dev/sda"), "", ExitUsage, "sda1 is mounted at /, /var/lib/bind mount; unmount it or choose another disk; sda2 is in use as swap"},
-		{"dm held", append(append(e.base(), fake...), "/dev/sdc"), "", ExitUsage, "held by LVM volume vg0-data; stop it"},
-		{"md member", append(append(e.base(), fake...), "/dev/sdd"), "", ExitUsage, "held by RAID array md0"},
-		{"read-only", append(append(e.base(), fake...), "/dev/vdc"), "", ExitUsage, "read-only; check the disk's write-protect switch"},
-		{"too small", append(append(e.base(), fake...), "/dev/vdb"), "", ExitUsage, "4G is smaller than the 8G minimum; choose a larger disk"},
-		{"live medium", append(append(e.base(), fake...), "/dev/sdf"), "", ExitUsage, "the medium the live system booted from; choose another disk"},
-		{"malformed kernel argument", []string{"install", "--cmdline-file", badKargs, "--config-dir", filepath.Join(e.dir, "none"), e.image}, "", ExitUsage, badKargs + `: kernel argument "altcos.inst.install_dev=\"/dev/vda" at offset 6: unterminated double quote`},
-		{"unknown kernel argument", []string{"install", "--cmdline-file", unknownKarg, "--config-dir", filepath.Join(e.dir, "none"), e.image}, "", ExitUsage, "unknown kernel argument altcos.inst.install_device"},
-		{"unknown flag", append(e.base(), "--wipe-everything", e.image), "", ExitUsage, "flag provided but not defined: -wipe-everything"},
-		{"unknown config key", img("--config", badYAML), "", ExitUsage, "config " + badYAML + ": line 1: field dest-devcie not found"},
-		{"ignition not JSON or YAML", img("--yes", "-i", notJSON), "", ExitUsage, notJSON + ": neither JSON (Ignition) nor YAML (Butane)"},
-		{"schema errors", img("--yes", "-i", schema), "", ExitUsage, "$.storage.files.0.path (line 1 col 61): path not absolute"},
-		{"unsupported spec", img("--yes", "-i", v22), "", ExitUsage, "unsupported config version"},
-		{"spec newer than the OS reads", img("--yes", "-i", v34), "", ExitUsage, `Ignition spec 3.4.0 is newer than the 3.3.0 the target OS reads; write "version": "3.3.0"`},
-		{"butane newer than the OS reads", img("--yes", "-i", butane15), "", ExitUsage, "rewrite it for version 1.4.0"},
-		{"wrong hash", img("--yes", "-i", good, "--ignition-hash", sha("other")), "", ExitFetch, "hash mismatch"},
-		{"bad hash syntax", img("--yes", "-i", good, "--ignition-hash", "md5-1234"), "", ExitUsage, "use sha256-<hex> or sha512-<hex>"},
-		{"http without hash", img("--yes", "-I", srv.URL+"/c.ign"), "", ExitUsage, "plain http without --ignition-hash"},
-		{"unreachable URL", img("--yes", "-I", dead, "--insecure-ignition"), "", ExitFetch, "connection refused"},
-		{"404", img("--yes", "-I", srv.URL+"/none.ign", "--insecure-ignition"), "", ExitFetch, "404 Not Found; check the URL's path"},
-		{"TLS error", img("--yes", "-I", tlsSrv.URL+"/c.ign"), "", ExitFetch, "certificate signed by unknown authority; give the server's CA with --ca-bundle"},
-		{"n at the wipe prompt", img("-i", good), "n\n", ExitUsage, "confirm: aborted at the confirmation prompt; nothing was written"},
-		{"anything but y at the wipe prompt", img("-i", good), "sure\n", ExitUsage, "aborted"},
-		{"mismatched passwords", append(e.base(), "--sysroot", fakePC), "1\n\nfirst\nsecond\n", ExitUsage, "the two passwords differ"},
-		{"bad root password hash", img("--yes", "--root-password-hash", "plaintext"), "", ExitUsage, "not a crypt(3) hash"},
-		{"too many arguments", append(e.base(), e.image, good, "extra"), "", ExitUsage, "too many arguments"},
+		{"missing device unattended", append(e.base(), "--yes"), "", exitUsage, "no target disk; give DEVICE"},
+		{"missing device, nothing on stdin", append(e.base(), "--sysroot", fakePC), "", exitUsage, "no answer: the input ended"},
+		{"unknown device", append(append(e.base(), fake...), "/dev/sdz"), "", exitUsage, "/dev/sdz: no such disk; see the disks with altcos-installer list-disks"},
+		{"partition", append(append(e.base(), fake...), "/dev/vda1"), "", exitUsage, "/dev/vda1: a partition, not a disk; give the whole disk /dev/vda"},
+		{"mounted and swap", append(append(e.base(), fake...), "/dev/sda"), "", exitUsage, "sda1 is mounted at /, /var/lib/bind mount; unmount it or choose another disk; sda2 is in use as swap"},
+		{"dm held", append(append(e.base(), fake...), "/dev/sdc"), "", exitUsage, "held by LVM volume vg0-data; stop it"},
+		{"md member", append(append(e.base(), fake...), "/dev/sdd"), "", exitUsage, "held by RAID array md0"},
+		{"read-only", append(append(e.base(), fake...), "/dev/vdc"), "", exitUsage, "read-only; check the disk's write-protect switch"},
+		{"too small", append(append(e.base(), fake...), "/dev/vdb"), "", exitUsage, "4G is smaller than the 8G minimum; choose a larger disk"},
+		{"live medium", append(append(e.base(), fake...), "/dev/sdf"), "", exitUsage, "the medium the live system booted from; choose another disk"},
+		{"malformed kernel argument", []string{"install", "--cmdline-file", badKargs, "--config-dir", filepath.Join(e.dir, "none"), e.image}, "", exitUsage, badKargs + `: kernel argument "altcos.inst.install_dev=\"/dev/vda" at offset 6: unterminated double quote`},
+		{"unknown kernel argument", []string{"install", "--cmdline-file", unknownKarg, "--config-dir", filepath.Join(e.dir, "none"), e.image}, "", exitUsage, "unknown kernel argument altcos.inst.install_device"},
+		{"unknown flag", append(e.base(), "--wipe-everything", e.image), "", exitUsage, "flag provided but not defined: -wipe-everything"},
+		{"unknown config key", img("--config", badYAML), "", exitUsage, "config " + badYAML + ": line 1: field dest-devcie not found"},
+		{"ignition not JSON or YAML", img("--yes", "-i", notJSON), "", exitUsage, notJSON + ": neither JSON (Ignition) nor YAML (Butane)"},
+		{"schema errors", img("--yes", "-i", schema), "", exitUsage, "$.storage.files.0.path (line 1 col 61): path not absolute"},
+		{"unsupported spec", img("--yes", "-i", v22), "", exitUsage, "unsupported config version"},
+		{"spec newer than the OS reads", img("--yes", "-i", v34), "", exitUsage, `Ignition spec 3.4.0 is newer than the 3.3.0 the target OS reads; write "version": "3.3.0"`},
+		{"butane newer than the OS reads", img("--yes", "-i", butane15), "", exitUsage, "rewrite it for version 1.4.0"},
+		{"wrong hash", img("--yes", "-i", good, "--ignition-hash", sha("other")), "", exitFetch, "hash mismatch"},
+		{"bad hash syntax", img("--yes", "-i", good, "--ignition-hash", "md5-1234"), "", exitUsage, "use sha256-<hex> or sha512-<hex>"},
+		{"http without hash", img("--yes", "-I", srv.URL+"/c.ign"), "", exitUsage, "plain http without --ignition-hash"},
+		{"unreachable URL", img("--yes", "-I", dead, "--insecure-ignition"), "", exitFetch, "connection refused"},
+		{"404", img("--yes", "-I", srv.URL+"/none.ign", "--insecure-ignition"), "", exitFetch, "404 Not Found; check the URL's path"},
+		{"TLS error", img("--yes", "-I", tlsSrv.URL+"/c.ign"), "", exitFetch, "certificate signed by unknown authority; give the server's CA with --ca-bundle"},
+		{"n at the wipe prompt", img("-i", good), "n\n", exitUsage, "confirm: aborted at the confirmation prompt; nothing was written"},
+		{"anything but y at the wipe prompt", img("-i", good), "sure\n", exitUsage, "aborted"},
+		{"mismatched passwords", append(e.base(), "--sysroot", fakePC), "1\n\nfirst\nsecond\n", exitUsage, "the two passwords differ"},
+		{"bad root password hash", img("--yes", "--root-password-hash", "plaintext"), "", exitUsage, "not a crypt(3) hash"},
+		{"too many arguments", append(e.base(), e.image, good, "extra"), "", exitUsage, "too many arguments"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, tc.stdin, tc.args...)
@@ -197,13 +198,13 @@ func TestSeedFormAndHelp(t *testing.T) {
 		}
 	}
 	r = runCLI(t, "", "frobnicate")
-	if r.code != ExitUsage || !strings.Contains(r.errout, `unknown command "frobnicate"`) {
+	if r.code != exitUsage || !strings.Contains(r.errout, `unknown command "frobnicate"`) {
 		t.Errorf("frobnicate = %d %q", r.code, r.errout)
 	}
 	// The seed's form reaches install: its device check names the device.
 	e := newEnv(t)
 	r = runCLI(t, "", "/dev/sdz", "config.ign", "--sysroot", fakePC, "--cmdline-file", e.cmdline, "--config-dir", e.dir, "-f", e.archive)
-	if r.code != ExitUsage || !strings.Contains(r.errout, "/dev/sdz: no such disk") {
+	if r.code != exitUsage || !strings.Contains(r.errout, "/dev/sdz: no such disk") {
 		t.Errorf("seed form = %d %q, want the device check", r.code, r.errout)
 	}
 }

@@ -1,8 +1,7 @@
-package cli
+package installercli
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,25 +10,21 @@ import (
 
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/installer/prompt"
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"golang.org/x/term"
 )
 
-func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 64<<20)) }
-
-// hashPassword: altcos-installer hash-password. At a terminal it asks twice
-// without echo; otherwise it reads one line from stdin, like mkpasswd -s.
-func hashPassword(args []string, sio stdio.Stdio) int {
+// hashPassword is `altcos-installer hash-password`. At a terminal it asks
+// twice without echo; otherwise it reads one line from stdin, like mkpasswd -s.
+func hashPassword(args []string, sio stdio.Stdio) error {
 	fs := flag.NewFlagSet("hash-password", flag.ContinueOnError)
 	fs.SetOutput(sio.Err)
 	fs.Usage = func() {
 		fmt.Fprint(sio.Err, "Usage: altcos-installer hash-password\n\nPrints the yescrypt hash of a password (what mkpasswd --method=yescrypt prints), for --root-password-hash.\nAt a terminal it asks twice without echo; otherwise it reads one line from stdin.\n")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
+		return err
 	}
 	var pw string
 	if f, ok := sio.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -41,28 +36,24 @@ func hashPassword(args []string, sio stdio.Stdio) int {
 		}
 		a, err := read("Password")
 		if err != nil {
-			fmt.Fprintf(sio.Err, "altcos-installer hash-password: %v\n", err)
-			return ExitUsage
+			return usagef("%v", err)
 		}
 		b, err := read("Password again")
 		if err != nil || a != b {
-			fmt.Fprintf(sio.Err, "altcos-installer hash-password: %v\n", prompt.ErrMismatch)
-			return ExitUsage
+			return prompt.ErrMismatch
 		}
 		pw = a
 	} else {
 		line, err := bufio.NewReader(sio.In).ReadString('\n')
 		if err != nil && (err != io.EOF || line == "") {
-			fmt.Fprintln(sio.Err, "altcos-installer hash-password: no password on stdin; pipe one line or run at a terminal")
-			return ExitUsage
+			return usagef("no password on stdin; pipe one line or run at a terminal")
 		}
 		pw = strings.TrimRight(line, "\r\n")
 	}
 	h, err := password.Hash(pw)
 	if err != nil {
-		fmt.Fprintf(sio.Err, "altcos-installer hash-password: %v\n", err)
-		return ExitUsage
+		return usagef("%v", err)
 	}
 	fmt.Fprintln(sio.Out, h)
-	return ExitOK
+	return nil
 }

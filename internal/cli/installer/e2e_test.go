@@ -1,4 +1,4 @@
-package cli
+package installercli
 
 import (
 	"context"
@@ -121,7 +121,7 @@ func TestLoopDeviceTarget(t *testing.T) {
 	}
 	defer run.Run(ctx, nil, run.Cmd{Argv: []string{"umount", mnt}})
 	r = runCLI(t, "", append(e.base(), "--yes", "-i", cfg, loop)...)
-	if r.code != ExitUsage || !strings.Contains(r.errout, loop+": cannot be the target: mounted at "+mnt) {
+	if r.code != exitUsage || !strings.Contains(r.errout, loop+": cannot be the target: mounted at "+mnt) {
 		t.Errorf("install on mounted %s = %d %q, want refusal naming the mount", loop, r.code, r.errout)
 	}
 	// Nothing was written: the filesystem is still there, unchanged.

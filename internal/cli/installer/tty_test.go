@@ -1,4 +1,4 @@
-package cli
+package installercli
 
 import (
 	"bytes"
@@ -78,7 +78,8 @@ func TestInteractiveTerminal(t *testing.T) {
 		}
 	}()
 	var errb bytes.Buffer
-	code := Main(context.Background(), append(e.base(), "--sysroot", fakePC, "--dry-run"), stdio.Stdio{In: tty, Out: tty, Err: &errb})
+	err = Run(context.Background(), append(e.base(), "--sysroot", fakePC, "--dry-run"), stdio.Stdio{In: tty, Out: tty, Err: &errb})
+	code := stdio.Report(&errb, "altcos-installer", err)
 	time.Sleep(100 * time.Millisecond)
 	mu.Lock()
 	out := screen.String()

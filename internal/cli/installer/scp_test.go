@@ -1,4 +1,4 @@
-package cli
+package installercli
 
 import (
 	"os"
@@ -41,12 +41,12 @@ func TestSCPSource(t *testing.T) {
 	}{
 		{"known host", dry("-I", url, "--ssh-known-hosts", good), "", 0, "Ignition config scp://root@" + s.Addr + cfg + ": spec 3.3.0"},
 		{"fingerprint", dry("-I", url, "--ssh-host-key", fp), "", 0, "spec 3.3.0"},
-		{"unknown key unattended", dry("--yes", "-I", url, "--ssh-known-hosts", empty), "", ExitFetch, "is unknown; add the host to --ssh-known-hosts or pass --ssh-host-key " + fp},
+		{"unknown key unattended", dry("--yes", "-I", url, "--ssh-known-hosts", empty), "", exitFetch, "is unknown; add the host to --ssh-known-hosts or pass --ssh-host-key " + fp},
 		{"unknown key accepted by the operator", dry("-I", url, "--ssh-known-hosts", empty), "y\n", 0, "The SSH host key of " + s.Addr + " is unknown: " + fp},
-		{"unknown key refused by the operator", dry("-I", url, "--ssh-known-hosts", empty), "n\n", ExitFetch, "not accepted"},
-		{"changed key", dry("--yes", "-I", url, "--ssh-known-hosts", changed), "", ExitFetch, "CHANGED"},
-		{"wrong fingerprint", dry("--yes", "-I", url, "--ssh-host-key", "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "", ExitFetch, "not the SHA256:AAAA"},
-		{"wrong password", dry("--yes", "-I", "scp://root:WRONG-PW-MARKER@"+s.Addr+cfg, "--ssh-known-hosts", good), "", ExitFetch, "ssh login as root refused"},
+		{"unknown key refused by the operator", dry("-I", url, "--ssh-known-hosts", empty), "n\n", exitFetch, "not accepted"},
+		{"changed key", dry("--yes", "-I", url, "--ssh-known-hosts", changed), "", exitFetch, "CHANGED"},
+		{"wrong fingerprint", dry("--yes", "-I", url, "--ssh-host-key", "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "", exitFetch, "not the SHA256:AAAA"},
+		{"wrong password", dry("--yes", "-I", "scp://root:WRONG-PW-MARKER@"+s.Addr+cfg, "--ssh-known-hosts", good), "", exitFetch, "ssh login as root refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "wrong password" {

@@ -1,4 +1,4 @@
-package cli
+package installercli
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/altcos/altcos-tools/installer/planconfig"
 	"github.com/altcos/altcos-tools/installer/prompt"
 	"github.com/altcos/altcos-tools/installer/report"
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"golang.org/x/sys/unix"
 )
@@ -49,18 +50,13 @@ var metavar = map[string]string{
 type installFlags struct {
 	fs        *flag.FlagSet
 	settings  []setting
-	configs   []string
+	configs   cli.List
 	cmdline   string
 	configDir string
 	sysroot   string
 	imageMode bool
 	verbose   bool
 }
-
-type listFlag struct{ out *[]string }
-
-func (l listFlag) String() string     { return "" }
-func (l listFlag) Set(v string) error { *l.out = append(*l.out, v); return nil }
 
 func newInstallFlags(errw io.Writer) *installFlags {
 	f := &installFlags{fs: flag.NewFlagSet("install", flag.ContinueOnError)}
@@ -123,7 +119,7 @@ func newInstallFlags(errw io.Writer) *installFlags {
 		{"sysroot", "root of /sys, /proc and /dev to inspect (default /; for tests)", false},
 		{"verbose", "log details to stderr", true},
 	}
-	fs.Var(listFlag{&f.configs}, "config", other[0].help)
+	fs.Var(&f.configs, "config", other[0].help)
 	fs.StringVar(&f.cmdline, "cmdline-file", "/proc/cmdline", other[1].help)
 	fs.StringVar(&f.configDir, "config-dir", planconfig.DefaultConfigDir, other[2].help)
 	fs.BoolVar(&f.imageMode, "image-mode", false, other[3].help)
@@ -140,25 +136,6 @@ func newInstallFlags(errw io.Writer) *installFlags {
 		fmt.Fprint(errw, "\nExit codes: 0 ok, 2 bad input, 3 fetch failure, 4 disk failure, 70 internal (altcos-installer --help)\n")
 	}
 	return f
-}
-
-// parse reads flags and positional arguments in any order.
-func (f *installFlags) parse(args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := f.fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := f.fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }
 
 // resolve builds the plan from all sources. unattended is true when kernel
@@ -213,15 +190,16 @@ func (f *installFlags) resolve(pos []string) (p *installer.Plan, unattended bool
 	return p, unattended, nil
 }
 
-func install(ctx context.Context, args []string, io stdio.Stdio) int {
+// install is `altcos-installer install [flags] [DEVICE] [IGNITION]`, flags
+// anywhere on the line; see usageText and the flags' help.
+func install(ctx context.Context, args []string, io stdio.Stdio) error {
 	f := newInstallFlags(io.Err)
-	pos, err := f.parse(args)
+	pos, help, err := cli.ParseInterleaved(f.fs, args)
+	if help {
+		return nil
+	}
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		fmt.Fprintf(io.Err, "altcos-installer: %v; run altcos-installer install --help\n", err)
-		return ExitUsage
+		return usagef("%v; run altcos-installer install --help", err)
 	}
 	p, unattended, err := f.resolve(pos)
 	jsonOut := p != nil && p.JSON
@@ -234,11 +212,10 @@ func install(ctx context.Context, args []string, io stdio.Stdio) int {
 	default:
 		rep = report.NewPlain(io.Out)
 	}
-	fail := func(err error) int {
-		code, class := classify(err)
+	fail := func(err error) error {
+		_, class := classify(err)
 		rep.Done(err, class)
-		fmt.Fprintf(io.Err, "altcos-installer: %v\n", err)
-		return code
+		return err
 	}
 	if err != nil {
 		return fail(err)
@@ -288,7 +265,7 @@ func install(ctx context.Context, args []string, io stdio.Stdio) int {
 		rep.Info("dry run: every check passed; nothing was written")
 	}
 	rep.Done(nil, "")
-	return ExitOK
+	return nil
 }
 
 // ask fills what the plan lacks by asking the operator, when one can be asked.
@@ -359,12 +336,4 @@ func describeRow(d *disks.Device) []string {
 func reboot() error {
 	unix.Sync()
 	return unix.Reboot(unix.LINUX_REBOOT_CMD_RESTART)
-}
-
-func parseSizeFlag(s string) (int64, error) {
-	p := planconfig.Defaults()
-	if err := planconfig.Set(p, "min-disk-bytes", s, "flag", false); err != nil {
-		return 0, err
-	}
-	return p.MinDiskBytes, nil
 }

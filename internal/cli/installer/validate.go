@@ -1,16 +1,21 @@
-package cli
+package installercli
 
 import (
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/installer/ignition"
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 )
+
+// readAll reads a config from standard input, up to 64 MiB.
+func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 64<<20)) }
 
 // liveSpec is the Ignition spec the deploy archive on the live medium reads, if there is one.
 func liveSpec() string {
@@ -25,8 +30,8 @@ func liveSpec() string {
 	return m.IgnitionSpec
 }
 
-// validate: altcos-installer validate [--spec X.Y.Z] [--json] [-o OUT] CONFIG
-func validate(args []string, io stdio.Stdio) int {
+// validate is `altcos-installer validate [--spec X.Y.Z] [--json] [-o OUT] CONFIG`.
+func validate(args []string, io stdio.Stdio) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
 	spec := fs.String("spec", "", "highest Ignition spec the target OS reads (default: the live medium's manifest, else "+ignition.DefaultOSSpec+")")
@@ -36,15 +41,11 @@ func validate(args []string, io stdio.Stdio) int {
 		fmt.Fprint(io.Err, "Usage: altcos-installer validate [--spec X.Y.Z] [--json] [-o OUT.ign] CONFIG\n\nChecks an Ignition (JSON) or Butane (YAML) config as the installer would; errors carry JSON paths.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(io.Err, "altcos-installer validate: give one CONFIG file (- for stdin)")
-		return ExitUsage
+		return usagef("give one CONFIG file (- for stdin)")
 	}
 	name := fs.Arg(0)
 	var data []byte
@@ -55,8 +56,7 @@ func validate(args []string, io stdio.Stdio) int {
 		data, err = os.ReadFile(name)
 	}
 	if err != nil {
-		fmt.Fprintf(io.Err, "altcos-installer validate: %s: %v\n", name, errors.Unwrap(err))
-		return ExitUsage
+		return usagef("%s: %v", name, errors.Unwrap(err))
 	}
 	ceiling := *spec
 	if ceiling == "" {
@@ -101,14 +101,12 @@ func validate(args []string, io stdio.Stdio) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(io.Err, "altcos-installer validate: %v\n", err)
-		return ExitUsage
+		return &stdio.UsageError{Msg: err.Error()} // whatever the error's type: the config is bad input
 	}
 	if *out != "" {
 		if err := os.WriteFile(*out, res.Config, 0o600); err != nil {
-			fmt.Fprintf(io.Err, "altcos-installer validate: write %s: %v\n", *out, err)
-			return ExitInternal
+			return fmt.Errorf("write %s: %w", *out, err)
 		}
 	}
-	return ExitOK
+	return nil
 }

@@ -1,8 +1,9 @@
-// Package cli is the altcos-installer command line: install (also in the
-// seed's form `altcos-installer DEVICE IGNITION`), list-disks, validate and
-// hash-password. Main returns the exit code; error classes map to codes here
-// and nowhere else.
-package cli
+// Package installercli is altcos-installer, the installer's command line:
+// install (also in the seed's form `altcos-installer DEVICE IGNITION`),
+// list-disks, validate and hash-password. Error classes map to the exit
+// codes of the usage text here and nowhere else: Run returns them as
+// stdio.ExitError.
+package installercli
 
 import (
 	"context"
@@ -22,11 +23,11 @@ import (
 
 // Exit codes, by error class.
 const (
-	ExitOK       = 0
-	ExitUsage    = 2  // bad input: flags, kernel arguments, config files, the disk chosen, the Ignition config, a "no" at the prompt
-	ExitFetch    = 3  // fetching the Ignition config or the deploy archive failed (network, server, host key, hash)
-	ExitDisk     = 4  // partitioning, filesystems, deploy, bootloader, first boot, finish failed on the target
-	ExitInternal = 70 // anything else: a bug or an unexpected system state
+	exitOK       = 0
+	exitUsage    = 2  // bad input: flags, kernel arguments, config files, the disk chosen, the Ignition config, a "no" at the prompt
+	exitFetch    = 3  // fetching the Ignition config or the deploy archive failed (network, server, host key, hash)
+	exitDisk     = 4  // partitioning, filesystems, deploy, bootloader, first boot, finish failed on the target
+	exitInternal = 70 // anything else: a bug or an unexpected system state
 )
 
 const usageText = `altcos-installer installs ALTCOS onto a disk or a raw image file.
@@ -62,9 +63,18 @@ Exit codes:
   70  internal error
 `
 
-// Main runs altcos-installer with args (without the program name) and returns
-// the process exit code.
-func Main(ctx context.Context, args []string, io stdio.Stdio) int {
+// Run runs altcos-installer with args (without the program name). Its error
+// is a stdio.ExitError with the exit code of the error's class.
+func Run(ctx context.Context, args []string, io stdio.Stdio) error {
+	err := dispatch(ctx, args, io)
+	if err == nil {
+		return nil
+	}
+	code, _ := classify(err)
+	return &stdio.ExitError{Code: code, Err: err}
+}
+
+func dispatch(ctx context.Context, args []string, io stdio.Stdio) error {
 	if len(args) == 0 {
 		return install(ctx, nil, io)
 	}
@@ -72,37 +82,38 @@ func Main(ctx context.Context, args []string, io stdio.Stdio) int {
 	case "install":
 		return install(ctx, args[1:], io)
 	case "list-disks":
-		return listDisks(args[1:], io)
+		return named(args[0], listDisks(args[1:], io))
 	case "validate":
-		return validate(args[1:], io)
+		return named(args[0], validate(args[1:], io))
 	case "hash-password":
-		return hashPassword(args[1:], io)
+		return named(args[0], hashPassword(args[1:], io))
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(io.Out, usageText)
-		return ExitOK
+		return nil
 	}
 	if strings.HasPrefix(args[0], "-") || strings.HasPrefix(args[0], "/") || len(args) == 2 {
 		// The seed's form: altcos-installer DEVICE IGNITION (and flags).
 		return install(ctx, args, io)
 	}
-	fmt.Fprintf(io.Err, "altcos-installer: unknown command %q; run altcos-installer --help\n", args[0])
-	return ExitUsage
+	return usagef("unknown command %q; run altcos-installer --help", args[0])
 }
 
-// usageError is a command line that cannot be run.
-type usageError struct{ msg string }
+// named prefixes a command's error with the command's name.
+func named(cmd string, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	return nil
+}
 
-func (e *usageError) Error() string { return e.msg }
+func usagef(format string, a ...any) error { return &stdio.UsageError{Msg: fmt.Sprintf(format, a...)} }
 
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
-
-// backHalf are the steps whose failure is a disk failure.
-var backHalf = map[string]bool{"partition": true, "make filesystems": true, "deploy": true, "install bootloader": true, "first boot": true, "finish": true}
-
-// classify maps an error to its exit code and class name.
+// classify maps an error to its exit code and class name. A failed install
+// step is classed by the step table (installer.StepError.Fail), not by the
+// step's name.
 func classify(err error) (int, string) {
 	var (
-		ue *usageError
+		ue *stdio.UsageError
 		pe *planconfig.Error
 		ie *ignition.InvalidError
 		te *installer.TargetError
@@ -111,19 +122,19 @@ func classify(err error) (int, string) {
 	)
 	switch {
 	case err == nil:
-		return ExitOK, ""
+		return exitOK, ""
 	case errors.As(err, &ue), errors.As(err, &pe), errors.As(err, &ie), errors.As(err, &te),
 		errors.Is(err, installer.ErrAborted), errors.Is(err, installer.ErrNeedConfirm),
 		errors.Is(err, prompt.ErrMismatch), errors.Is(err, prompt.ErrNoInput):
-		return ExitUsage, "usage"
+		return exitUsage, "usage"
 	case errors.As(err, &fe):
-		return ExitFetch, "fetch"
-	case errors.As(err, &se) && backHalf[se.Step]:
-		return ExitDisk, "disk"
-	case errors.As(err, &se) && se.Step == "open deploy archive":
-		return ExitFetch, "fetch"
+		return exitFetch, "fetch"
+	case errors.As(err, &se) && se.Fail == installer.FailDisk:
+		return exitDisk, "disk"
+	case errors.As(err, &se) && se.Fail == installer.FailFetch:
+		return exitFetch, "fetch"
 	}
-	return ExitInternal, "internal"
+	return exitInternal, "internal"
 }
 
 // isTerminal reports whether r is a terminal.

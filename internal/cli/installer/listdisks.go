@@ -1,14 +1,15 @@
-package cli
+package installercli
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/altcos/altcos-tools/installer/disks"
+	"github.com/altcos/altcos-tools/installer/planconfig"
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 )
 
@@ -54,8 +55,8 @@ func toJSON(d *disks.Device, top bool) diskJSON {
 	return j
 }
 
-// listDisks: altcos-installer list-disks [--json] [--all]
-func listDisks(args []string, io stdio.Stdio) int {
+// listDisks is `altcos-installer list-disks [--json] [--all]`.
+func listDisks(args []string, io stdio.Stdio) error {
 	fs := flag.NewFlagSet("list-disks", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
 	asJSON := fs.Bool("json", false, "print JSON (lsblk -J's field names, plus target and reasons)")
@@ -66,25 +67,19 @@ func listDisks(args []string, io stdio.Stdio) int {
 		fmt.Fprint(io.Err, "Usage: altcos-installer list-disks [--json] [--all]\n\nThe disks as lsblk shows them, and why each can or cannot be the install target.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(io.Err, "altcos-installer list-disks: unexpected argument %q\n", fs.Arg(0))
-		return ExitUsage
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	min, err := parseSizeFlag(*minSize)
 	if err != nil {
-		fmt.Fprintf(io.Err, "altcos-installer list-disks: --min-disk-size %q: %v\n", *minSize, err)
-		return ExitUsage
+		return usagef("--min-disk-size %q: %v", *minSize, err)
 	}
 	devs, err := disks.List(*sysroot, disks.Options{All: *all, MinBytes: min})
 	if err != nil {
-		fmt.Fprintf(io.Err, "altcos-installer list-disks: %v\n", err)
-		return ExitInternal
+		return err
 	}
 	if *asJSON {
 		out := struct {
@@ -96,7 +91,7 @@ func listDisks(args []string, io stdio.Stdio) int {
 		enc := json.NewEncoder(io.Out)
 		enc.SetIndent("", "  ")
 		enc.Encode(out)
-		return ExitOK
+		return nil
 	}
 	tw := tabwriter.NewWriter(io.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSIZE\tTYPE\tTRAN\tRO\tRM\tFSTYPE\tLABEL\tMODEL\tMOUNTPOINTS\tTARGET")
@@ -128,7 +123,16 @@ func listDisks(args []string, io stdio.Stdio) int {
 		row(d, "", true)
 	}
 	tw.Flush()
-	return ExitOK
+	return nil
+}
+
+// parseSizeFlag reads a size as the install's --min-disk-size does (8G, ...).
+func parseSizeFlag(s string) (int64, error) {
+	p := planconfig.Defaults()
+	if err := planconfig.Set(p, "min-disk-bytes", s, "flag", false); err != nil {
+		return 0, err
+	}
+	return p.MinDiskBytes, nil
 }
 
 func bit(b bool) string {

@@ -1,4 +1,4 @@
-package cli
+package installercli
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package cli
+package installercli
 
 import (
 	"context"
@@ -126,8 +126,8 @@ func TestListDisksFake(t *testing.T) {
 	if r := runCLI(t, "", "list-disks", "--sysroot", fakePC, "--all"); !strings.Contains(r.out, "ram0") {
 		t.Errorf("list-disks --all lacks ram0")
 	}
-	if r := runCLI(t, "", "list-disks", "extra"); r.code != ExitUsage {
-		t.Errorf("list-disks extra = %d, want %d", r.code, ExitUsage)
+	if r := runCLI(t, "", "list-disks", "extra"); r.code != exitUsage {
+		t.Errorf("list-disks extra = %d, want %d", r.code, exitUsage)
 	}
 }
 
@@ -145,12 +145,12 @@ func TestValidateCommand(t *testing.T) {
 	}{
 		{[]string{"validate", good}, 0, good + ": valid, Ignition spec 3.3.0; the OS reads up to 3.3.0"},
 		{[]string{"validate", "-o", out, bu}, 0, "valid, Ignition spec 3.3.0 (translated from Butane fcos 1.4.0)"},
-		{[]string{"validate", v34}, ExitUsage, ""},
+		{[]string{"validate", v34}, exitUsage, ""},
 		{[]string{"validate", "--spec", "3.4.0", v34}, 0, "valid, Ignition spec 3.4.0"},
-		{[]string{"validate", schema}, ExitUsage, schema + ": error at $.storage.files.0.path (line 1 col 61): path not absolute"},
-		{[]string{"validate", "--json", schema}, ExitUsage, `"path": "$.storage.files.0.path"`},
-		{[]string{"validate"}, ExitUsage, ""},
-		{[]string{"validate", filepath.Join(e.dir, "none.ign")}, ExitUsage, ""},
+		{[]string{"validate", schema}, exitUsage, schema + ": error at $.storage.files.0.path (line 1 col 61): path not absolute"},
+		{[]string{"validate", "--json", schema}, exitUsage, `"path": "$.storage.files.0.path"`},
+		{[]string{"validate"}, exitUsage, ""},
+		{[]string{"validate", filepath.Join(e.dir, "none.ign")}, exitUsage, ""},
 	} {
 		r := runCLI(t, "", tc.args...)
 		if r.code != tc.code || !strings.Contains(r.out, tc.want) {
@@ -168,8 +168,8 @@ func TestHashPassword(t *testing.T) {
 	if r.code != 0 || !password.Verify("s3cret", h) || strings.Contains(r.out+r.errout, "s3cret") {
 		t.Fatalf("hash-password = %d %q %q, want a yescrypt hash of the input, not the input", r.code, r.out, r.errout)
 	}
-	if r := runCLI(t, "", "hash-password"); r.code != ExitUsage {
-		t.Errorf("hash-password with empty stdin = %d, want %d", r.code, ExitUsage)
+	if r := runCLI(t, "", "hash-password"); r.code != exitUsage {
+		t.Errorf("hash-password with empty stdin = %d, want %d", r.code, exitUsage)
 	}
 	// mkpasswd (libxcrypt) recomputes the same hash from the same salt.
 	if !run.Have("mkpasswd") {
