@@ -1,9 +1,10 @@
-package cli
+package updatecli
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
@@ -19,7 +21,7 @@ import (
 	"github.com/altcos/altcos-tools/updates/graph"
 )
 
-const ref = "altcos/x86_64/sisyphus"
+var ref = altcos.Ref(altcos.DefaultArch, altcos.DefaultStream)
 
 func ostreeRun(t *testing.T, args ...string) string {
 	t.Helper()
@@ -110,7 +112,7 @@ func serve(t *testing.T, repo string) *server {
 	return s
 }
 
-func cli(t *testing.T, args ...string) (string, error) {
+func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	err := Run(context.Background(), args, stdio.Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
@@ -118,13 +120,13 @@ func cli(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-func status(t *testing.T, common []string) StatusJSON {
+func status(t *testing.T, common []string) statusJSON {
 	t.Helper()
-	out, err := cli(t, append([]string{"status", "--json"}, common...)...)
+	out, err := runCLI(t, append([]string{"status", "--json"}, common...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st StatusJSON
+	var st statusJSON
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("status --json: %v", err)
 	}
@@ -149,12 +151,12 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 	os.MkdirAll(sysroot, 0o755)
 	t.Cleanup(func() { unimmutable(t, sysroot) })
 	ostreeRun(t, "admin", "init-fs", "--modern", sysroot)
-	ostreeRun(t, "admin", "os-init", "--sysroot="+sysroot, OSName)
+	ostreeRun(t, "admin", "os-init", "--sysroot="+sysroot, altcos.OSName)
 	sysrepo := "--repo=" + filepath.Join(sysroot, "ostree/repo")
 	ostreeRun(t, "config", sysrepo, "set", "sysroot.bootloader", "none")
 	ostreeRun(t, "remote", "add", sysrepo, "--no-gpg-verify", "altcos", srv.srv.URL+"/repo", ref)
 	ostreeRun(t, "pull", sysrepo, "altcos", ref)
-	ostreeRun(t, "admin", "deploy", "--sysroot="+sysroot, "--os="+OSName, "--karg=root=LABEL=root", "altcos:"+ref)
+	ostreeRun(t, "admin", "deploy", "--sysroot="+sysroot, "--os="+altcos.OSName, "--karg=root=LABEL=root", altcos.Refspec(altcos.DefaultArch, altcos.DefaultStream))
 
 	c2 := commit(t, repo, "sisyphus.20261125.2.0")
 	hist, err := (&ostree.Repo{Path: repo}).RefHistory(context.Background(), ref)
@@ -172,7 +174,7 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 	if len(st.Deployments) != 1 || st.Deployments[0].Checksum != c1 || st.Pending != nil || st.Booted != nil {
 		t.Fatalf("status before upgrade = %+v, want v1 only", st)
 	}
-	if out, err := cli(t, append([]string{"check"}, common...)...); err != nil || !strings.Contains(out, "update available: sisyphus.20261125.2.0") {
+	if out, err := runCLI(t, append([]string{"check"}, common...)...); err != nil || !strings.Contains(out, "update available: sisyphus.20261125.2.0") {
 		t.Fatalf("check = %q, %v, want v2 available", out, err)
 	}
 
@@ -180,7 +182,7 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 	bogus := strings.Repeat("9", 64)
 	gBad, _ := graph.Build([]graph.Release{{Version: "sisyphus.20261125.1.0", Checksum: c1}, {Version: "sisyphus.20261125.9.0", Checksum: bogus}}, nil)
 	srv.setGraph(t, gBad)
-	_, err = cli(t, append([]string{"upgrade"}, common...)...)
+	_, err = runCLI(t, append([]string{"upgrade"}, common...)...)
 	if err == nil || !strings.Contains(err.Error(), "pull sisyphus.20261125.9.0: the remote has no commit") {
 		t.Errorf("upgrade to a payload not in the remote = %v, want an error naming the pull of 9.0", err)
 	}
@@ -193,7 +195,7 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 	// A pull that fails halfway (file objects answer 500): a clear error,
 	// nothing deployed; the next attempt completes.
 	srv.setFailFiles(true)
-	_, err = cli(t, append([]string{"upgrade"}, common...)...)
+	_, err = runCLI(t, append([]string{"upgrade"}, common...)...)
 	if err == nil || !strings.Contains(err.Error(), "pull sisyphus.20261125.2.0") {
 		t.Errorf("upgrade with a failing pull = %v, want an error naming the pull of v2", err)
 	}
@@ -203,7 +205,7 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 	}
 	srv.setFailFiles(false)
 
-	out, err := cli(t, append([]string{"upgrade"}, common...)...)
+	out, err := runCLI(t, append([]string{"upgrade"}, common...)...)
 	if err != nil || !strings.Contains(out, "deployed sisyphus.20261125.2.0") {
 		t.Fatalf("upgrade = %q, %v, want v2 deployed", out, err)
 	}
@@ -221,7 +223,7 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 		t.Errorf("boot entries = %v, want 2", entries)
 	}
 
-	out, err = cli(t, append([]string{"rollback"}, common...)...)
+	out, err = runCLI(t, append([]string{"rollback"}, common...)...)
 	if err != nil || !strings.Contains(out, "rolled back: sisyphus.20261125.1.0 is the default") {
 		t.Fatalf("rollback = %q, %v", out, err)
 	}
@@ -233,28 +235,28 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 		t.Errorf("after rollback v2 is not denied: %v", st.Denied)
 	}
 	// No update loop: v2 is not offered again.
-	if out, err := cli(t, append([]string{"upgrade"}, common...)...); err != nil || !strings.Contains(out, "no update") {
+	if out, err := runCLI(t, append([]string{"upgrade"}, common...)...); err != nil || !strings.Contains(out, "no update") {
 		t.Errorf("upgrade after rollback = %q, %v, want no update", out, err)
 	}
 	// deploy VERSION lifts the deny and deploys it (flags after the version work too).
-	if out, err := cli(t, append([]string{"deploy", "sisyphus.20261125.2.0"}, common...)...); err != nil || !strings.Contains(out, "deployed sisyphus.20261125.2.0") {
+	if out, err := runCLI(t, append([]string{"deploy", "sisyphus.20261125.2.0"}, common...)...); err != nil || !strings.Contains(out, "deployed sisyphus.20261125.2.0") {
 		t.Fatalf("deploy v2 = %q, %v", out, err)
 	}
 	if st := status(t, common); st.Deployments[0].Checksum != c2 || len(st.Denied) != 0 {
 		t.Fatalf("after deploy v2: %+v, denied %v; want v2 default and no deny", st.Deployments, st.Denied)
 	}
-	if _, err := cli(t, append([]string{"deploy", "sisyphus.19990101.0.0"}, common...)...); err == nil || !strings.Contains(err.Error(), "not in the update graph") {
+	if _, err := runCLI(t, append([]string{"deploy", "sisyphus.19990101.0.0"}, common...)...); err == nil || !strings.Contains(err.Error(), "not in the update graph") {
 		t.Errorf("deploy of an unknown version = %v, want an error", err)
 	}
 	// Rolling back swaps them again.
-	if _, err := cli(t, append([]string{"rollback"}, common...)...); err != nil {
+	if _, err := runCLI(t, append([]string{"rollback"}, common...)...); err != nil {
 		t.Fatal(err)
 	}
 	if st := status(t, common); st.Deployments[0].Checksum != c1 || st.Deployments[1].Checksum != c2 {
 		t.Errorf("second rollback = %+v, want v1 then v2", st.Deployments)
 	}
 	// The text status names the roles.
-	out, _ = cli(t, append([]string{"status"}, common...)...)
+	out, _ = runCLI(t, append([]string{"status"}, common...)...)
 	if !strings.Contains(out, "pending,default") || !strings.Contains(out, "rollback") {
 		t.Errorf("status text lacks the roles:\n%s", out)
 	}
@@ -262,9 +264,9 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	for _, args := range [][]string{{"frobnicate"}, {"status", "--bogus"}, {"deploy"}, {"rollback", "extra"}} {
-		_, err := cli(t, args...)
-		var ue *UsageError
-		if err == nil || !errorsAs(err, &ue) {
+		_, err := runCLI(t, args...)
+		var ue *stdio.UsageError
+		if err == nil || !errors.As(err, &ue) {
 			t.Errorf("Run(%v) = %v, want a usage error", args, err)
 		}
 	}

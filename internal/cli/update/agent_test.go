@@ -1,4 +1,4 @@
-package cli
+package updatecli
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/internal/stdio"
 )
 
@@ -50,15 +51,15 @@ func TestDaemonBadConfig(t *testing.T) {
 			os.WriteFile(filepath.Join(root, "etc/machine-id"), []byte("3d1219c7c4c5404aaa1f6d2a48adfda4\n"), 0o644)
 			var logs bytes.Buffer
 			e := &env{io: stdio.Stdio{Out: &logs, Err: &logs}, log: slog.New(slog.NewTextHandler(&logs, nil)),
-				sysroot: filepath.Join(root, "no-sysroot"), osname: OSName, root: root}
+				sysroot: filepath.Join(root, "no-sysroot"), osname: altcos.OSName, root: root}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			c := &cancelClock{cancel: cancel, limit: 2}
 			if err := daemon(ctx, e, c); !errors.Is(err, context.Canceled) {
 				t.Fatalf("daemon() = %v, want context.Canceled", err)
 			}
-			if len(c.sleeps) != 2 || c.sleeps[0] != ConfigRetry {
-				t.Errorf("daemon() slept %v, want two retries %s apart", c.sleeps, ConfigRetry)
+			if len(c.sleeps) != 2 || c.sleeps[0] != configRetry {
+				t.Errorf("daemon() slept %v, want two retries %s apart", c.sleeps, configRetry)
 			}
 			if n := strings.Count(logs.String(), "retrying"); n != 2 || strings.Count(logs.String(), want) != 2 {
 				t.Errorf("logs name %q %d times and retry %d times, want 2 and 2:\n%s", want, strings.Count(logs.String(), want), n, logs.String())

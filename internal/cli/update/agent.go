@@ -1,4 +1,4 @@
-package cli
+package updatecli
 
 import (
 	"context"
@@ -12,10 +12,12 @@ import (
 	"github.com/altcos/altcos-tools/updates/strategy"
 )
 
-// ConfigRetry is how long the daemon waits before reading a bad
+// configRetry is how long the daemon waits before reading a bad
 // configuration again.
-const ConfigRetry = 5 * time.Minute
+const configRetry = 5 * time.Minute
 
+// runAgent is `altcos-update agent`, the update agent that
+// altcos-updated.service runs, until it is stopped.
 func runAgent(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(args); err != nil {
 		return err
@@ -33,8 +35,8 @@ func daemon(ctx context.Context, e *env, clock strategy.Clock) error {
 		if err == nil {
 			break
 		}
-		e.log.Error("cannot start the update agent; the booted system stays as it is; retrying", "err", err, "in", ConfigRetry)
-		if err := clock.Sleep(ctx, ConfigRetry); err != nil {
+		e.log.Error("cannot start the update agent; the booted system stays as it is; retrying", "err", err, "in", configRetry)
+		if err := clock.Sleep(ctx, configRetry); err != nil {
 			return err
 		}
 	}
