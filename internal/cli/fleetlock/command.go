@@ -1,11 +1,12 @@
-package server
+// Package fleetlockcli is altcos-fleetlock, the FleetLock reboot
+// coordination service's command line; the service is
+// updates/fleetlock/server.
+package fleetlockcli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -14,11 +15,10 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
+	"github.com/altcos/altcos-tools/updates/fleetlock/server"
 )
-
-// UsageError is a command line altcos-fleetlock does not understand.
-type UsageError = stdio.UsageError
 
 // groupFlag collects --group NAME=SLOTS.
 type groupFlag map[string]int
@@ -35,13 +35,13 @@ func (g groupFlag) Set(v string) error {
 	return nil
 }
 
-// Command is altcos-fleetlock:
+// Run is altcos-fleetlock:
 //
 //	altcos-fleetlock [--listen ADDR] [--group NAME=SLOTS]... [--data-dir DIR | --etcd-endpoints URL,...]
 //
 // It serves the FleetLock protocol until ctx ends. Without --etcd-endpoints
 // it runs an embedded single-node etcd with its data in --data-dir.
-func Command(ctx context.Context, args []string, io stdio.Stdio) error {
+func Run(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs := flag.NewFlagSet("altcos-fleetlock", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
 	listen := fs.String("listen", "127.0.0.1:3333", "HTTP address of the FleetLock service (nodes must reach it)")
@@ -51,23 +51,20 @@ func Command(ctx context.Context, args []string, io stdio.Stdio) error {
 	peerURL := fs.String("etcd-peer-url", "http://127.0.0.1:2380", "embedded etcd: peer URL (port 0: any free port)")
 	groups := groupFlag{}
 	fs.Var(groups, "group", "a node group and its reboot slots, NAME=SLOTS (repeatable; default: default=1)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &UsageError{Msg: err.Error()}
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return &UsageError{Msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		return &stdio.UsageError{Msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	if len(groups) == 0 {
 		groups["default"] = 1
 	}
-	log := slog.New(slog.NewTextHandler(io.Err, nil))
+	log := cli.Logger(io.Err, false)
 
 	eps := strings.Split(*endpoints, ",")
 	if *endpoints == "" {
-		e, err := StartEtcd(ctx, EtcdConfig{Dir: *dataDir, ClientURL: *clientURL, PeerURL: *peerURL})
+		e, err := server.StartEtcd(ctx, server.EtcdConfig{Dir: *dataDir, ClientURL: *clientURL, PeerURL: *peerURL})
 		if err != nil {
 			return err
 		}
@@ -75,17 +72,17 @@ func Command(ctx context.Context, args []string, io stdio.Stdio) error {
 		eps = []string{e.Endpoint}
 		log.Info("embedded etcd ready", "endpoint", e.Endpoint, "data", *dataDir)
 	}
-	cli, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 10 * time.Second})
+	etcd, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 10 * time.Second})
 	if err != nil {
 		return fmt.Errorf("connect to etcd %s: %w", strings.Join(eps, ","), err)
 	}
-	defer cli.Close()
+	defer etcd.Close()
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *listen, err)
 	}
-	srv := &Server{Store: &Store{Client: cli}, Groups: groups, Log: log}
+	srv := &server.Server{Store: &server.Store{Client: etcd}, Groups: groups, Log: log}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(io.Out, "altcos-fleetlock: serving http://%s (groups %v)\n", ln.Addr(), map[string]int(groups))
 	errc := make(chan error, 1)

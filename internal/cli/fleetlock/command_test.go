@@ -1,4 +1,4 @@
-package server
+package fleetlockcli
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ func TestCommand(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- Command(ctx, []string{"--listen", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "etcd"),
+		done <- Run(ctx, []string{"--listen", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "etcd"),
 			"--etcd-client-url", "http://127.0.0.1:0", "--etcd-peer-url", "http://127.0.0.1:0", "--group", "workers=2"},
 			stdio.Stdio{Out: pw, Err: io.Discard})
 		pw.Close()
@@ -35,15 +35,15 @@ func TestCommand(t *testing.T) {
 	}
 	cancel()
 	if err := <-done; err != nil {
-		t.Errorf("Command() = %v after cancel, want nil", err)
+		t.Errorf("Run() = %v after cancel, want nil", err)
 	}
 }
 
 func TestCommandUsage(t *testing.T) {
 	for _, args := range [][]string{{"--group", "x"}, {"--group", "a=0"}, {"extra"}} {
-		err := Command(context.Background(), args, stdio.Stdio{Out: io.Discard, Err: io.Discard})
-		if _, ok := err.(*UsageError); !ok {
-			t.Errorf("Command(%v) = %v, want a usage error", args, err)
+		err := Run(context.Background(), args, stdio.Stdio{Out: io.Discard, Err: io.Discard})
+		if _, ok := err.(*stdio.UsageError); !ok {
+			t.Errorf("Run(%v) = %v, want a usage error", args, err)
 		}
 	}
 }
