@@ -35,7 +35,7 @@ type Command struct {
 // command is a stdio.UsageError.
 func Dispatch(ctx context.Context, tool, synopsis string, cmds []Command, args []string, io stdio.Stdio) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(io.Out, Usage(tool, synopsis, cmds))
+		fmt.Fprint(io.Out, usage(tool, synopsis, cmds))
 		return nil
 	}
 	for _, c := range cmds {
@@ -50,9 +50,9 @@ func Dispatch(ctx context.Context, tool, synopsis string, cmds []Command, args [
 	return &stdio.UsageError{Msg: fmt.Sprintf("unknown command %q; run `%s help`", args[0], tool)}
 }
 
-// Usage is a tool's usage text: "usage: " and the synopsis, the commands
+// usage is a tool's usage text: "usage: " and the synopsis, the commands
 // sorted by name with their summaries, and where to find each one's flags.
-func Usage(tool, synopsis string, cmds []Command) string {
+func usage(tool, synopsis string, cmds []Command) string {
 	sorted := append([]Command(nil), cmds...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	width := 0
