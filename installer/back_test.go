@@ -430,7 +430,7 @@ func TestInstallFailureWipes(t *testing.T) {
 		rep := &recordingReporter{onB: func(int64) { cancel() }}
 		err := Run(ctx, &Plan{Device: img, ImageMode: true, ImageFile: archive, Yes: true}, Env{Progress: rep})
 		var se *StepError
-		if !errors.As(err, &se) || se.Step != "deploy" || !errors.Is(err, context.Canceled) {
+		if !errors.As(err, &se) || se.Step != "deploy" || se.Fail != FailDisk || !errors.Is(err, context.Canceled) {
 			t.Fatalf("Run cancelled mid-stream = %v, want a deploy StepError wrapping context.Canceled", err)
 		}
 		if tab, ok := sfdisk(t, img); ok {
@@ -550,7 +550,7 @@ func TestInstallRefusesBeforeWriting(t *testing.T) {
 			img := sparseImage(t, tt.size)
 			err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageFile: tt.archive, Stream: tt.stream, Yes: true}, Env{})
 			var se *StepError
-			if !errors.As(err, &se) || se.Step != "open deploy archive" || !strings.Contains(err.Error(), tt.want) {
+			if !errors.As(err, &se) || se.Step != "open deploy archive" || se.Fail != FailFetch || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Run = %v, want an open-deploy-archive error containing %q", err, tt.want)
 			}
 			f, _ := os.Open(img)

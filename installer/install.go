@@ -45,20 +45,22 @@ type step struct {
 	fn   func(ctx context.Context, s *state) error
 	// writes marks the steps that change the target.
 	writes bool
+	// fails is the class of the step's failure (StepError.Fail).
+	fails Failure
 }
 
 // steps is the install, in order. Steps before "partition" only read and check.
 var steps = []step{
-	{"check target", checkTarget, false},            // front half: disk discovery, busy reasons
-	{"open deploy archive", openArchive, false},     // back half: manifest, sha256, size vs disk
-	{"fetch ignition", fetchIgnition, false},        // front half: sources, hash, Butane, validation against manifest.IgnitionSpec
-	{"confirm", confirm, false},                     // front half: show the disk, operator types y
-	{"partition", partition, true},                  // back half: GPT, BLKPG, wait for nodes
-	{"make filesystems", makeFilesystems, true},     // back half: mkfs.vfat, mkfs.ext4
-	{"deploy", deploy, true},                        // back half: stream the archive, kernel args
-	{"install bootloader", installBootloader, true}, // back half: GRUB BIOS + UEFI
-	{"first boot", firstBoot, true},                 // back half: Ignition config, stamp, root password
-	{"finish", finish, true},                        // back half: sync, unmount, release
+	{"check target", checkTarget, false, FailInternal},        // front half: disk discovery, busy reasons
+	{"open deploy archive", openArchive, false, FailFetch},    // back half: manifest, sha256, size vs disk
+	{"fetch ignition", fetchIgnition, false, FailInternal},    // front half: sources, hash, Butane, validation against manifest.IgnitionSpec
+	{"confirm", confirm, false, FailInternal},                 // front half: show the disk, operator types y
+	{"partition", partition, true, FailDisk},                  // back half: GPT, BLKPG, wait for nodes
+	{"make filesystems", makeFilesystems, true, FailDisk},     // back half: mkfs.vfat, mkfs.ext4
+	{"deploy", deploy, true, FailDisk},                        // back half: stream the archive, kernel args
+	{"install bootloader", installBootloader, true, FailDisk}, // back half: GRUB BIOS + UEFI
+	{"first boot", firstBoot, true, FailDisk},                 // back half: Ignition config, stamp, root password
+	{"finish", finish, true, FailDisk},                        // back half: sync, unmount, release
 }
 
 // Run installs according to p, which must be resolved and validated.
@@ -84,24 +86,42 @@ func Run(ctx context.Context, p *Plan, env Env) (err error) {
 			break
 		}
 		if err := ctx.Err(); err != nil {
-			return &StepError{Step: st.name, Err: err}
+			return &StepError{Step: st.name, Fail: st.fails, Err: err}
 		}
 		env.Progress.Step(i+1, len(steps), st.name)
 		if st.writes {
 			s.wrote = true
 		}
 		if err := st.fn(ctx, s); err != nil {
-			return &StepError{Step: st.name, Err: err}
+			return &StepError{Step: st.name, Fail: st.fails, Err: err}
 		}
 	}
 	return nil
 }
 
-// StepError says which step of the install failed.
+// StepError says which step of the install failed, and what that failure
+// means for the operator.
 type StepError struct {
 	Step string
+	Fail Failure // from the step table, so that renaming a step changes no exit code
 	Err  error
 }
+
+// Failure is the class of a failed step, when its error carries no class of
+// its own (bad input such as a TargetError or an ignition.InvalidError, an
+// ignition.FetchError): altcos-installer maps it to its exit code.
+type Failure int
+
+const (
+	// FailInternal is a bug or an unexpected system state.
+	FailInternal Failure = iota
+	// FailFetch is a deploy archive that cannot be had or does not fit the
+	// plan: network, server, hash, size, architecture, stream.
+	FailFetch
+	// FailDisk is a failure while writing the target: partitioning,
+	// filesystems, deploy, bootloader, first boot, finish.
+	FailDisk
+)
 
 func (e *StepError) Error() string { return e.Step + ": " + e.Err.Error() }
 func (e *StepError) Unwrap() error { return e.Err }

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/altcos"
-	"github.com/altcos/altcos-tools/internal/buildcli"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/ostree"
+	"github.com/altcos/altcos-tools/updates/graph"
 	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
@@ -123,7 +123,7 @@ func makeV2(ctx context.Context, env *Env, src string, v1 deployed) (v2 release,
 		return v2, "", "", err
 	}
 	arch, stream := refParts(v1.Ref)
-	if _, _, err := buildcli.WriteGraph(ctx, repoDir, arch, stream, graphDir, nil); err != nil {
+	if _, _, err := graph.WriteFromRepo(ctx, repoDir, arch, stream, graphDir, nil); err != nil {
 		return v2, "", "", err
 	}
 	return v2, repoDir, graphDir, nil
@@ -145,7 +145,7 @@ func serveUpdates(repo, graphDir string) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("serve the updates on %s (the guest's 10.0.2.2:8080): %w; is another `altcos-build serve` or update test running?", updateListen, err)
 	}
-	srv := &http.Server{Handler: buildcli.ServeHandler(repo, graphDir), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: graph.Handler(repo, graphDir), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	return func() { _ = srv.Close() }, nil
 }

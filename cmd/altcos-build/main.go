@@ -3,7 +3,7 @@
 package main
 
 import (
-	"github.com/altcos/altcos-tools/internal/buildcli"
+	buildcli "github.com/altcos/altcos-tools/internal/cli/build"
 	"github.com/altcos/altcos-tools/internal/stdio"
 )
 

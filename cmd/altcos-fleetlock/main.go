@@ -4,8 +4,8 @@
 package main
 
 import (
+	fleetlockcli "github.com/altcos/altcos-tools/internal/cli/fleetlock"
 	"github.com/altcos/altcos-tools/internal/stdio"
-	"github.com/altcos/altcos-tools/updates/fleetlock/server"
 )
 
-func main() { stdio.Main("altcos-fleetlock", server.Command) }
+func main() { stdio.Main("altcos-fleetlock", fleetlockcli.Run) }

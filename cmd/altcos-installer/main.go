@@ -3,18 +3,8 @@
 package main
 
 import (
-	"context"
-	"os"
-	"os/signal"
-	"syscall"
-
-	"github.com/altcos/altcos-tools/installer/cli"
+	installercli "github.com/altcos/altcos-tools/internal/cli/installer"
 	"github.com/altcos/altcos-tools/internal/stdio"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], stdio.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
-	stop()
-	os.Exit(code)
-}
+func main() { stdio.Main("altcos-installer", installercli.Run) }

@@ -5,13 +5,15 @@
 //
 //	altcos-live          as /init
 //	altcos-live late     load the remaining modules and run DHCP (started by init)
+//
+// Not stdio.Main: as PID 1 it sets up the root and the consoles first and
+// never exits, and signals are not its to catch.
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/altcos/altcos-tools/initramfs/live"
 	"github.com/altcos/altcos-tools/internal/stdio"
@@ -28,23 +30,9 @@ func main() {
 		out := live.ConsoleWriter(string(cmdline), os.Stdout)
 		io = stdio.Stdio{In: os.Stdin, Out: out, Err: out}
 	}
-	env := live.Env{
-		Stdio:       io,
-		LoadModules: live.LoadModules,
-		Mount:       live.MountISO,
-		Command:     live.DefaultCommand(io),
-		Background:  live.Background,
-		Reboot:      live.Reboot,
-		MediumWait:  15 * time.Second,
-	}
-	err := live.Run(context.Background(), os.Args[1:], env)
-	if err != nil {
-		fmt.Fprintf(io.Err, "altcos-live: %v\n", err)
-	}
+	code := stdio.Report(io.Err, "altcos-live", live.Run(context.Background(), os.Args[1:], live.SystemEnv(io)))
 	if pid1 {
 		live.ShellForever("/bbin/gosh", io.Out)
 	}
-	if err != nil {
-		os.Exit(1)
-	}
+	os.Exit(code)
 }

@@ -6,8 +6,8 @@ package main
 import (
 	_ "time/tzdata" // maintenance windows name IANA zones even where /usr/share/zoneinfo is thin
 
+	updatecli "github.com/altcos/altcos-tools/internal/cli/update"
 	"github.com/altcos/altcos-tools/internal/stdio"
-	"github.com/altcos/altcos-tools/updates/cli"
 )
 
-func main() { stdio.Main("altcos-update", cli.Run) }
+func main() { stdio.Main("altcos-update", updatecli.Run) }

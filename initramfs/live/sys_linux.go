@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"time"
 
+	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/u-root/u-root/pkg/kmodule"
 	"golang.org/x/sys/unix"
 )
@@ -65,4 +67,18 @@ func Background(name string, args ...string) error {
 func Reboot() error {
 	unix.Sync()
 	return unix.Reboot(unix.LINUX_REBOOT_CMD_RESTART)
+}
+
+// SystemEnv is the Env of the live system itself on io: the kernel's module
+// loader, mounts and reboot, programs run with io attached.
+func SystemEnv(io stdio.Stdio) Env {
+	return Env{
+		Stdio:       io,
+		LoadModules: LoadModules,
+		Mount:       MountISO,
+		Command:     DefaultCommand(io),
+		Background:  Background,
+		Reboot:      Reboot,
+		MediumWait:  15 * time.Second,
+	}
 }

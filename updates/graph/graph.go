@@ -1,6 +1,8 @@
 // Package graph is the update graph of a stream in Cincinnati JSON: the
-// client the agent uses to find its next update, and the writer that
-// `altcos-build graph` uses to publish it.
+// client the agent uses to find its next update (Fetch, Graph.Next), the
+// writer that `altcos-build graph` uses to publish it (Build,
+// WriteFromRepo) and the handler that serves it with its repository
+// (Handler, for `altcos-build serve` and the machine tests).
 //
 // The shape follows Fedora CoreOS's graph so that a zincati-style agent reads
 // it: nodes carry version, payload (an ostree commit checksum, scheme

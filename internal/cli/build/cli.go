@@ -1,0 +1,35 @@
+// Package buildcli is altcos-build, the image build command:
+//
+//	altcos-build compose  --repo R --stream S TREE   OS tree -> ostree commit on altcos/<arch>/<stream>
+//	altcos-build sysroot  --repo R --stream S -o DIR commit -> deploy archive + manifest
+//	altcos-build iso      ...                        live ISO (hybrid BIOS+UEFI)
+//	altcos-build iso customize ...                   ISO with an embedded Ignition config and install args
+//	altcos-build qcow2    ...                        installed QCOW2 for QEMU (Ignition from fw_cfg)
+//	altcos-build pxe      ...                        kernel, live initramfs, deploy archive
+//	altcos-build stream   ...                        <stream>.json stream metadata
+//	altcos-build graph    ...                        Cincinnati update graph of a stream
+//	altcos-build serve    ...                        serve a repo and its graph (tests)
+package buildcli
+
+import (
+	"context"
+
+	"github.com/altcos/altcos-tools/internal/cli"
+	"github.com/altcos/altcos-tools/internal/stdio"
+)
+
+var commands = []cli.Command{
+	{Name: "compose", Summary: "compose an OS tree into an ostree commit on a stream", Run: runCompose},
+	{Name: "sysroot", Summary: "make the deploy archive of a commit", Run: runSysroot},
+	{Name: "iso", Summary: "build the live ISO, or `iso customize` a copy of one", Run: runISO},
+	{Name: "qcow2", Summary: "install a commit into a QCOW2 image", Run: runQCOW2},
+	{Name: "pxe", Summary: "write the PXE kernel, initramfs and deploy archive", Run: runPXE},
+	{Name: "stream", Summary: "write stream metadata for built artifacts", Run: runStream},
+	{Name: "graph", Summary: "write the Cincinnati update graph of a stream", Run: runGraph},
+	{Name: "serve", Summary: "serve a repo and its update graph over HTTP", Run: runServe},
+}
+
+// Run runs altcos-build with args (without the program name).
+func Run(ctx context.Context, args []string, io stdio.Stdio) error {
+	return cli.Dispatch(ctx, "altcos-build", "altcos-build COMMAND [flags]", commands, args, io)
+}

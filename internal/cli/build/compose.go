@@ -1,0 +1,77 @@
+package buildcli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/internal/cli"
+	"github.com/altcos/altcos-tools/internal/stdio"
+	"github.com/altcos/altcos-tools/isobuild"
+)
+
+// runCompose is `altcos-build compose`:
+//
+//	altcos-build compose --repo R [--stream S] [--arch A] [--osfiles DIR]
+//	                     [--remote-url URL] [--workdir DIR] [--force] [-v] TREE
+//
+// TREE is an OS tree directory or tarball; it becomes a commit on
+// altcos/<arch>/<stream> in R (created as an archive repo when missing).
+// SOURCE_DATE_EPOCH, when set, is the build time (reproducible commits).
+func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
+	fs := flag.NewFlagSet("compose", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	repo := fs.String("repo", "", "ostree repository (created in archive mode when missing or empty)")
+	stream := fs.String("stream", altcos.DefaultStream, "stream: the ref is altcos/<arch>/<stream>")
+	arch := fs.String("arch", isobuild.DefaultArch, "architecture in the ref")
+	osfiles := fs.String("osfiles", "", "OS files laid over the tree (default: ./osfiles when it exists)")
+	remote := fs.String("remote-url", isobuild.DefaultRemoteURL, "URL of the remote altcos written into the OS")
+	workdir := fs.String("workdir", "", "where the tree copy is prepared (default: a temporary directory next to the repo)")
+	force := fs.Bool("force", false, "make a new commit (new minor version) even when nothing changed")
+	verbose := fs.Bool("v", false, "log every command run")
+	fs.Usage = func() {
+		fmt.Fprintln(io.Err, "usage: altcos-build compose --repo R [--stream S] [flags] TREE")
+		fs.PrintDefaults()
+	}
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &stdio.UsageError{Msg: "compose takes one OS tree (directory or tarball); run `altcos-build compose -h`"}
+	}
+	if *repo == "" {
+		return &stdio.UsageError{Msg: "compose needs --repo"}
+	}
+	if *osfiles == "" {
+		if st, err := os.Stat("osfiles"); err == nil && st.IsDir() {
+			*osfiles = "osfiles"
+		}
+	}
+	t, err := cli.SourceDateEpoch()
+	if err != nil {
+		return err
+	}
+	log := cli.Logger(io.Err, *verbose)
+
+	res, err := isobuild.Compose(ctx, isobuild.ComposeOptions{
+		Repo: *repo, Stream: *stream, Arch: *arch, Tree: fs.Arg(0),
+		OSFiles: *osfiles, WorkDir: *workdir, Time: t, RemoteURL: *remote, Force: *force, Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	if !res.Created {
+		fmt.Fprintf(io.Out, "%s: nothing changed since %s (%s); no new commit\n", res.Ref, res.Version, res.Commit)
+		return nil
+	}
+	why := res.Change.String()
+	if res.Parent == "" {
+		why = "first commit"
+	} else if *force && res.Change == isobuild.FilesChanged {
+		why = "forced"
+	}
+	fmt.Fprintf(io.Out, "%s: committed %s (%s, kernel %s, Ignition spec %s): %s\n", res.Ref, res.Version, why, res.Kernel, res.IgnitionSpec, res.Commit)
+	return nil
+}

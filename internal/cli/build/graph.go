@@ -1,0 +1,83 @@
+package buildcli
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/internal/cli"
+	"github.com/altcos/altcos-tools/internal/stdio"
+	"github.com/altcos/altcos-tools/updates/graph"
+)
+
+// runGraph is `altcos-build graph`:
+//
+//	altcos-build graph --repo R [--stream S] [--arch A] [--dead-end VERSION]...
+//	                   [--dead-ends FILE] -o OUT
+//
+// It writes the Cincinnati graph of altcos/<arch>/<stream> from the commits
+// of the ref in R, oldest first: age_index is the position in the history,
+// payload the commit checksum (scheme "checksum"), an edge goes from every
+// release to every newer one, and dead ends (by version or checksum, from
+// --dead-end or from FILE lines "VERSION [REASON]") have no way out (see
+// graph.WriteFromRepo). Any static web server then answers the agent's GET
+// {base}/v1/graph?basearch=..&stream=.. with base http://host/<arch>/<stream>;
+// `altcos-build serve` also answers it at the top level.
+func runGraph(ctx context.Context, args []string, io stdio.Stdio) error {
+	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
+	fs.SetOutput(io.Err)
+	repo := fs.String("repo", "", "ostree repository with the stream's ref")
+	stream := fs.String("stream", altcos.DefaultStream, "stream: the ref is altcos/<arch>/<stream>")
+	arch := fs.String("arch", altcos.DefaultArch, "architecture in the ref")
+	out := fs.String("o", "", "output directory (the graph goes to OUT/<arch>/<stream>/v1/graph)")
+	deadFile := fs.String("dead-ends", "", "file of dead-end releases, one `VERSION [REASON]` a line")
+	var dead cli.List
+	fs.Var(&dead, "dead-end", "a dead-end release, VERSION or checksum (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(io.Err, "usage: altcos-build graph --repo R [--stream S] [--dead-end V]... -o OUT")
+		fs.PrintDefaults()
+	}
+	if help, err := cli.ParseFlags(fs, args); help || err != nil {
+		return err
+	}
+	if *repo == "" || *out == "" || fs.NArg() > 0 {
+		return &stdio.UsageError{Msg: "graph needs --repo and -o and no arguments; run `altcos-build graph -h`"}
+	}
+	deadEnds := map[string]string{}
+	for _, d := range dead {
+		deadEnds[d] = ""
+	}
+	if *deadFile != "" {
+		if err := readDeadEnds(*deadFile, deadEnds); err != nil {
+			return err
+		}
+	}
+	g, p, err := graph.WriteFromRepo(ctx, *repo, *arch, *stream, *out, deadEnds)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Out, "%s: %d releases, %d edges, newest %s -> %s\n", altcos.Ref(*arch, *stream), len(g.Nodes), len(g.Edges), g.Nodes[len(g.Nodes)-1].Version, p)
+	return nil
+}
+
+func readDeadEnds(path string, into map[string]string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("dead-end list: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		v, reason, _ := strings.Cut(line, " ")
+		into[v] = strings.TrimSpace(reason)
+	}
+	return sc.Err()
+}

@@ -1,0 +1,44 @@
+package buildcli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/altcos/altcos-tools/internal/stdio"
+)
+
+func TestArtifactCommandsUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"iso"}, "iso needs -o"},
+		{[]string{"iso", "-o", "x.iso"}, "iso needs -o"},
+		{[]string{"iso", "customize", "in.iso"}, "--dest-device"},
+		{[]string{"iso", "inspect"}, "one ISO"},
+		{[]string{"iso", "initramfs"}, "needs -o"},
+		{[]string{"pxe", "-o", "dir"}, "--archive"},
+		{[]string{"qcow2", "--archive", "a", "-o", "x.qcow2", "--size", "4"}, "8 GiB minimum"},
+		{[]string{"stream"}, "--archive"},
+		{[]string{"iso", "--bogus"}, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		err := Run(context.Background(), tt.args, stdio.Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
+		var ue *stdio.UsageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Run(%q) = %v, want a usage error containing %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+func TestISOInspectNotAnISO(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := Run(context.Background(), []string{"iso", "inspect", "/etc/hostname"}, stdio.Stdio{Out: &out, Err: &errb})
+	if err == nil {
+		t.Errorf("Run(iso inspect /etc/hostname) = nil, want an error")
+	}
+}

@@ -1,0 +1,339 @@
+package installercli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/altcos/altcos-tools/installer"
+	"github.com/altcos/altcos-tools/installer/disks"
+	"github.com/altcos/altcos-tools/installer/planconfig"
+	"github.com/altcos/altcos-tools/installer/prompt"
+	"github.com/altcos/altcos-tools/installer/report"
+	"github.com/altcos/altcos-tools/internal/cli"
+	"github.com/altcos/altcos-tools/internal/stdio"
+	"golang.org/x/sys/unix"
+)
+
+// setting is one flag occurrence, applied to the plan in command-line order.
+type setting struct{ key, value, flag string }
+
+// planFlag records occurrences of a flag that sets a plan field.
+type planFlag struct {
+	key, name string
+	isBool    bool
+	out       *[]setting
+}
+
+func (f *planFlag) String() string { return "" }
+func (f *planFlag) Set(v string) error {
+	*f.out = append(*f.out, setting{f.key, v, f.name})
+	return nil
+}
+func (f *planFlag) IsBoolFlag() bool { return f.isBool }
+
+// metavar names the value of each install flag in its help.
+var metavar = map[string]string{
+	"ignition-file": "SOURCE", "ignition-url": "URL", "ignition-hash": "HASH", "fetch-retries": "N", "append-karg": "KARG",
+	"delete-karg": "KARG", "console": "CONSOLE", "platform": "ID", "stream": "STREAM", "image-file": "FILE", "image-url": "URL",
+	"root-password-hash": "HASH", "ssh-known-hosts": "FILE", "ssh-host-key": "SHA256:...", "ca-bundle": "FILE",
+	"min-disk-size": "SIZE", "dest-device": "DEVICE", "config": "FILE", "cmdline-file": "FILE", "config-dir": "DIR", "sysroot": "DIR",
+}
+
+// installFlags is the install command's flag set.
+type installFlags struct {
+	fs        *flag.FlagSet
+	settings  []setting
+	configs   cli.List
+	cmdline   string
+	configDir string
+	sysroot   string
+	imageMode bool
+	verbose   bool
+}
+
+func newInstallFlags(errw io.Writer) *installFlags {
+	f := &installFlags{fs: flag.NewFlagSet("install", flag.ContinueOnError)}
+	fs := f.fs
+	fs.SetOutput(errw)
+	type doc struct{ names, help string }
+	var docs []doc
+	document := func(help string, isBool bool, names ...string) {
+		var ns []string
+		for _, n := range names {
+			dash := "--"
+			if len(n) == 1 {
+				dash = "-"
+			}
+			ns = append(ns, dash+n)
+		}
+		line := strings.Join(ns, ", ")
+		if !isBool {
+			line += " " + metavar[names[len(names)-1]]
+		}
+		docs = append(docs, doc{line, help})
+	}
+	plan := func(key, help string, isBool bool, names ...string) {
+		for _, n := range names {
+			fs.Var(&planFlag{key: key, name: "--" + names[len(names)-1], isBool: isBool, out: &f.settings}, n, help)
+		}
+		document(help, isBool, names...)
+	}
+	plan("ignition-file", "Ignition or Butane config: a path, file://, scp://user@host[:port]/path, user@host:path, or data: URL", false, "i", "ignition-file")
+	plan("ignition-url", "Ignition or Butane config URL: http(s)://, scp://, data:", false, "I", "ignition-url")
+	plan("ignition-hash", "expected hash of the config: sha256-<hex> or sha512-<hex>", false, "ignition-hash")
+	plan("insecure-ignition", "allow a plain http config URL without --ignition-hash", true, "insecure-ignition")
+	plan("fetch-retries", "retries of a failed network fetch: N or infinite (default 0)", false, "fetch-retries")
+	plan("append-karg", "kernel argument to add to the installed system (repeat the flag)", false, "append-karg")
+	plan("delete-karg", "kernel argument to remove from the installed system (repeat the flag)", false, "delete-karg")
+	plan("console", "kernel console for the installed system, e.g. ttyS0,115200n8 (repeat the flag)", false, "console")
+	plan("platform", "Ignition platform id: metal (default) or qemu", false, "platform")
+	plan("stream", "the stream to install (checked against the deploy archive)", false, "stream")
+	plan("image-file", "deploy archive to install (default: the one on the live medium)", false, "f", "image-file")
+	plan("image-url", "https URL of a deploy archive to install", false, "u", "image-url")
+	plan("root-password-hash", "root password as a crypt(3) hash (altcos-installer hash-password makes one)", false, "root-password-hash")
+	plan("yes", "do not ask: wipe the target without confirmation", true, "y", "yes")
+	plan("dry-run", "print the plan and run every check; write nothing", true, "dry-run")
+	plan("preserve-on-error", "keep what was written when the install fails (for debugging)", true, "preserve-on-error")
+	plan("no-reboot", "do not reboot after the install", true, "no-reboot")
+	plan("json", "print progress and errors as JSON events, one per line", true, "json")
+	plan("ssh-known-hosts", "known_hosts file for scp config sources", false, "ssh-known-hosts")
+	plan("ssh-host-key", "the scp host's key fingerprint, SHA256:<base64>", false, "ssh-host-key")
+	plan("ca-bundle", "PEM file of extra CAs for https sources", false, "ca-bundle")
+	plan("min-disk-bytes", "smallest target disk, e.g. 8G (default 8G)", false, "min-disk-size")
+	plan("dest-device", "the target disk or image file (same as DEVICE)", false, "dest-device")
+	other := []struct {
+		name, help string
+		isBool     bool
+	}{
+		{"config", "YAML file with the flags' keys (repeatable; applied after kernel arguments, before flags)", false},
+		{"cmdline-file", "kernel command line to read altcos.inst.* from (default /proc/cmdline)", false},
+		{"config-dir", "folder of drop-in YAML files (default " + planconfig.DefaultConfigDir + ")", false},
+		{"image-mode", "DEVICE is a raw image file to create or overwrite (automatic for an existing regular file)", true},
+		{"sysroot", "root of /sys, /proc and /dev to inspect (default /; for tests)", false},
+		{"verbose", "log details to stderr", true},
+	}
+	fs.Var(&f.configs, "config", other[0].help)
+	fs.StringVar(&f.cmdline, "cmdline-file", "/proc/cmdline", other[1].help)
+	fs.StringVar(&f.configDir, "config-dir", planconfig.DefaultConfigDir, other[2].help)
+	fs.BoolVar(&f.imageMode, "image-mode", false, other[3].help)
+	fs.StringVar(&f.sysroot, "sysroot", "/", other[4].help)
+	fs.BoolVar(&f.verbose, "verbose", false, other[5].help)
+	for _, o := range other {
+		document(o.help, o.isBool, o.name)
+	}
+	fs.Usage = func() {
+		fmt.Fprint(errw, "Usage: altcos-installer install [flags] [DEVICE] [IGNITION]\n\nFlags (anywhere on the line; -x and --x are the same):\n")
+		for _, d := range docs {
+			fmt.Fprintf(errw, "  %-30s %s\n", d.names, d.help)
+		}
+		fmt.Fprint(errw, "\nExit codes: 0 ok, 2 bad input, 3 fetch failure, 4 disk failure, 70 internal (altcos-installer --help)\n")
+	}
+	return f
+}
+
+// resolve builds the plan from all sources. unattended is true when kernel
+// arguments drove it.
+func (f *installFlags) resolve(pos []string) (p *installer.Plan, unattended bool, err error) {
+	p = planconfig.Defaults()
+	if err := planconfig.ApplyDir(p, f.configDir); err != nil {
+		return nil, false, err
+	}
+	if f.cmdline != "" {
+		b, err := os.ReadFile(f.cmdline)
+		if err != nil && !(errors.Is(err, os.ErrNotExist) && f.cmdline == "/proc/cmdline") {
+			return nil, false, usagef("kernel command line %s: %v; check --cmdline-file", f.cmdline, errors.Unwrap(err))
+		}
+		if unattended, err = planconfig.ApplyKargs(p, string(b), f.cmdline); err != nil {
+			return nil, false, err
+		}
+	}
+	for _, c := range f.configs {
+		if err := planconfig.ApplyFile(p, c); err != nil {
+			return nil, false, err
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range f.settings {
+		if err := planconfig.Set(p, s.key, s.value, "flag "+s.flag, seen[s.key]); err != nil {
+			return nil, false, err
+		}
+		seen[s.key] = true
+	}
+	if len(pos) > 2 {
+		return nil, false, usagef("too many arguments %q; give DEVICE and IGNITION at most", pos[2:])
+	}
+	if len(pos) >= 1 {
+		planconfig.Set(p, "dest-device", pos[0], "argument DEVICE", false)
+	}
+	if len(pos) == 2 {
+		planconfig.Set(p, "ignition-file", pos[1], "argument IGNITION", false)
+		if p.IgnitionURL != "" && p.Origin["ignition-url"] != "" && !strings.HasPrefix(p.Origin["ignition-url"], "flag") {
+			p.IgnitionURL = "" // the argument overrides a config file's or kernel argument's URL
+		}
+	}
+	if unattended && !seen["yes"] {
+		p.Yes = true
+		p.Origin["yes"] = "kernel arguments (unattended install)"
+	}
+	if p.Device != "" {
+		if fi, err := os.Stat(p.Device); (err == nil && fi.Mode().IsRegular()) || f.imageMode {
+			p.ImageMode = true
+		}
+	}
+	return p, unattended, nil
+}
+
+// install is `altcos-installer install [flags] [DEVICE] [IGNITION]`, flags
+// anywhere on the line; see usageText and the flags' help.
+func install(ctx context.Context, args []string, io stdio.Stdio) error {
+	f := newInstallFlags(io.Err)
+	pos, help, err := cli.ParseInterleaved(f.fs, args)
+	if help {
+		return nil
+	}
+	if err != nil {
+		return usagef("%v; run altcos-installer install --help", err)
+	}
+	p, unattended, err := f.resolve(pos)
+	jsonOut := p != nil && p.JSON
+	var rep report.Reporter
+	switch {
+	case jsonOut:
+		rep = report.NewJSON(io.Out)
+	case isTerminal(io.Out):
+		rep = report.NewTerminal(io.Out)
+	default:
+		rep = report.NewPlain(io.Out)
+	}
+	fail := func(err error) error {
+		_, class := classify(err)
+		rep.Done(err, class)
+		return err
+	}
+	if err != nil {
+		return fail(err)
+	}
+	var pr interface {
+		installer.Prompter
+		prompt.Inputter
+	}
+	if !unattended && !p.Yes {
+		pr = prompter(io)
+	}
+	if err := ask(p, pr, f.sysroot); err != nil {
+		return fail(err)
+	}
+	planconfig.Finish(p)
+	if err := planconfig.Validate(p); err != nil {
+		return fail(err)
+	}
+	if p.DryRun && p.JSON {
+		json.NewEncoder(io.Out).Encode(struct {
+			Event    string             `json:"event"`
+			Settings []planconfig.Entry `json:"settings"`
+		}{"plan", planconfig.Entries(p)})
+	} else if p.DryRun {
+		planconfig.Print(io.Out, p)
+	}
+	logLevel := slog.LevelWarn
+	if f.verbose {
+		logLevel = slog.LevelDebug
+	}
+	env := installer.Env{
+		Log:      slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: logLevel})),
+		Progress: rep,
+		SysRoot:  f.sysroot,
+		Stdout:   io.Out,
+	}
+	if pr != nil {
+		env.Prompt = pr
+	}
+	if !p.ImageMode && !p.DryRun {
+		env.Reboot = reboot
+	}
+	if err := installer.Run(ctx, p, env); err != nil {
+		return fail(err)
+	}
+	if p.DryRun {
+		rep.Info("dry run: every check passed; nothing was written")
+	}
+	rep.Done(nil, "")
+	return nil
+}
+
+// ask fills what the plan lacks by asking the operator, when one can be asked.
+func ask(p *installer.Plan, pr interface {
+	installer.Prompter
+	prompt.Inputter
+}, sysroot string) error {
+	if p.Device != "" || pr == nil {
+		return nil // complete enough, or nobody to ask: Validate says what is missing
+	}
+	devs, err := disks.List(sysroot, disks.Options{MinBytes: p.MinDiskBytes})
+	if err != nil {
+		return err
+	}
+	var usable []*disks.Device
+	var items []string
+	for _, d := range devs {
+		if len(d.Reasons) > 0 {
+			continue
+		}
+		usable = append(usable, d)
+		items = append(items, strings.Join(describeRow(d), "  "))
+	}
+	if len(usable) == 0 {
+		var why []string
+		for _, d := range devs {
+			why = append(why, d.Path+": "+d.Reasons[0])
+		}
+		return usagef("no disk can be the target (%s); attach a disk of at least %s", strings.Join(why, "; "), disks.HumanSize(p.MinDiskBytes))
+	}
+	i, err := pr.Select("Install ALTCOS on which disk?", items)
+	if err != nil {
+		return err
+	}
+	planconfig.Set(p, "dest-device", usable[i].Path, "prompt", false)
+	if p.IgnitionFile == "" && p.IgnitionURL == "" {
+		src, err := pr.Input("Ignition config (path or URL; empty for none)")
+		if err != nil {
+			return err
+		}
+		if src != "" {
+			planconfig.Set(p, "ignition-file", src, "prompt", false)
+		}
+	}
+	if p.RootPasswordHash == "" {
+		h, err := prompt.RootPassword(pr)
+		if err != nil {
+			return err
+		}
+		if h != "" {
+			planconfig.Set(p, "root-password-hash", h, "prompt", false)
+		}
+	}
+	return nil
+}
+
+func describeRow(d *disks.Device) []string {
+	row := []string{d.Path, disks.HumanSize(d.Size)}
+	for _, x := range []string{d.Transport, d.Model} {
+		if x != "" {
+			row = append(row, x)
+		}
+	}
+	return row
+}
+
+// reboot restarts the machine after the install, as the live system's init would.
+func reboot() error {
+	unix.Sync()
+	return unix.Reboot(unix.LINUX_REBOOT_CMD_RESTART)
+}

@@ -1,0 +1,63 @@
+package updatecli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/altcos/altcos-tools/ostree"
+	"github.com/altcos/altcos-tools/updates/agent"
+	"github.com/altcos/altcos-tools/updates/config"
+	"github.com/altcos/altcos-tools/updates/graph"
+)
+
+// runCheck is `altcos-update check`: is there an update in the graph?
+func runCheck(ctx context.Context, e *env, args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	u, ok, _, ds, err := findUpdate(ctx, e)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintf(e.io.Out, "no update offered for %s\n", agent.Current(ds).Version)
+		return nil
+	}
+	fmt.Fprintf(e.io.Out, "update available: %s (%s)\n", u.Version, u.Commit)
+	return nil
+}
+
+// findUpdate fetches the graph for the current deployment's stream.
+func findUpdate(ctx context.Context, e *env) (agent.Update, bool, *graph.Graph, []ostree.DeploymentEntry, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return agent.Update{}, false, nil, nil, err
+	}
+	g, ds, err := fetchGraph(ctx, e, cfg)
+	if err != nil {
+		return agent.Update{}, false, nil, nil, err
+	}
+	st, err := agent.LoadState(e.state())
+	if err != nil {
+		return agent.Update{}, false, nil, nil, err
+	}
+	u, ok, err := agent.FindUpdate(g, ds, st.Denied, cfg.Updates.AllowDowngrade)
+	return u, ok, g, ds, err
+}
+
+func fetchGraph(ctx context.Context, e *env, cfg *config.Config) (*graph.Graph, []ostree.DeploymentEntry, error) {
+	ds, err := e.system().Deployments(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	origin, err := agent.ParseRefspec(agent.Current(ds).Refspec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Cincinnati.BaseURL == "" {
+		return nil, nil, errors.New("no update graph configured; set [cincinnati] base_url in /etc/altcos-updated/config.d/ or pass --graph-url")
+	}
+	g, err := graph.Fetch(ctx, nil, cfg.Cincinnati.BaseURL, graph.Query{Basearch: origin.Arch, Stream: origin.Stream})
+	return g, ds, err
+}
