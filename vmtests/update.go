@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/internal/buildcli"
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/isobuild"
 	"github.com/altcos/altcos-tools/ostree"
 )
 
@@ -22,7 +22,7 @@ import (
 // boot menu, and `altcos-update rollback` boots v1 again.
 
 // UpdateListen is where the update scenario serves the repository and the
-// update graph: the OS's remote altcos (isobuild.DefaultRemoteURL) and the
+// update graph: the OS's remote altcos (compose.DefaultRemoteURL) and the
 // agent's default [cincinnati] base_url are http://10.0.2.2:8080, which QEMU's
 // user network maps to the host's 127.0.0.1:8080.
 const UpdateListen = "127.0.0.1:8080"
@@ -69,7 +69,7 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 	if err := repo.SetRef(ctx, v1.Ref, v1.Commit); err != nil {
 		return v2, "", "", err
 	}
-	ver, err := isobuild.ParseVersion(v1.Version)
+	ver, err := altcos.ParseVersion(v1.Version)
 	if err != nil {
 		return v2, "", "", fmt.Errorf("installed version: %w", err)
 	}
@@ -99,7 +99,7 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 		return v2, "", "", err
 	}
 	args := []string{"--branch=" + v1.Ref, "--parent=" + v1.Commit, "--bootable", "--subject=" + v2.Version}
-	for _, k := range []string{isobuild.MetaStream, isobuild.MetaManifest, isobuild.MetaIgnitionSpec, isobuild.MetaKernel, isobuild.MetaOSFiles} {
+	for _, k := range []string{altcos.MetaStream, altcos.MetaManifest, altcos.MetaIgnitionSpec, altcos.MetaKernel, altcos.MetaOSFiles} {
 		v, err := repo.Metadata(ctx, v1.Commit, k)
 		if errors.Is(err, ostree.ErrNoMetadata) {
 			continue
@@ -109,7 +109,7 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 		}
 		args = append(args, "--add-metadata-string="+k+"="+v)
 	}
-	args = append(args, "--add-metadata-string="+isobuild.MetaVersion+"="+v2.Version, "--tree=ref="+v1.Commit, "--tree=dir="+layer)
+	args = append(args, "--add-metadata-string="+altcos.MetaVersion+"="+v2.Version, "--tree=ref="+v1.Commit, "--tree=dir="+layer)
 	out, err := run.Output(ctx, env.Log, run.Cmd{Argv: ostree.RepoArgs(repoDir, "commit", args...)})
 	if err != nil {
 		return v2, "", "", fmt.Errorf("commit v2: %w", err)
@@ -132,7 +132,7 @@ func MakeV2(ctx context.Context, env *Env, src string, v1 Expected) (v2 UpdateRe
 func refParts(ref string) (arch, stream string) {
 	p := strings.Split(ref, "/")
 	if len(p) != 3 {
-		return isobuild.DefaultArch, ref
+		return altcos.DefaultArch, ref
 	}
 	return p[1], p[2]
 }

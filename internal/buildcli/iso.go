@@ -12,8 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/altcos/altcos-tools/image"
+	"github.com/altcos/altcos-tools/image/iso"
 	"github.com/altcos/altcos-tools/internal/stdio"
-	"github.com/altcos/altcos-tools/isobuild"
 )
 
 // isoMultiFlag collects a repeated string flag.
@@ -73,7 +74,7 @@ func (a *artifactFlags) osTree(ctx context.Context, log *slog.Logger) (string, e
 	if rev == "" {
 		rev = "altcos/x86_64/" + a.stream
 	}
-	return isobuild.CheckoutTree(ctx, log, a.repo, rev, filepath.Join(a.cacheDir(), "checkouts"))
+	return image.CheckoutTree(ctx, log, a.repo, rev, filepath.Join(a.cacheDir(), "checkouts"))
 }
 
 // liveInitramfs returns --initramfs, or builds one into dir.
@@ -83,7 +84,7 @@ func (a *artifactFlags) liveInitramfs(ctx context.Context, log *slog.Logger, tre
 	}
 	out := filepath.Join(dir, "initramfs.img")
 	log.Info("building the live initramfs (u-root)", "tree", tree)
-	err := isobuild.BuildLiveInitramfs(ctx, isobuild.LiveInitramfsOptions{Tree: tree, Output: out, SourceDir: a.src, TempDir: dir, Log: log})
+	err := image.BuildLiveInitramfs(ctx, image.LiveInitramfsOptions{Tree: tree, Output: out, SourceDir: a.src, TempDir: dir, Log: log})
 	return out, err
 }
 
@@ -168,7 +169,7 @@ func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
 		return err
 	}
 	start := time.Now()
-	err = isobuild.BuildISO(ctx, isobuild.ISOOptions{
+	err = iso.Build(ctx, iso.Options{
 		Output: a.out, Tree: tree, Initramfs: initrd, ArchiveDir: a.archive,
 		Label: *label, LiveArgs: liveArgs, Epoch: epoch, TempDir: work, Log: log,
 	})
@@ -183,7 +184,7 @@ func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
 func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs := flag.NewFlagSet("iso customize", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
-	var o isobuild.CustomizeOptions
+	var o iso.CustomizeOptions
 	fs.StringVar(&o.Output, "o", "", "the customized ISO to write")
 	fs.StringVar(&o.DestDevice, "dest-device", "", "disk to install to when the ISO boots, e.g. /dev/vda")
 	fs.StringVar(&o.IgnitionFile, "dest-ignition", "", "Ignition (or Butane) config for the installed system; validated before embedding")
@@ -211,7 +212,7 @@ func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
 		level = slog.LevelDebug
 	}
 	o.Log = slog.New(slog.NewTextHandler(io.Err, &slog.HandlerOptions{Level: level}))
-	if err := isobuild.Customize(ctx, o); err != nil {
+	if err := iso.Customize(ctx, o); err != nil {
 		return err
 	}
 	fmt.Fprintf(io.Out, "%s: installs onto %s unattended when booted\n", o.Output, o.DestDevice)
@@ -223,7 +224,7 @@ func runISOInspect(ctx context.Context, args []string, io stdio.Stdio) error {
 	if len(args) != 1 {
 		return &UsageError{Msg: "iso inspect takes one ISO"}
 	}
-	r, err := isobuild.InspectISO(args[0])
+	r, err := iso.Inspect(args[0])
 	if err != nil {
 		return err
 	}
@@ -261,7 +262,7 @@ func runISOInitramfs(ctx context.Context, args []string, io stdio.Stdio) error {
 		return err
 	}
 	start := time.Now()
-	err = isobuild.BuildLiveInitramfs(ctx, isobuild.LiveInitramfsOptions{Tree: tree, Output: a.out, SourceDir: a.src, TempDir: dir, Log: log})
+	err = image.BuildLiveInitramfs(ctx, image.LiveInitramfsOptions{Tree: tree, Output: a.out, SourceDir: a.src, TempDir: dir, Log: log})
 	if err != nil {
 		return err
 	}

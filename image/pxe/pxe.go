@@ -1,4 +1,7 @@
-package isobuild
+// Package pxe writes the files of a PXE boot of a commit: its kernel, the
+// live initramfs, a second initrd carrying the deploy archive, and the
+// archive itself for installs over the network.
+package pxe
 
 import (
 	"bufio"
@@ -13,16 +16,20 @@ import (
 
 	"github.com/u-root/mkuimage/cpio"
 
+	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/compose"
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/image"
+	"github.com/altcos/altcos-tools/internal/fsutil"
 )
 
-// PXEArtifacts are the files of a PXE boot, named like Fedora CoreOS's.
-type PXEArtifacts struct {
-	Kernel    string // altcos-<version>-live-vmlinuz.x86_64 ("vmlinuz" is how the machine tests find it)
-	Initramfs string // altcos-<version>-live-initramfs.x86_64.img
+// Artifacts are the files of a PXE boot, named like Fedora CoreOS's.
+type Artifacts struct {
+	Kernel    string // altcos-<version>-live-vmlinuz.<arch> ("vmlinuz" is how the machine tests find it)
+	Initramfs string // altcos-<version>-live-initramfs.<arch>.img
 	// Rootfs is the second initrd: a cpio that puts the deploy archive and its
 	// manifest at deployarchive.LiveMount, where the live init finds them.
-	Rootfs string // altcos-<version>-live-rootfs.x86_64.img
+	Rootfs string // altcos-<version>-live-rootfs.<arch>.img
 	// Archive and Manifest are for network installs instead of the second
 	// initrd: altcos.inst.image_url=<base>/deploy.tar.zst. They keep their
 	// plain names: the installer fetches the manifest (sha256, size) as
@@ -30,8 +37,8 @@ type PXEArtifacts struct {
 	Archive, Manifest string
 }
 
-// PXEOptions are the inputs of BuildPXE.
-type PXEOptions struct {
+// Options are the inputs of Build.
+type Options struct {
 	OutDir     string
 	Tree       string // OS tree: the kernel
 	Initramfs  string // the live initramfs
@@ -39,59 +46,61 @@ type PXEOptions struct {
 	Log        *slog.Logger
 }
 
-// PXENames returns the artifact paths for version in dir.
-func PXENames(dir, version string) PXEArtifacts {
+// Names returns the artifact paths for version in dir, for the default
+// architecture (altcos.DefaultArch, the one the live ISO and PXE boot).
+func Names(dir, version string) Artifacts {
+	arch := altcos.DefaultArch
 	p := func(s string) string { return filepath.Join(dir, "altcos-"+version+"-"+s) }
-	return PXEArtifacts{
-		Kernel:    p("live-vmlinuz.x86_64"),
-		Initramfs: p("live-initramfs.x86_64.img"),
-		Rootfs:    p("live-rootfs.x86_64.img"),
+	return Artifacts{
+		Kernel:    p("live-vmlinuz." + arch),
+		Initramfs: p("live-initramfs." + arch + ".img"),
+		Rootfs:    p("live-rootfs." + arch + ".img"),
 		Archive:   filepath.Join(dir, deployarchive.ArchiveName),
 		Manifest:  filepath.Join(dir, deployarchive.ManifestName),
 	}
 }
 
-// BuildPXE writes the PXE artifacts into o.OutDir. Each file is written to a
+// Build writes the PXE artifacts into o.OutDir. Each file is written to a
 // temporary name and renamed, so a failure leaves no partial file.
-func BuildPXE(ctx context.Context, o PXEOptions) (*PXEArtifacts, error) {
-	m, err := ReadArchiveManifest(o.ArchiveDir)
+func Build(ctx context.Context, o Options) (*Artifacts, error) {
+	m, err := image.ReadArchiveManifest(o.ArchiveDir)
 	if err != nil {
 		return nil, err
 	}
-	kver, err := KernelIn(o.Tree)
+	kver, err := compose.FindKernel(o.Tree)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("OS tree %s: %w", o.Tree, err)
 	}
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, err
 	}
-	a := PXENames(o.OutDir, m.Version)
+	a := Names(o.OutDir, m.Version)
+	archive := filepath.Join(o.ArchiveDir, deployarchive.ArchiveName)
+	manifest := filepath.Join(o.ArchiveDir, deployarchive.ManifestName)
 	copies := [][2]string{
-		{filepath.Join(o.Tree, "usr/lib/modules", kver, "vmlinuz"), a.Kernel},
+		{compose.KernelPath(o.Tree, kver), a.Kernel},
 		{o.Initramfs, a.Initramfs},
-		{filepath.Join(o.ArchiveDir, deployarchive.ArchiveName), a.Archive},
-		{filepath.Join(o.ArchiveDir, deployarchive.ManifestName), a.Manifest},
+		{archive, a.Archive},
+		{manifest, a.Manifest},
 	}
 	for _, c := range copies {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := artifactWriteAtomically(c[1], func(w io.Writer) error { return pxeCopyFile(w, c[0]) }); err != nil {
-			return nil, fmt.Errorf("write %s: %w", c[1], err)
+		if err := fsutil.WriteAtomic(c[1], 0o644, func(w io.Writer) error { return copyFrom(w, c[0]) }); err != nil {
+			return nil, err
 		}
 	}
-	err = artifactWriteAtomically(a.Rootfs, func(w io.Writer) error {
-		return WriteRootfsCPIO(w, filepath.Join(o.ArchiveDir, deployarchive.ArchiveName), filepath.Join(o.ArchiveDir, deployarchive.ManifestName))
-	})
+	err = fsutil.WriteAtomic(a.Rootfs, 0o644, func(w io.Writer) error { return WriteRootfsCPIO(w, archive, manifest) })
 	if err != nil {
-		return nil, fmt.Errorf("write the PXE rootfs %s: %w", a.Rootfs, err)
+		return nil, fmt.Errorf("PXE rootfs: %w", err)
 	}
 	return &a, nil
 }
 
-// PXEKernelArgs are the kernel arguments of a PXE boot that installs onto
+// KernelArgs are the kernel arguments of a PXE boot that installs onto
 // dev unattended; ignitionURL may be empty.
-func PXEKernelArgs(dev, ignitionURL string) []string {
+func KernelArgs(dev, ignitionURL string) []string {
 	args := []string{"console=tty0", "console=ttyS0,115200n8"}
 	if dev != "" {
 		args = append(args, "altcos.inst.install_dev="+dev)
@@ -143,31 +152,8 @@ func WriteRootfsCPIO(w io.Writer, archive, manifest string) error {
 	return bw.Flush()
 }
 
-// artifactWriteAtomically writes dst through a temporary file beside it.
-func artifactWriteAtomically(dst string, fill func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := fill(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
-}
-
-func pxeCopyFile(w io.Writer, src string) error {
+// copyFrom copies the file src to w.
+func copyFrom(w io.Writer, src string) error {
 	f, err := os.Open(src)
 	if err != nil {
 		return err

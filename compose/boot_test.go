@@ -1,4 +1,4 @@
-package isobuild
+package compose
 
 import (
 	"bytes"
@@ -55,9 +55,9 @@ func TestBootComposedCommit(t *testing.T) {
 	tree := testOSTree(t, ctx)
 	dir := t.TempDir()
 	repo := filepath.Join(dir, "repo")
-	res, err := Compose(ctx, ComposeOptions{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day("20261125")})
+	res, err := Run(ctx, Options{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day("20261125")})
 	if err != nil {
-		t.Fatalf("Compose(test OS) error %v", err)
+		t.Fatalf("Run(test OS) error %v", err)
 	}
 
 	// A sysroot in a raw ext4 image, as the image build makes one.

@@ -1,4 +1,4 @@
-package isobuild
+package compose
 
 import (
 	"bytes"

@@ -1,60 +1,16 @@
-package isobuild
+package compose
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/altcos/altcos-tools/altcos"
 )
 
-// Version is an ALTCOS version <stream>.<YYYYMMDD>.<major>.<minor>, e.g.
-// sisyphus.20211006.1.0.
-type Version struct {
-	Stream string
-	Date   string // YYYYMMDD
-	Major  int
-	Minor  int
-}
-
-func (v Version) String() string {
-	return fmt.Sprintf("%s.%s.%d.%d", v.Stream, v.Date, v.Major, v.Minor)
-}
-
-var (
-	streamRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	versionRe = regexp.MustCompile(`^([a-z0-9][a-z0-9_-]*)\.([0-9]{8})\.([0-9]+)\.([0-9]+)$`)
-)
-
-// ValidateStream checks a stream name: it becomes one component of the ref
-// altcos/<arch>/<stream> and the first field of every version, so it may not
-// contain '/' or '.'.
-func ValidateStream(s string) error {
-	if !streamRe.MatchString(s) {
-		return fmt.Errorf("stream name %q is not valid: use lower-case letters, digits, '-' and '_' (no '/' or '.'), e.g. sisyphus or p10", s)
-	}
-	return nil
-}
-
-// ParseVersion parses <stream>.<YYYYMMDD>.<major>.<minor>.
-func ParseVersion(s string) (Version, error) {
-	m := versionRe.FindStringSubmatch(s)
-	if m == nil {
-		return Version{}, fmt.Errorf("version %q is not <stream>.<YYYYMMDD>.<major>.<minor>", s)
-	}
-	if _, err := time.Parse("20060102", m[2]); err != nil {
-		return Version{}, fmt.Errorf("version %q: date %s is not a date", s, m[2])
-	}
-	major, err1 := strconv.Atoi(m[3])
-	minor, err2 := strconv.Atoi(m[4])
-	if err := errors.Join(err1, err2); err != nil {
-		return Version{}, fmt.Errorf("version %q: %w", s, err)
-	}
-	return Version{Stream: m[1], Date: m[2], Major: major, Minor: minor}, nil
-}
-
-// Change is how a package manifest differs from the previous commit's.
+// Change is how a package set differs from the previous commit's.
 type Change int
 
 const (
@@ -86,7 +42,7 @@ func (c Change) String() string {
 }
 
 // Compare classifies the change from old to cur.
-func Compare(old, cur Manifest) Change {
+func Compare(old, cur Packages) Change {
 	if len(old) != len(cur) {
 		return SetChanged
 	}
@@ -104,7 +60,7 @@ func Compare(old, cur Manifest) Change {
 }
 
 // NextVersion computes the version of a new commit on stream from the
-// previous commit's version and manifest (prev nil: the first commit) and
+// previous commit's version and package set (prev nil: the first commit) and
 // the date of the build (UTC):
 //
 //   - first commit: <stream>.<date>.0.0
@@ -115,29 +71,29 @@ func Compare(old, cur Manifest) Change {
 //
 // A build date before the previous version's date is an error: versions must
 // grow, and a clock or SOURCE_DATE_EPOCH going backwards is a mistake.
-func NextVersion(stream string, prev *Version, prevManifest, cur Manifest, filesChanged bool, date time.Time) (v Version, change Change, err error) {
-	if err := ValidateStream(stream); err != nil {
-		return Version{}, 0, err
+func NextVersion(stream string, prev *altcos.Version, prevPackages, cur Packages, filesChanged bool, date time.Time) (v altcos.Version, change Change, err error) {
+	if err := altcos.ValidateStream(stream); err != nil {
+		return altcos.Version{}, 0, err
 	}
 	day := date.UTC().Format("20060102")
 	if prev == nil {
-		return Version{Stream: stream, Date: day}, SetChanged, nil
+		return altcos.Version{Stream: stream, Date: day}, SetChanged, nil
 	}
 	if prev.Stream != stream {
-		return Version{}, 0, fmt.Errorf("previous version %s is not on stream %s", prev, stream)
+		return altcos.Version{}, 0, fmt.Errorf("previous version %s is not on stream %s", prev, stream)
 	}
 	if day < prev.Date {
-		return Version{}, 0, fmt.Errorf("build date %s is before the date of the previous version %s; check the clock or SOURCE_DATE_EPOCH", day, prev)
+		return altcos.Version{}, 0, fmt.Errorf("build date %s is before the date of the previous version %s; check the clock or SOURCE_DATE_EPOCH", day, prev)
 	}
-	change = Compare(prevManifest, cur)
+	change = Compare(prevPackages, cur)
 	if change == Unchanged && filesChanged {
 		change = FilesChanged
 	}
 	switch change {
 	case SetChanged:
-		return Version{Stream: stream, Date: day, Major: prev.Major + 1}, change, nil
+		return altcos.Version{Stream: stream, Date: day, Major: prev.Major + 1}, change, nil
 	case VersionsChanged, FilesChanged:
-		return Version{Stream: stream, Date: prev.Date, Major: prev.Major, Minor: prev.Minor + 1}, change, nil
+		return altcos.Version{Stream: stream, Date: prev.Date, Major: prev.Major, Minor: prev.Minor + 1}, change, nil
 	}
 	return *prev, Unchanged, nil
 }

@@ -1,4 +1,4 @@
-package isobuild
+package compose
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"github.com/altcos/altcos-tools/ostree"
@@ -124,22 +125,22 @@ func osfilesDir(t *testing.T) string {
 	return d
 }
 
-func compose(t *testing.T, ctx context.Context, repo string, f fakeTree, date string, mutate ...func(*ComposeOptions)) (ComposeResult, error) {
+func compose(t *testing.T, ctx context.Context, repo string, f fakeTree, date string, mutate ...func(*Options)) (Result, error) {
 	t.Helper()
 	tree := filepath.Join(t.TempDir(), "tree")
 	f.make(t, tree)
-	opts := ComposeOptions{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day(date)}
+	opts := Options{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day(date)}
 	for _, m := range mutate {
 		m(&opts)
 	}
-	return Compose(ctx, opts)
+	return Run(ctx, opts)
 }
 
-func mustCompose(t *testing.T, ctx context.Context, repo string, f fakeTree, date string) ComposeResult {
+func mustCompose(t *testing.T, ctx context.Context, repo string, f fakeTree, date string) Result {
 	t.Helper()
 	res, err := compose(t, ctx, repo, f, date)
 	if err != nil {
-		t.Fatalf("Compose(%s) error %v", date, err)
+		t.Fatalf("Run(%s) error %v", date, err)
 	}
 	return res
 }
@@ -148,17 +149,17 @@ func TestComposeVersions(t *testing.T) {
 	ctx := composeEnv(t)
 	repo := filepath.Join(t.TempDir(), "repo")
 	r := &ostree.Repo{Path: repo}
-	ref := Ref(DefaultArch, "sisyphus")
+	ref := altcos.Ref(altcos.DefaultArch, "sisyphus")
 	base := defaultFake()
 
 	first := mustCompose(t, ctx, repo, base, "20261125")
 	if !first.Created || first.Version != "sisyphus.20261125.0.0" || first.Parent != "" {
-		t.Fatalf("first Compose() = %+v, want a new commit sisyphus.20261125.0.0 without parent", first)
+		t.Fatalf("first Run() = %+v, want a new commit sisyphus.20261125.0.0 without parent", first)
 	}
 
 	again := mustCompose(t, ctx, repo, base, "20261126")
 	if again.Created || again.Commit != first.Commit || again.Version != first.Version {
-		t.Errorf("Compose(nothing changed) = %+v, want no new commit (%s)", again, first.Commit)
+		t.Errorf("Run(nothing changed) = %+v, want no new commit (%s)", again, first.Commit)
 	}
 
 	// The same from a tarball: the full path (copy, checks), same answer.
@@ -168,16 +169,16 @@ func TestComposeVersions(t *testing.T) {
 	if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"tar", "--xattrs", "-C", filepath.Join(dir, "tree"), "-cf", tarball, "."}}); err != nil {
 		t.Fatal(err)
 	}
-	fromTar, err := Compose(ctx, ComposeOptions{Repo: repo, Stream: "sisyphus", Tree: tarball, OSFiles: osfilesDir(t), Time: day("20261126")})
+	fromTar, err := Run(ctx, Options{Repo: repo, Stream: "sisyphus", Tree: tarball, OSFiles: osfilesDir(t), Time: day("20261126")})
 	if err != nil || fromTar.Created || fromTar.Commit != first.Commit {
-		t.Errorf("Compose(nothing changed, tarball) = %+v, %v, want no new commit (%s)", fromTar, err, first.Commit)
+		t.Errorf("Run(nothing changed, tarball) = %+v, %v, want no new commit (%s)", fromTar, err, first.Commit)
 	}
 
 	upgraded := defaultFake()
 	upgraded.pkgs["bash"] = "5.2.15-2+b3"
 	minor := mustCompose(t, ctx, repo, upgraded, "20261126")
 	if !minor.Created || minor.Version != "sisyphus.20261125.0.1" || minor.Parent != first.Commit {
-		t.Errorf("Compose(one package upgraded) = %+v, want sisyphus.20261125.0.1 on %s", minor, first.Commit)
+		t.Errorf("Run(one package upgraded) = %+v, want sisyphus.20261125.0.1 on %s", minor, first.Commit)
 	}
 
 	added := defaultFake()
@@ -185,17 +186,17 @@ func TestComposeVersions(t *testing.T) {
 	added.pkgs["podman"] = "4.3.1+ds1-8+b1"
 	major := mustCompose(t, ctx, repo, added, "20261127")
 	if !major.Created || major.Version != "sisyphus.20261127.1.0" || major.Parent != minor.Commit {
-		t.Errorf("Compose(one package added) = %+v, want sisyphus.20261127.1.0 on %s", major, minor.Commit)
+		t.Errorf("Run(one package added) = %+v, want sisyphus.20261127.1.0 on %s", major, minor.Commit)
 	}
 
 	// What other parts read: the metadata keys, the kernel and initramfs
 	// where ostree deploys them from, the prepared tree.
 	for key, want := range map[string]string{
-		MetaVersion:      "sisyphus.20261127.1.0",
-		MetaStream:       "sisyphus",
-		MetaIgnitionSpec: "3.3.0",
-		MetaKernel:       fakeKver,
-		MetaManifest:     Manifest(added.pkgs).Encode(),
+		altcos.MetaVersion:      "sisyphus.20261127.1.0",
+		altcos.MetaStream:       "sisyphus",
+		altcos.MetaIgnitionSpec: "3.3.0",
+		altcos.MetaKernel:       fakeKver,
+		altcos.MetaManifest:     Packages(added.pkgs).Encode(),
 	} {
 		if got, err := r.Metadata(ctx, ref, key); err != nil || got != want {
 			t.Errorf("Metadata(%s, %s) = %q, %v, want %q", ref, key, got, err, want)
@@ -280,7 +281,7 @@ func TestComposeReproducible(t *testing.T) {
 	first := mustCompose(t, ctx, filepath.Join(t.TempDir(), "repo"), defaultFake(), "20261125")
 	second := mustCompose(t, ctx, filepath.Join(t.TempDir(), "repo"), defaultFake(), "20261125")
 	if first.Commit != second.Commit {
-		t.Errorf("Compose() twice with the same time = %s and %s, want the same commit", first.Commit, second.Commit)
+		t.Errorf("Run() twice with the same time = %s and %s, want the same commit", first.Commit, second.Commit)
 	}
 
 	dir := t.TempDir()
@@ -290,13 +291,13 @@ func TestComposeReproducible(t *testing.T) {
 	if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"tar", "--xattrs", "-C", tree, "-cf", tarball, "."}}); err != nil {
 		t.Fatal(err)
 	}
-	fromTar, err := Compose(ctx, ComposeOptions{Repo: filepath.Join(dir, "repo"), Stream: "sisyphus", Tree: tarball,
+	fromTar, err := Run(ctx, Options{Repo: filepath.Join(dir, "repo"), Stream: "sisyphus", Tree: tarball,
 		OSFiles: osfilesDir(t), Time: day("20261125")})
 	if err != nil {
-		t.Fatalf("Compose(tarball) error %v", err)
+		t.Fatalf("Run(tarball) error %v", err)
 	}
 	if fromTar.Commit != first.Commit {
-		t.Errorf("Compose(tarball) = %s, want %s as from the directory", fromTar.Commit, first.Commit)
+		t.Errorf("Run(tarball) = %s, want %s as from the directory", fromTar.Commit, first.Commit)
 	}
 }
 
@@ -324,7 +325,7 @@ func TestComposeBadInput(t *testing.T) {
 		name   string
 		tree   fakeTree
 		date   string
-		mutate func(*ComposeOptions)
+		mutate func(*Options)
 		want   string
 	}{
 		{"tree without a kernel", noKernel, "20261126", nil, "no kernel"},
@@ -333,29 +334,29 @@ func TestComposeBadInput(t *testing.T) {
 		{"two kernels", twoKernels, "20261126", nil, "2 kernels (6.1.0-98-fake-amd64, 6.1.0-99-fake-amd64)"},
 		{"missing ignition dracut module", noIgnition, "20261126", nil, "no dracut module ignition"},
 		{"missing ostree dracut module", noOstree, "20261126", nil, "no dracut module ostree"},
-		{"no osfiles (altcos module)", bad(), "20261126", func(o *ComposeOptions) { o.OSFiles = "" }, "no dracut module altcos"},
-		{"stream with a slash", defaultFake(), "20261126", func(o *ComposeOptions) { o.Stream = "sisyphus/x" }, `stream name "sisyphus/x" is not valid`},
+		{"no osfiles (altcos module)", bad(), "20261126", func(o *Options) { o.OSFiles = "" }, "no dracut module altcos"},
+		{"stream with a slash", defaultFake(), "20261126", func(o *Options) { o.Stream = "sisyphus/x" }, `stream name "sisyphus/x" is not valid`},
 		{"date going backwards", upgraded, "20261124", nil, "build date 20261124 is before the date of the previous version sisyphus.20261125.0.0"},
-		{"missing tree", defaultFake(), "20261126", func(o *ComposeOptions) { o.Tree = "/nonexistent/tree" }, "OS tree /nonexistent/tree"},
+		{"missing tree", defaultFake(), "20261126", func(o *Options) { o.Tree = "/nonexistent/tree" }, "OS tree /nonexistent/tree"},
 	}
 	repo := filepath.Join(t.TempDir(), "repo")
 	r := &ostree.Repo{Path: repo}
-	ref := Ref(DefaultArch, "sisyphus")
+	ref := altcos.Ref(altcos.DefaultArch, "sisyphus")
 	first := mustCompose(t, ctx, repo, defaultFake(), "20261125")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var mut []func(*ComposeOptions)
+			var mut []func(*Options)
 			if tt.mutate != nil {
 				mut = append(mut, tt.mutate)
 			}
 			_, err := compose(t, ctx, repo, tt.tree, tt.date, mut...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Compose(%s) error = %v, want it to contain %q", tt.name, err, tt.want)
+				t.Fatalf("Run(%s) error = %v, want it to contain %q", tt.name, err, tt.want)
 			}
 			refs, rerr := r.Refs(ctx)
 			head, _ := r.RevParse(ctx, ref)
 			if rerr != nil || len(refs) != 1 || head != first.Commit {
-				t.Errorf("after Compose(%s): refs %q head %s, want only %s at %s", tt.name, refs, head, ref, first.Commit)
+				t.Errorf("after Run(%s): refs %q head %s, want only %s at %s", tt.name, refs, head, ref, first.Commit)
 			}
 		})
 	}
@@ -365,11 +366,11 @@ func TestComposeBadInput(t *testing.T) {
 		writeFile(t, filepath.Join(notRepo, "precious.txt"), "data\n", 0o644)
 		_, err := compose(t, ctx, notRepo, defaultFake(), "20261125")
 		if err == nil || !strings.Contains(err.Error(), "is not an ostree repository") {
-			t.Fatalf("Compose(repo %s) error = %v, want it to say it is not an ostree repository", notRepo, err)
+			t.Fatalf("Run(repo %s) error = %v, want it to say it is not an ostree repository", notRepo, err)
 		}
 		ents, _ := os.ReadDir(notRepo)
 		if len(ents) != 1 {
-			t.Errorf("after Compose(not a repo) the directory holds %d entries, want it untouched (1)", len(ents))
+			t.Errorf("after Run(not a repo) the directory holds %d entries, want it untouched (1)", len(ents))
 		}
 	})
 }
@@ -386,13 +387,13 @@ func TestComposeTestOS(t *testing.T) {
 
 	repo := filepath.Join(t.TempDir(), "repo")
 	start := time.Now()
-	res, err := Compose(ctx, ComposeOptions{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day("20261125")})
+	res, err := Run(ctx, Options{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day("20261125")})
 	if err != nil {
-		t.Fatalf("Compose(test OS) error %v", err)
+		t.Fatalf("Run(test OS) error %v", err)
 	}
 	t.Logf("composed %s %s (%d packages) in %s", res.Version, res.Commit, res.Packages, time.Since(start).Round(time.Second))
 	if res.Version != "sisyphus.20261125.0.0" || res.IgnitionSpec != "3.3.0" {
-		t.Errorf("Compose(test OS) = %s, spec %s, want sisyphus.20261125.0.0, 3.3.0", res.Version, res.IgnitionSpec)
+		t.Errorf("Run(test OS) = %s, spec %s, want sisyphus.20261125.0.0, 3.3.0", res.Version, res.IgnitionSpec)
 	}
 	r := &ostree.Repo{Path: repo}
 	mods := "/usr/lib/modules/" + res.Kernel
@@ -431,26 +432,26 @@ func TestComposeOSFilesChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(changed, "usr/lib/altcos/test-marker"), "new\n", 0o644)
-	useChanged := func(o *ComposeOptions) { o.OSFiles = changed }
+	useChanged := func(o *Options) { o.OSFiles = changed }
 
 	tests := []struct {
 		name    string
-		mutate  func(*ComposeOptions)
+		mutate  func(*Options)
 		created bool
 		want    string
 	}{
 		{"OS files changed", useChanged, true, "sisyphus.20261125.0.1"},
 		{"same OS files again", useChanged, false, "sisyphus.20261125.0.1"},
-		{"forced", func(o *ComposeOptions) { useChanged(o); o.Force = true }, true, "sisyphus.20261125.0.2"},
+		{"forced", func(o *Options) { useChanged(o); o.Force = true }, true, "sisyphus.20261125.0.2"},
 	}
 	for _, tt := range tests {
 		res, err := compose(t, ctx, repo, defaultFake(), "20261126", tt.mutate)
 		if err != nil || res.Created != tt.created || res.Version != tt.want {
-			t.Errorf("Compose(%s) = %+v, %v, want created %v, version %s", tt.name, res, err, tt.created, tt.want)
+			t.Errorf("Run(%s) = %+v, %v, want created %v, version %s", tt.name, res, err, tt.created, tt.want)
 		}
 	}
 	r := &ostree.Repo{Path: repo}
-	paths, err := r.Ls(ctx, Ref(DefaultArch, "sisyphus"), false, "/usr/lib/altcos/test-marker")
+	paths, err := r.Ls(ctx, altcos.Ref(altcos.DefaultArch, "sisyphus"), false, "/usr/lib/altcos/test-marker")
 	if err != nil || len(paths) != 1 {
 		t.Errorf("ostree ls test-marker = %q, %v, want the file laid over from the changed OS files", paths, err)
 	}
@@ -468,7 +469,7 @@ func TestComposeConcurrent(t *testing.T) {
 	upgraded := defaultFake()
 	upgraded.pkgs["bash"] = "5.2.15-2+b3"
 	type out struct {
-		res ComposeResult
+		res Result
 		err error
 	}
 	results := make(chan out, 2)
@@ -476,7 +477,7 @@ func TestComposeConcurrent(t *testing.T) {
 		tree := filepath.Join(t.TempDir(), "tree")
 		upgraded.make(t, tree)
 		go func() {
-			res, err := Compose(ctx, ComposeOptions{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day("20261126")})
+			res, err := Run(ctx, Options{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day("20261126")})
 			results <- out{res, err}
 		}()
 	}
@@ -484,19 +485,19 @@ func TestComposeConcurrent(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		o := <-results
 		if o.err != nil {
-			t.Fatalf("Compose() error %v", o.err)
+			t.Fatalf("Run() error %v", o.err)
 		}
 		if o.res.Version != "sisyphus.20261125.0.1" {
-			t.Errorf("Compose() = %s, want sisyphus.20261125.0.1", o.res.Version)
+			t.Errorf("Run() = %s, want sisyphus.20261125.0.1", o.res.Version)
 		}
 		if o.res.Created {
 			created++
 			if o.res.Parent != first.Commit {
-				t.Errorf("Compose() parent %s, want %s", o.res.Parent, first.Commit)
+				t.Errorf("Run() parent %s, want %s", o.res.Parent, first.Commit)
 			}
 		}
 	}
 	if created != 1 {
-		t.Errorf("two concurrent Compose() made %d commits, want 1", created)
+		t.Errorf("two concurrent Run() made %d commits, want 1", created)
 	}
 }

@@ -1,13 +1,21 @@
-package isobuild
+// Package image holds what the artifact builders under it (iso, pxe,
+// qcow2, stream) start from: the checked-out tree of a composed commit
+// (kernel, GRUB, the installer's tools), the live initramfs built for its
+// kernel (the ISO and PXE boot it), and the folder of the deploy archive
+// (deployarchive/sysroot's output). One package per artifact sits below.
+package image
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/altcos/altcos-tools/compose"
+	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/initramfs"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/ostree"
@@ -61,9 +69,9 @@ type LiveInitramfsOptions struct {
 // taking the installer's tools from the tree (each one the tree lacks from the
 // build host).
 func BuildLiveInitramfs(ctx context.Context, o LiveInitramfsOptions) error {
-	kver, err := KernelIn(o.Tree)
+	kver, err := compose.FindKernel(o.Tree)
 	if err != nil {
-		return err
+		return fmt.Errorf("OS tree %s: %w", o.Tree, err)
 	}
 	return initramfs.Build(ctx, initramfs.Options{
 		Output:        o.Output,
@@ -74,4 +82,24 @@ func BuildLiveInitramfs(ctx context.Context, o LiveInitramfsOptions) error {
 		TempDir:       o.TempDir,
 		Log:           o.Log,
 	})
+}
+
+// ReadArchiveManifest reads deploy.json of an archive folder (what
+// `altcos-build sysroot` writes) and checks that the archive is beside it.
+func ReadArchiveManifest(dir string) (*deployarchive.Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(dir, deployarchive.ManifestName))
+	if err != nil {
+		return nil, fmt.Errorf("deploy archive manifest: %w (run `altcos-build sysroot` first)", err)
+	}
+	var m deployarchive.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", filepath.Join(dir, deployarchive.ManifestName), err)
+	}
+	if m.Stream == "" || m.Version == "" {
+		return nil, fmt.Errorf("%s names no stream or version", filepath.Join(dir, deployarchive.ManifestName))
+	}
+	if _, err := os.Stat(filepath.Join(dir, deployarchive.ArchiveName)); err != nil {
+		return nil, fmt.Errorf("deploy archive: %w", err)
+	}
+	return &m, nil
 }

@@ -1,4 +1,4 @@
-package isobuild
+package iso
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
-func TestISOLabel(t *testing.T) {
+func TestLabel(t *testing.T) {
 	tests := []struct{ stream, version, want string }{
 		{"sisyphus", "sisyphus.20261125.0.0", "ALTCOS-SISYPHUS-20261125-0-0"},
 		{"p10", "p10.20261125.12.3", "ALTCOS-P10-20261125-12-3"},
@@ -28,15 +28,15 @@ func TestISOLabel(t *testing.T) {
 		{"a.b", "weird version", "ALTCOS-A-B-WEIRD-VERSION"},
 	}
 	for _, tt := range tests {
-		got := ISOLabel(tt.stream, tt.version)
+		got := Label(tt.stream, tt.version)
 		if got != tt.want || len(got) > 32 {
-			t.Errorf("ISOLabel(%q, %q) = %q, want %q", tt.stream, tt.version, got, tt.want)
+			t.Errorf("Label(%q, %q) = %q, want %q", tt.stream, tt.version, got, tt.want)
 		}
 	}
 }
 
-func TestXorrisoISOArgs(t *testing.T) {
-	argv := XorrisoISOArgs("out.iso", "ALTCOS-X", "/g/boot_hybrid.img", "/w/efiboot.img", time.Unix(1795000000, 0),
+func TestXorrisoArgs(t *testing.T) {
+	argv := xorrisoArgs("out.iso", "ALTCOS-X", "/g/boot_hybrid.img", "/w/efiboot.img", time.Unix(1795000000, 0),
 		map[string]string{"boot/vmlinuz": "/t/vmlinuz", "/altcos/deploy.json": "/a/deploy.json"})
 	line := strings.Join(argv, " ")
 	for _, want := range []string{
@@ -46,11 +46,11 @@ func TestXorrisoISOArgs(t *testing.T) {
 		"/altcos/deploy.json=/a/deploy.json /boot/vmlinuz=/t/vmlinuz",
 	} {
 		if !strings.Contains(line, want) {
-			t.Errorf("XorrisoISOArgs = %s\nwant it to contain %q", line, want)
+			t.Errorf("xorrisoArgs = %s\nwant it to contain %q", line, want)
 		}
 	}
 	if strings.Contains(line, " -J") {
-		t.Errorf("XorrisoISOArgs = %s, want no Joliet", line)
+		t.Errorf("xorrisoArgs = %s, want no Joliet", line)
 	}
 }
 
@@ -87,8 +87,8 @@ func newISOFixture(t *testing.T) isoFixture {
 	return f
 }
 
-func (f isoFixture) options(out string) ISOOptions {
-	return ISOOptions{Output: out, Tree: f.tree, Initramfs: f.initramfs, ArchiveDir: f.archive,
+func (f isoFixture) options(out string) Options {
+	return Options{Output: out, Tree: f.tree, Initramfs: f.initramfs, ArchiveDir: f.archive,
 		LiveArgs: []string{"altcos.test=1"}, Epoch: time.Unix(1795000000, 0)}
 }
 
@@ -103,15 +103,15 @@ func TestBuildISO(t *testing.T) {
 	dir := t.TempDir()
 	iso := filepath.Join(dir, "live.iso")
 	ctx := context.Background()
-	if err := BuildISO(ctx, f.options(iso)); err != nil {
-		t.Fatalf("BuildISO = %v", err)
+	if err := Build(ctx, f.options(iso)); err != nil {
+		t.Fatalf("Build = %v", err)
 	}
 	again := filepath.Join(dir, "again.iso")
-	if err := BuildISO(ctx, f.options(again)); err != nil {
-		t.Fatalf("BuildISO (again) = %v", err)
+	if err := Build(ctx, f.options(again)); err != nil {
+		t.Fatalf("Build (again) = %v", err)
 	}
 	if a, b := fileSum(t, iso), fileSum(t, again); a != b {
-		t.Errorf("BuildISO twice with one epoch = %x and %x, want the same bytes", a, b)
+		t.Errorf("Build twice with one epoch = %x and %x, want the same bytes", a, b)
 	}
 
 	out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"xorriso", "-indev", iso, "-report_el_torito", "plain"}})
@@ -148,12 +148,12 @@ func TestBuildISO(t *testing.T) {
 		t.Errorf("ISO MBR partition types = %v, want partition 2 of type 0xEF (ESP)", types)
 	}
 
-	c, err := InspectISO(iso)
+	c, err := Inspect(iso)
 	if err != nil {
-		t.Fatalf("InspectISO = %v", err)
+		t.Fatalf("Inspect = %v", err)
 	}
 	if c.Customization != nil || c.Info.Version != "sisyphus.20261125.0.0" || c.Manifest == nil || c.Manifest.IgnitionSpec != "3.3.0" {
-		t.Errorf("InspectISO(built) = %+v, want the build record and manifest, no customization", c)
+		t.Errorf("Inspect(built) = %+v, want the build record and manifest, no customization", c)
 	}
 	if !strings.Contains(c.BIOSMenu, "chainloader +1") || !strings.Contains(c.EFIMenu, "\texit\n") || !strings.Contains(c.BIOSMenu, "altcos.test=1") {
 		t.Errorf("ISO menus:\n%s\n%s\nwant the BIOS and UEFI menus with the live arg", c.BIOSMenu, c.EFIMenu)
@@ -169,17 +169,17 @@ func TestBuildISO(t *testing.T) {
 		if err := Customize(ctx, o); err != nil {
 			t.Fatalf("Customize = %v", err)
 		}
-		c, err := InspectISO(custom)
+		c, err := Inspect(custom)
 		if err != nil {
-			t.Fatalf("InspectISO(customized) = %v", err)
+			t.Fatalf("Inspect(customized) = %v", err)
 		}
 		cz := c.Customization
 		if cz == nil || cz.DestDevice != "/dev/vda" || !cz.Ignition || !reflect.DeepEqual(cz.AppendKargs, o.AppendKargs) ||
 			!reflect.DeepEqual(cz.DeleteKargs, o.DeleteKargs) || cz.Platform != "metal" {
-			t.Errorf("InspectISO(customized).Customization = %+v, want what Customize(%+v) embedded", cz, o)
+			t.Errorf("Inspect(customized).Customization = %+v, want what Customize(%+v) embedded", cz, o)
 		}
 		if !bytes.Equal(bytes.TrimSpace(c.Ignition), []byte(cfg)) {
-			t.Errorf("InspectISO(customized).Ignition = %s, want %s", c.Ignition, cfg)
+			t.Errorf("Inspect(customized).Ignition = %s, want %s", c.Ignition, cfg)
 		}
 		for _, menu := range []string{c.BIOSMenu, c.EFIMenu} {
 			if !strings.Contains(menu, "altcos.test=1 altcos.inst.skip_reboot") {
@@ -209,11 +209,11 @@ func TestBuildISOBadInput(t *testing.T) {
 	f := newISOFixture(t)
 	tests := []struct {
 		name   string
-		break_ func(o *ISOOptions)
+		break_ func(o *Options)
 		want   string
 	}{
-		{"no kernel", func(o *ISOOptions) { o.Tree = t.TempDir() }, "no kernel in the OS tree"},
-		{"no GRUB platform", func(o *ISOOptions) {
+		{"no kernel", func(o *Options) { o.Tree = t.TempDir() }, "no kernel"},
+		{"no GRUB platform", func(o *Options) {
 			tree := t.TempDir()
 			os.MkdirAll(filepath.Join(tree, "usr/lib/modules/6.1.0-test"), 0o755)
 			os.WriteFile(filepath.Join(tree, "usr/lib/modules/6.1.0-test/vmlinuz"), []byte("k"), 0o644)
@@ -221,18 +221,18 @@ func TestBuildISOBadInput(t *testing.T) {
 			os.Symlink("/usr/lib/grub/i386-pc", filepath.Join(tree, "usr/lib/grub/i386-pc"))
 			o.Tree = tree
 		}, "GRUB platform missing"},
-		{"no archive", func(o *ISOOptions) { o.ArchiveDir = t.TempDir() }, "sysroot"},
-		{"bad label", func(o *ISOOptions) { o.Label = "live" }, "volume label"},
-		{"output folder missing", func(o *ISOOptions) { o.Output = "/nonexistent/dir/x.iso" }, "create the ISO"},
+		{"no archive", func(o *Options) { o.ArchiveDir = t.TempDir() }, "sysroot"},
+		{"bad label", func(o *Options) { o.Label = "live" }, "volume label"},
+		{"output folder missing", func(o *Options) { o.Output = "/nonexistent/dir/x.iso" }, "create the ISO"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "x.iso")
 			o := f.options(out)
 			tt.break_(&o)
-			err := BuildISO(context.Background(), o)
+			err := Build(context.Background(), o)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("BuildISO(%s) = %v, want an error containing %q", tt.name, err, tt.want)
+				t.Errorf("Build(%s) = %v, want an error containing %q", tt.name, err, tt.want)
 			}
 			assertNoOutput(t, o.Output)
 		})
@@ -257,4 +257,19 @@ func fileSum(t *testing.T, p string) [32]byte {
 		t.Fatal(err)
 	}
 	return sha256.Sum256(data)
+}
+
+// Inspect refuses a file that is not an ISO and says which file and why.
+func TestInspectNotAnISO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hostname")
+	if err := os.WriteFile(p, []byte("buildhost\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Inspect(p)
+	if err == nil || !strings.Contains(err.Error(), p+" is not an ISO") {
+		t.Errorf("Inspect(%s) = %+v, %v, want an error saying %s is not an ISO", p, c, err, p)
+	}
+	if _, err := Inspect(p + ".missing"); err == nil || !strings.Contains(err.Error(), p+".missing") {
+		t.Errorf("Inspect(missing file) = %v, want an error naming the file", err)
+	}
 }

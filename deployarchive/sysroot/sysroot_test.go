@@ -1,4 +1,4 @@
-package isobuild
+package sysroot
 
 import (
 	"context"
@@ -7,13 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/testcommit"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
-func TestBuildSysroot(t *testing.T) {
+func TestBuild(t *testing.T) {
 	tooltest.Root(t)
 	tooltest.Tools(t, testcommit.Tools...)
 	ctx := context.Background()
@@ -23,14 +24,14 @@ func TestBuildSysroot(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	m, err := BuildSysroot(ctx, SysrootOptions{Repo: repo, Stream: "sisyphus", OutDir: out})
+	m, err := Build(ctx, Options{Repo: repo, Stream: "sisyphus", OutDir: out})
 	if err != nil {
-		t.Fatalf("BuildSysroot = %v", err)
+		t.Fatalf("Build = %v", err)
 	}
-	want := deployarchive.Manifest{Format: 1, OSName: OSName, Arch: "x86_64", Stream: "sisyphus", Ref: testcommit.Ref,
+	want := deployarchive.Manifest{Format: 1, OSName: altcos.OSName, Arch: altcos.DefaultArch, Stream: "sisyphus", Ref: testcommit.Ref,
 		Version: testcommit.Version, Commit: commit, IgnitionSpec: testcommit.IgnitionSpec}
 	if m.OSName != want.OSName || m.Ref != want.Ref || m.Version != want.Version || m.Commit != want.Commit || m.IgnitionSpec != want.IgnitionSpec {
-		t.Errorf("BuildSysroot manifest = %+v, want %+v", m, want)
+		t.Errorf("Build manifest = %+v, want %+v", m, want)
 	}
 	if strings.Join(m.Kargs, " ") != PlaceholderRootKarg+" rw" {
 		t.Errorf("manifest kargs = %q, want %q", m.Kargs, PlaceholderRootKarg+" rw")
@@ -63,8 +64,8 @@ func TestBuildSysroot(t *testing.T) {
 		t.Errorf("output directory holds %d entries, want the archive and the manifest only", len(ents))
 	}
 	// Bad inputs: a repo without the ref, a commit without a kernel.
-	if _, err := BuildSysroot(ctx, SysrootOptions{Repo: repo, Stream: "p10", OutDir: out}); err == nil || !strings.Contains(err.Error(), "has no ref altcos/x86_64/p10") {
-		t.Errorf("BuildSysroot(stream p10) = %v, want a missing ref error", err)
+	if _, err := Build(ctx, Options{Repo: repo, Stream: "p10", OutDir: out}); err == nil || !strings.Contains(err.Error(), "has no ref altcos/x86_64/p10") {
+		t.Errorf("Build(stream p10) = %v, want a missing ref error", err)
 	}
 	empty := filepath.Join(dir, "nokernel")
 	os.MkdirAll(filepath.Join(empty, "usr/bin"), 0o755)
@@ -72,7 +73,7 @@ func TestBuildSysroot(t *testing.T) {
 		"--add-metadata-string=version=nokernel.20261125.0.0", "--add-metadata-string=altcos.ignition-spec=3.3.0", "--tree=dir=" + empty}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := BuildSysroot(ctx, SysrootOptions{Repo: repo, Stream: "nokernel", OutDir: out}); err == nil || !strings.Contains(err.Error(), "no kernel") {
-		t.Errorf("BuildSysroot(commit without kernel) = %v, want a no-kernel error", err)
+	if _, err := Build(ctx, Options{Repo: repo, Stream: "nokernel", OutDir: out}); err == nil || !strings.Contains(err.Error(), "no kernel") {
+		t.Errorf("Build(commit without kernel) = %v, want a no-kernel error", err)
 	}
 }

@@ -1,4 +1,4 @@
-package isobuild
+package iso
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/initramfs/live"
 	"github.com/altcos/altcos-tools/installer/ignition"
+	"github.com/altcos/altcos-tools/internal/fsutil"
 	"github.com/altcos/altcos-tools/internal/run"
 )
 
@@ -41,9 +42,9 @@ type CustomizeOptions struct {
 	Log          *slog.Logger
 }
 
-// ISOContents is what InspectISO reads back from an ISO.
-type ISOContents struct {
-	Info          ISOInfo
+// Contents is what Inspect reads back from an ISO.
+type Contents struct {
+	Info          Info
 	Manifest      *deployarchive.Manifest
 	Customization *live.Customization // nil when not customized
 	Ignition      []byte              // the embedded config, or nil
@@ -51,9 +52,9 @@ type ISOContents struct {
 	EFIMenu       string
 }
 
-// InspectISO reads the build record, manifest, menus and customization of a
+// Inspect reads the build record, manifest, menus and customization of a
 // live ISO with go-diskfs (no mount, no external tool).
-func InspectISO(iso string) (*ISOContents, error) {
+func Inspect(iso string) (*Contents, error) {
 	b, err := file.OpenFromPath(iso, true)
 	if err != nil {
 		return nil, fmt.Errorf("open ISO %s: %w", iso, err)
@@ -65,7 +66,7 @@ func InspectISO(iso string) (*ISOContents, error) {
 	}
 	fsys, err := iso9660.Read(b, st.Size(), 0, 2048)
 	if err != nil {
-		return nil, fmt.Errorf("read ISO 9660 of %s: %w", iso, err)
+		return nil, fmt.Errorf("%s is not an ISO (no ISO 9660 filesystem): %w", iso, err)
 	}
 	read := func(p string) ([]byte, error) {
 		f, err := fsys.OpenFile(p, os.O_RDONLY)
@@ -75,14 +76,14 @@ func InspectISO(iso string) (*ISOContents, error) {
 		defer f.Close()
 		return io.ReadAll(f)
 	}
-	var c ISOContents
+	var c Contents
 	medium := "/" + deployarchive.MediumDir + "/"
-	data, err := read(medium + ISOInfoName)
+	data, err := read(medium + InfoName)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not an ALTCOS live ISO (no %s%s): %w", iso, medium, ISOInfoName, err)
+		return nil, fmt.Errorf("%s is not an ALTCOS live ISO (no %s%s): %w", iso, medium, InfoName, err)
 	}
 	if err := json.Unmarshal(data, &c.Info); err != nil {
-		return nil, fmt.Errorf("parse %s%s of %s: %w", medium, ISOInfoName, iso, err)
+		return nil, fmt.Errorf("parse %s%s of %s: %w", medium, InfoName, iso, err)
 	}
 	if data, err := read(medium + deployarchive.ManifestName); err == nil {
 		var m deployarchive.Manifest
@@ -118,7 +119,7 @@ func InspectISO(iso string) (*ISOContents, error) {
 // menus re-rendered with o.LiveArgs. The boot equipment (El Torito images,
 // hybrid MBR, ESP partition) is replayed from the input by xorriso. Nothing is
 // written when the config does not validate; the output appears only whole.
-func Customize(ctx context.Context, o CustomizeOptions) (err error) {
+func Customize(ctx context.Context, o CustomizeOptions) error {
 	log := o.Log
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -126,7 +127,7 @@ func Customize(ctx context.Context, o CustomizeOptions) (err error) {
 	if !strings.HasPrefix(o.DestDevice, "/dev/") {
 		return fmt.Errorf("destination device %q: give a device path such as /dev/vda", o.DestDevice)
 	}
-	in, err := InspectISO(o.Input)
+	in, err := Inspect(o.Input)
 	if err != nil {
 		return err
 	}
@@ -170,37 +171,26 @@ func Customize(ctx context.Context, o CustomizeOptions) (err error) {
 	// 2. Menus and build record with the live args.
 	info := in.Info
 	info.LiveArgs = append(append([]string(nil), info.LiveArgs...), o.LiveArgs...)
-	if err := writeISOMenus(work, info); err != nil {
+	if err := writeMenus(work, info); err != nil {
 		return err
 	}
-	ij, _ := json.MarshalIndent(info, "", "  ")
-	if err := os.WriteFile(filepath.Join(work, ISOInfoName), append(ij, '\n'), 0o644); err != nil {
-		return err
-	}
-	maps[medium+ISOInfoName] = filepath.Join(work, ISOInfoName)
-	maps["/"+isoBIOSMenu] = filepath.Join(work, "grub-bios.cfg")
-	maps["/"+isoEFIMenu] = filepath.Join(work, "grub-efi.cfg")
+	maps[medium+InfoName] = filepath.Join(work, InfoName)
+	maps["/"+isoBIOSMenu] = filepath.Join(work, biosMenuFile)
+	maps["/"+isoEFIMenu] = filepath.Join(work, efiMenuFile)
 
-	// 3. The copy, to a temporary name.
-	tmp := filepath.Join(filepath.Dir(o.Output), "."+filepath.Base(o.Output)+".tmp")
-	os.Remove(tmp)
-	defer func() {
-		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	if err := run.Run(ctx, log, run.Cmd{Argv: XorrisoCustomizeArgs(o.Input, tmp, maps)}); err != nil {
+	// 3. The copy, through a temporary name beside the output.
+	err = fsutil.WriteAtomicPath(o.Output, 0o644, func(tmp string) error {
+		return run.Run(ctx, log, run.Cmd{Argv: xorrisoCustomizeArgs(o.Input, tmp, maps)})
+	})
+	if err != nil {
 		return fmt.Errorf("write the customized ISO: %w", err)
 	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, o.Output)
+	return nil
 }
 
-// XorrisoCustomizeArgs builds the argv that copies in to out with files
+// xorrisoCustomizeArgs builds the argv that copies in to out with files
 // replaced or added (ISO path -> host file) and the boot equipment replayed.
-func XorrisoCustomizeArgs(in, out string, maps map[string]string) []string {
+func xorrisoCustomizeArgs(in, out string, maps map[string]string) []string {
 	argv := []string{"xorriso", "-indev", in, "-outdev", out, "-boot_image", "any", "replay"}
 	keys := make([]string, 0, len(maps))
 	for k := range maps {

@@ -1,6 +1,11 @@
-package isobuild
-
-// Sysroot: commit -> deploy archive (DESIGN.md, "Why a deploy archive").
+// Package sysroot builds the deploy archive of a composed commit: the real
+// ostree CLI makes a complete sysroot in a scratch folder, which is packed
+// with deployarchive.Pack (DESIGN.md, "Why a deploy archive").
+//
+// It is apart from package deployarchive because it runs ostree (package
+// ostree, internal/run): deployarchive itself stays free of them, since the
+// live system's PID 1 and the installer import it.
+package sysroot
 
 import (
 	"context"
@@ -12,19 +17,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/altcos/altcos-tools/deployarchive"
-	"github.com/altcos/altcos-tools/ostree"
 	"golang.org/x/sys/unix"
+
+	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/compose"
+	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/internal/fsutil"
+	"github.com/altcos/altcos-tools/ostree"
 )
-
-// OSName is the ostree OS name (stateroot) of ALTCOS.
-const OSName = "alt-containeros"
-
-// RemoteName is the remote an installed system updates from.
-const RemoteName = "altcos"
 
 // PlaceholderRootKarg is the root argument the archive's boot entry carries
 // until the installer writes root=UUID=<the root filesystem> in its place.
@@ -34,12 +36,12 @@ const PlaceholderRootKarg = "root=LABEL=root"
 // deploy` and kept by every later deploy (ostree merges them).
 var DefaultKargs = []string{"rw"}
 
-// SysrootOptions are the inputs of BuildSysroot.
-type SysrootOptions struct {
+// Options are the inputs of Build.
+type Options struct {
 	Repo      string // repository holding the composed commit
 	Stream    string
-	Arch      string   // default DefaultArch
-	RemoteURL string   // URL of the remote altcos; default DefaultRemoteURL
+	Arch      string   // default altcos.DefaultArch
+	RemoteURL string   // URL of the remote altcos; default compose.DefaultRemoteURL
 	Kargs     []string // stream kernel arguments; nil means DefaultKargs
 	OutDir    string   // gets deployarchive.ArchiveName and ManifestName
 	// Time, when set (SOURCE_DATE_EPOCH), clamps the archive's mtimes.
@@ -47,17 +49,17 @@ type SysrootOptions struct {
 	Log  *slog.Logger
 }
 
-// BuildSysroot makes the deploy archive of the stream's commit: the real
+// Build makes the deploy archive of the stream's commit: the real
 // ostree CLI makes a complete sysroot in a scratch directory (init-fs
 // --modern, os-init, pull-local, remote altcos, ref altcos:<ref>, grub2 as
 // the bootloader, deploy with the stream's kernel arguments), which is packed
 // into OutDir/deploy.tar.zst with its manifest OutDir/deploy.json.
-func BuildSysroot(ctx context.Context, o SysrootOptions) (*deployarchive.Manifest, error) {
+func Build(ctx context.Context, o Options) (*deployarchive.Manifest, error) {
 	if o.Arch == "" {
-		o.Arch = DefaultArch
+		o.Arch = altcos.DefaultArch
 	}
 	if o.RemoteURL == "" {
-		o.RemoteURL = DefaultRemoteURL
+		o.RemoteURL = compose.DefaultRemoteURL
 	}
 	if o.Kargs == nil {
 		o.Kargs = DefaultKargs
@@ -65,10 +67,10 @@ func BuildSysroot(ctx context.Context, o SysrootOptions) (*deployarchive.Manifes
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if err := ValidateStream(o.Stream); err != nil {
+	if err := altcos.ValidateStream(o.Stream); err != nil {
 		return nil, err
 	}
-	ref := "altcos/" + o.Arch + "/" + o.Stream
+	ref := altcos.Ref(o.Arch, o.Stream)
 	repo := &ostree.Repo{Path: o.Repo, Log: o.Log}
 	if !ostree.IsRepo(o.Repo) {
 		return nil, fmt.Errorf("%s is not an ostree repository; compose one with `altcos-build compose --repo %s`", o.Repo, o.Repo)
@@ -80,14 +82,15 @@ func BuildSysroot(ctx context.Context, o SysrootOptions) (*deployarchive.Manifes
 	if !ok {
 		return nil, fmt.Errorf("repository %s has no ref %s; compose the stream first (`altcos-build compose --repo %s --stream %s TREE`)", o.Repo, ref, o.Repo, o.Stream)
 	}
-	m := &deployarchive.Manifest{Format: deployarchive.Format, OSName: OSName, Arch: o.Arch, Stream: o.Stream, Ref: ref, Commit: commit}
-	if m.Version, err = repo.Metadata(ctx, commit, MetaVersion); err != nil {
+	m := &deployarchive.Manifest{Format: deployarchive.Format, OSName: altcos.OSName, Arch: o.Arch, Stream: o.Stream, Ref: ref, Commit: commit}
+	if m.Version, err = repo.Metadata(ctx, commit, altcos.MetaVersion); err != nil {
 		return nil, fmt.Errorf("commit %s of %s: %w", commit, ref, err)
 	}
-	if m.IgnitionSpec, err = repo.Metadata(ctx, commit, MetaIgnitionSpec); err != nil {
+	if m.IgnitionSpec, err = repo.Metadata(ctx, commit, altcos.MetaIgnitionSpec); err != nil {
 		return nil, fmt.Errorf("commit %s of %s: %w; compose it with altcos-build compose", commit, ref, err)
 	}
-	if err := checkKernel(ctx, repo, commit); err != nil {
+	// A commit without its kernel would deploy, and the disk would not boot.
+	if _, err := compose.CommitKernel(ctx, repo, commit); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
@@ -107,29 +110,29 @@ func BuildSysroot(ctx context.Context, o SysrootOptions) (*deployarchive.Manifes
 		return nil, err
 	}
 	m.Kargs = append([]string{PlaceholderRootKarg}, o.Kargs...)
-	remoteRef := RemoteName + ":" + ref
+	remoteRef := altcos.Refspec(o.Arch, o.Stream)
 	steps := []struct {
 		name string
 		fn   func() error
 	}{
 		{"init-fs", func() error { return s.InitFS(ctx, true) }},
-		{"os-init", func() error { return s.OSInit(ctx, OSName) }},
+		{"os-init", func() error { return s.OSInit(ctx, altcos.OSName) }},
 		{"pull-local", func() error { return s.PullLocal(ctx, o.Repo, commit) }},
 		{"remote add", func() error {
 			// An OS that defines the remote in /etc/ostree/remotes.d must
 			// not get a second definition in the repo config: ostree
 			// refuses a remote defined twice.
-			if hasFile(ctx, repo, commit, RemotesDConf) {
+			if hasFile(ctx, repo, commit, remotesDConf) {
 				return nil
 			}
-			return s.AddRemote(ctx, RemoteName, o.RemoteURL)
+			return s.AddRemote(ctx, altcos.RemoteName, o.RemoteURL)
 		}},
 		{"refs", func() error { return s.CreateRef(ctx, remoteRef, commit) }},
 		// ostree's grub2 integration: every later deploy rewrites
 		// /boot/loader/grub.cfg (see installer/bootloader).
 		{"bootloader", func() error { return s.SetConfig(ctx, "sysroot.bootloader", "grub2") }},
 		{"deploy", func() error {
-			return s.Deploy(ctx, ostree.DeployOptions{OSName: OSName, Refspec: remoteRef, Kargs: m.Kargs, GRUB2Exec: gen})
+			return s.Deploy(ctx, ostree.DeployOptions{OSName: altcos.OSName, Refspec: remoteRef, Kargs: m.Kargs, GRUB2Exec: gen})
 		}},
 	}
 	for _, st := range steps {
@@ -149,62 +152,40 @@ func BuildSysroot(ctx context.Context, o SysrootOptions) (*deployarchive.Manifes
 	return m, nil
 }
 
-func pack(ctx context.Context, sysroot string, o SysrootOptions, m *deployarchive.Manifest) error {
-	tmp := filepath.Join(o.OutDir, "."+deployarchive.ArchiveName+".tmp")
-	f, err := os.Create(tmp)
+// pack writes the archive of the sysroot and then its manifest into
+// o.OutDir, each through a temporary file: a failure leaves neither half.
+func pack(ctx context.Context, sysroot string, o Options, m *deployarchive.Manifest) error {
+	err := fsutil.WriteAtomic(filepath.Join(o.OutDir, deployarchive.ArchiveName), 0o644, func(w io.Writer) error {
+		h := sha256.New()
+		cw := &countWriter{}
+		sz, err := deployarchive.Pack(ctx, io.MultiWriter(w, h, cw), sysroot, o.Time)
+		if err != nil {
+			return fmt.Errorf("pack sysroot: %w", err)
+		}
+		m.RootBytes, m.BootBytes = sz.RootBytes, sz.BootBytes
+		m.Archive = deployarchive.FileInfo{Name: deployarchive.ArchiveName, Size: cw.n, SHA256: hex.EncodeToString(h.Sum(nil))}
+		if err := m.Validate(); err != nil {
+			return fmt.Errorf("manifest: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
-	h := sha256.New()
-	cw := &countWriter{}
-	sz, err := deployarchive.Pack(ctx, io.MultiWriter(f, h, cw), sysroot, o.Time)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("pack sysroot: %w", err)
-	}
-	m.RootBytes, m.BootBytes = sz.RootBytes, sz.BootBytes
-	m.Archive = deployarchive.FileInfo{Name: deployarchive.ArchiveName, Size: cw.n, SHA256: hex.EncodeToString(h.Sum(nil))}
-	if err := m.Validate(); err != nil {
-		return fmt.Errorf("manifest: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(o.OutDir, deployarchive.ArchiveName)); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(o.OutDir, deployarchive.ManifestName), m.Marshal(), 0o644)
+	return fsutil.WriteFileAtomic(filepath.Join(o.OutDir, deployarchive.ManifestName), m.Marshal(), 0o644)
 }
 
 type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
-// RemotesDConf is where an OS tree defines the remote altcos itself.
-const RemotesDConf = "/usr/etc/ostree/remotes.d/" + RemoteName + ".conf"
+// remotesDConf is where an OS tree defines the remote altcos itself.
+const remotesDConf = "/usr/etc/ostree/remotes.d/" + altcos.RemoteName + ".conf"
 
 // hasFile reports whether path exists in commit.
 func hasFile(ctx context.Context, repo *ostree.Repo, commit, path string) bool {
 	_, err := repo.Ls(ctx, commit, false, path)
 	return err == nil
-}
-
-// checkKernel refuses a commit without /usr/lib/modules/<kver>/vmlinuz: ostree
-// would deploy it, and the disk would not boot.
-func checkKernel(ctx context.Context, repo *ostree.Repo, commit string) error {
-	paths, err := repo.Ls(ctx, commit, true, "/usr/lib/modules")
-	if err != nil {
-		return fmt.Errorf("commit %s has no /usr/lib/modules (no kernel); install a kernel in the OS tree and compose again: %w", commit, err)
-	}
-	for _, p := range paths {
-		if strings.HasSuffix(p, "/vmlinuz") && strings.Count(strings.TrimPrefix(p, "/usr/lib/modules/"), "/") == 1 {
-			return nil
-		}
-	}
-	return fmt.Errorf("commit %s has no kernel at /usr/lib/modules/<kver>/vmlinuz; install a kernel in the OS tree and compose again", commit)
 }
 
 // removeSysroot removes a scratch sysroot: ostree makes each deployment root

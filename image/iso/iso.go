@@ -1,6 +1,8 @@
-package isobuild
-
-// The live ISO. Which tool does what, and why:
+// Package iso builds the live ISO of a commit (Build), makes an unattended
+// copy of one (Customize, like `coreos-installer iso customize`) and reads
+// one back (Inspect). The live initramfs it boots is image.BuildLiveInitramfs's.
+//
+// Which tool does what, and why:
 //
 //   - grub-mkimage (the OS tree's own GRUB modules, -d TREE/usr/lib/grub/...)
 //     makes the two boot loaders: i386-pc-eltorito for BIOS El Torito and
@@ -25,25 +27,24 @@ package isobuild
 //	/altcos/deploy.tar.zst, deploy.json    the deploy archive and its manifest
 //	/altcos/iso.json                       how this ISO was built (label, live kargs)
 //	appended partition 2 (EFI)             efiboot.img
+package iso
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/diskfs/go-diskfs/backend/file"
-	"github.com/diskfs/go-diskfs/filesystem/fat16"
-
 	"github.com/altcos/altcos-tools/bootmenu"
+	"github.com/altcos/altcos-tools/compose"
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/image"
+	"github.com/altcos/altcos-tools/internal/fsutil"
 	"github.com/altcos/altcos-tools/internal/run"
 )
 
@@ -54,8 +55,8 @@ const (
 	isoBIOSMenu    = "boot/grub/grub.cfg"
 	isoEFIPrefix   = "/boot/grub/efi"
 	isoEFIMenu     = "boot/grub/efi/grub.cfg"
-	// ISOInfoName is the build record in the medium's altcos/ folder.
-	ISOInfoName = "iso.json"
+	// InfoName is the build record in the medium's altcos/ folder.
+	InfoName = "iso.json"
 )
 
 // GRUB modules built into the boot images, so the menu needs no insmod.
@@ -66,17 +67,17 @@ var (
 		"search", "search_label", "search_fs_file", "serial", "terminal", "efi_gop", "echo", "test", "chain", "ls", "cat", "halt", "reboot"}
 )
 
-// ISOOptions are the inputs of one live ISO.
-type ISOOptions struct {
+// Options are the inputs of one live ISO.
+type Options struct {
 	Output string
-	// Tree is the OS tree of the commit (see CheckoutTree): the kernel from
+	// Tree is the OS tree of the commit (see image.CheckoutTree): the kernel from
 	// usr/lib/modules/<kver>/vmlinuz, GRUB from usr/lib/grub/{i386-pc,x86_64-efi}.
 	Tree string
-	// Initramfs is the live initramfs (initramfs.Build).
+	// Initramfs is the live initramfs (image.BuildLiveInitramfs).
 	Initramfs string
 	// ArchiveDir holds deploy.tar.zst and deploy.json (altcos-build sysroot).
 	ArchiveDir string
-	// Label is the volume label; "" derives it from the manifest (ISOLabel).
+	// Label is the volume label; "" derives it from the manifest (Label).
 	Label string
 	// LiveArgs are extra kernel arguments of every live menu entry.
 	LiveArgs []string
@@ -90,93 +91,24 @@ type ISOOptions struct {
 	Log     *slog.Logger
 }
 
-// ISOInfo is /altcos/iso.json: what `iso customize` needs to redo the menus.
-type ISOInfo struct {
-	Format   int      `json:"format"` // 1
-	Label    string   `json:"label"`
-	LiveArgs []string `json:"live_kargs,omitempty"`
-	Stream   string   `json:"stream"`
-	Version  string   `json:"version"`
-	Commit   string   `json:"commit"`
-}
-
-var isoLabelBad = regexp.MustCompile(`[^A-Z0-9_-]+`)
-
-// ISOLabel is the volume label of a stream's version: "ALTCOS-" + stream +
-// "-" + the version without its stream, upper case, in ISO 9660's
-// d-characters plus '-', at most 32 characters. Every label starts with
-// "ALTCOS": the installer's disk discovery and the live init look for that.
-func ISOLabel(stream, version string) string {
-	v := strings.TrimPrefix(version, stream+".")
-	l := "ALTCOS-" + strings.ToUpper(stream) + "-" + strings.ToUpper(v)
-	l = isoLabelBad.ReplaceAllString(l, "-")
-	if len(l) > 32 {
-		l = l[:32]
-	}
-	return strings.TrimRight(l, "-")
-}
-
-// KernelIn returns the version of the one kernel in tree's usr/lib/modules.
-func KernelIn(tree string) (string, error) {
-	dir := filepath.Join(tree, "usr/lib/modules")
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", fmt.Errorf("no kernel in the OS tree: %w", err)
-	}
-	var found []string
-	for _, e := range entries {
-		if _, err := os.Stat(filepath.Join(dir, e.Name(), "vmlinuz")); err == nil {
-			found = append(found, e.Name())
-		}
-	}
-	switch len(found) {
-	case 0:
-		return "", fmt.Errorf("no kernel in the OS tree: no %s/<kver>/vmlinuz; compose the commit with a kernel", dir)
-	case 1:
-		return found[0], nil
-	default:
-		return "", fmt.Errorf("%d kernels in %s (%s); the live system boots exactly one", len(found), dir, strings.Join(found, ", "))
-	}
-}
-
-// ReadArchiveManifest reads deploy.json of an archive folder and checks that
-// the archive is beside it.
-func ReadArchiveManifest(dir string) (*deployarchive.Manifest, error) {
-	data, err := os.ReadFile(filepath.Join(dir, deployarchive.ManifestName))
-	if err != nil {
-		return nil, fmt.Errorf("deploy archive manifest: %w (run `altcos-build sysroot` first)", err)
-	}
-	var m deployarchive.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", filepath.Join(dir, deployarchive.ManifestName), err)
-	}
-	if m.Stream == "" || m.Version == "" {
-		return nil, fmt.Errorf("%s names no stream or version", filepath.Join(dir, deployarchive.ManifestName))
-	}
-	if _, err := os.Stat(filepath.Join(dir, deployarchive.ArchiveName)); err != nil {
-		return nil, fmt.Errorf("deploy archive: %w", err)
-	}
-	return &m, nil
-}
-
-// BuildISO writes the live ISO to o.Output: through a temporary file in the
+// Build writes the live ISO to o.Output: through a temporary file in the
 // same folder, renamed at the end, so a failure (or a full disk) leaves no
 // partial ISO behind.
-func BuildISO(ctx context.Context, o ISOOptions) (err error) {
+func Build(ctx context.Context, o Options) error {
 	log := o.Log
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	// 1. Inputs: manifest, kernel, initramfs, GRUB platforms.
-	m, err := ReadArchiveManifest(o.ArchiveDir)
+	m, err := image.ReadArchiveManifest(o.ArchiveDir)
 	if err != nil {
 		return err
 	}
-	kver, err := KernelIn(o.Tree)
+	kver, err := compose.FindKernel(o.Tree)
 	if err != nil {
-		return err
+		return fmt.Errorf("OS tree %s: %w", o.Tree, err)
 	}
-	kernel := filepath.Join(o.Tree, "usr/lib/modules", kver, "vmlinuz")
+	kernel := compose.KernelPath(o.Tree, kver)
 	if _, err := os.Stat(o.Initramfs); err != nil {
 		return fmt.Errorf("live initramfs: %w", err)
 	}
@@ -189,9 +121,9 @@ func BuildISO(ctx context.Context, o ISOOptions) (err error) {
 	}
 	label := o.Label
 	if label == "" {
-		label = ISOLabel(m.Stream, m.Version)
+		label = Label(m.Stream, m.Version)
 	}
-	if !strings.HasPrefix(label, "ALTCOS") || len(label) > 32 || isoLabelBad.MatchString(label) {
+	if !strings.HasPrefix(label, "ALTCOS") || len(label) > 32 || labelBad.MatchString(label) {
 		return fmt.Errorf("volume label %q: want ALTCOS..., at most 32 of A-Z 0-9 _ -", label)
 	}
 	epoch := o.Epoch
@@ -207,18 +139,14 @@ func BuildISO(ctx context.Context, o ISOOptions) (err error) {
 	defer os.RemoveAll(work)
 
 	// 2. Menus and the build record.
-	info := ISOInfo{Format: 1, Label: label, LiveArgs: o.LiveArgs, Stream: m.Stream, Version: m.Version, Commit: m.Commit}
-	if err := writeISOMenus(work, info); err != nil {
-		return err
-	}
-	infoJSON, _ := json.MarshalIndent(info, "", "  ")
-	if err := os.WriteFile(filepath.Join(work, ISOInfoName), append(infoJSON, '\n'), 0o644); err != nil {
+	info := Info{Format: 1, Label: label, LiveArgs: o.LiveArgs, Stream: m.Stream, Version: m.Version, Commit: m.Commit}
+	if err := writeMenus(work, info); err != nil {
 		return err
 	}
 
 	// 3. GRUB boot images from the OS tree's modules.
 	bios := filepath.Join(work, "eltorito.img")
-	if err := run.Run(ctx, log, run.Cmd{Argv: GrubMkimageArgs("i386-pc-eltorito", grubBIOS, "/boot/grub", "", bios, isoBIOSModules)}); err != nil {
+	if err := run.Run(ctx, log, run.Cmd{Argv: grubMkimageArgs("i386-pc-eltorito", grubBIOS, "/boot/grub", "", bios, isoBIOSModules)}); err != nil {
 		return fmt.Errorf("make the BIOS El Torito image: %w", err)
 	}
 	early := filepath.Join(work, "early.cfg")
@@ -226,7 +154,7 @@ func BuildISO(ctx context.Context, o ISOOptions) (err error) {
 		return err
 	}
 	efi := filepath.Join(work, "BOOTX64.EFI")
-	if err := run.Run(ctx, log, run.Cmd{Argv: GrubMkimageArgs("x86_64-efi", grubEFI, isoEFIPrefix, early, efi, isoEFIModules)}); err != nil {
+	if err := run.Run(ctx, log, run.Cmd{Argv: grubMkimageArgs("x86_64-efi", grubEFI, isoEFIPrefix, early, efi, isoEFIModules)}); err != nil {
 		return fmt.Errorf("make the UEFI boot loader: %w", err)
 	}
 
@@ -236,64 +164,33 @@ func BuildISO(ctx context.Context, o ISOOptions) (err error) {
 		return fmt.Errorf("make the EFI system partition image: %w", err)
 	}
 
-	// 5. The hybrid ISO (xorriso), to a temporary name.
-	tmp, err := os.CreateTemp(filepath.Dir(o.Output), "."+filepath.Base(o.Output)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("create the ISO next to %s: %w", o.Output, err)
-	}
-	tmp.Close()
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	os.Remove(tmp.Name()) // xorriso refuses to overwrite a non-ISO file
+	// 5. The hybrid ISO (xorriso), through a temporary name beside the output.
 	graft := map[string]string{
 		bootmenu.KernelPath:        kernel,
 		bootmenu.InitramfsPath:     o.Initramfs,
 		isoBIOSImage:               bios,
-		isoBIOSMenu:                filepath.Join(work, "grub-bios.cfg"),
-		isoEFIMenu:                 filepath.Join(work, "grub-efi.cfg"),
+		isoBIOSMenu:                filepath.Join(work, biosMenuFile),
+		isoEFIMenu:                 filepath.Join(work, efiMenuFile),
 		"boot/grub/i386-pc":        grubBIOS,
 		"boot/grub/efi/x86_64-efi": grubEFI,
 		deployarchive.MediumDir + "/" + deployarchive.ArchiveName:  filepath.Join(o.ArchiveDir, deployarchive.ArchiveName),
 		deployarchive.MediumDir + "/" + deployarchive.ManifestName: filepath.Join(o.ArchiveDir, deployarchive.ManifestName),
-		deployarchive.MediumDir + "/" + ISOInfoName:                filepath.Join(work, ISOInfoName),
+		deployarchive.MediumDir + "/" + InfoName:                   filepath.Join(work, InfoName),
 	}
-	argv := XorrisoISOArgs(tmp.Name(), label, filepath.Join(grubBIOS, "boot_hybrid.img"), esp, epoch, graft)
-	if err := run.Run(ctx, log, run.Cmd{Argv: argv, Env: []string{fmt.Sprintf("SOURCE_DATE_EPOCH=%d", epoch.Unix())}}); err != nil {
-		return fmt.Errorf("write the ISO: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), o.Output); err != nil {
-		return err
+	err = fsutil.WriteAtomicPath(o.Output, 0o644, func(tmp string) error {
+		argv := xorrisoArgs(tmp, label, filepath.Join(grubBIOS, "boot_hybrid.img"), esp, epoch, graft)
+		return run.Run(ctx, log, run.Cmd{Argv: argv, Env: []string{fmt.Sprintf("SOURCE_DATE_EPOCH=%d", epoch.Unix())}})
+	})
+	if err != nil {
+		return fmt.Errorf("create the ISO: %w", err)
 	}
 	log.Info("live ISO written", "path", o.Output, "label", label, "kernel", kver)
 	return nil
 }
 
-// writeISOMenus renders the BIOS and UEFI menus into dir.
-func writeISOMenus(dir string, info ISOInfo) error {
-	for _, fw := range []struct {
-		f    bootmenu.Firmware
-		name string
-	}{{bootmenu.BIOS, "grub-bios.cfg"}, {bootmenu.UEFI, "grub-efi.cfg"}} {
-		text, err := bootmenu.RenderISO(bootmenu.ISOOptions{Firmware: fw.f, Label: info.Label, ExtraArgs: info.LiveArgs})
-		if err != nil {
-			return fmt.Errorf("%s menu: %w", fw.f, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, fw.name), []byte(text), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// GrubMkimageArgs builds the argv of grub-mkimage for one platform, with the
+// grubMkimageArgs builds the argv of grub-mkimage for one platform, with the
 // modules of dir (the OS tree's GRUB), prefix, an optional embedded config.
-func GrubMkimageArgs(format, dir, prefix, config, out string, modules []string) []string {
+func grubMkimageArgs(format, dir, prefix, config, out string, modules []string) []string {
 	argv := []string{"grub-mkimage", "-O", format, "-d", dir, "-p", prefix, "-o", out}
 	if config != "" {
 		argv = append(argv, "-c", config)
@@ -301,9 +198,9 @@ func GrubMkimageArgs(format, dir, prefix, config, out string, modules []string) 
 	return append(argv, modules...)
 }
 
-// XorrisoISOArgs builds the argv of xorriso (mkisofs emulation) for the
+// xorrisoArgs builds the argv of xorriso (mkisofs emulation) for the
 // hybrid ISO. graft maps ISO paths to files or folders on the build host.
-func XorrisoISOArgs(out, label, hybridMBR, esp string, epoch time.Time, graft map[string]string) []string {
+func xorrisoArgs(out, label, hybridMBR, esp string, epoch time.Time, graft map[string]string) []string {
 	date := epoch.UTC().Format("2006010215040500")
 	argv := []string{"xorriso", "-as", "mkisofs",
 		"-o", out,
@@ -336,48 +233,4 @@ func XorrisoISOArgs(out, label, hybridMBR, esp string, epoch time.Time, graft ma
 		argv = append(argv, "/"+strings.TrimPrefix(k, "/")+"="+graft[k])
 	}
 	return argv
-}
-
-// writeESPImage writes a FAT16 image holding EFI/BOOT/BOOTX64.EFI, sized to
-// fit it (at least 4 MiB, the smallest FAT16 in spec with 1 KiB clusters).
-func writeESPImage(out, bootx64 string, epoch time.Time) error {
-	data, err := os.ReadFile(bootx64)
-	if err != nil {
-		return err
-	}
-	const mib = 1 << 20
-	size := int64(len(data))/mib*mib + 2*mib
-	if size < 8*mib {
-		size = 8 * mib
-	}
-	b, err := file.CreateFromPath(out, size)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	fs, err := fat16.Create(b, size, 0, 512, "ALTCOS-ESP", true)
-	if err != nil {
-		return err
-	}
-	for _, d := range []string{"/EFI", "/EFI/BOOT"} {
-		if err := fs.Mkdir(d); err != nil {
-			return err
-		}
-	}
-	f, err := fs.OpenFile("/EFI/BOOT/BOOTX64.EFI", os.O_CREATE|os.O_RDWR)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	for _, p := range []string{"/EFI", "/EFI/BOOT", "/EFI/BOOT/BOOTX64.EFI"} {
-		if err := fs.Chtimes(p, epoch, epoch, epoch); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package isobuild
+package pxe
 
 import (
 	"context"
@@ -13,15 +13,15 @@ import (
 	"github.com/altcos/altcos-tools/deployarchive"
 )
 
-func TestBuildPXE(t *testing.T) {
-	f := newPXEFixture(t)
+func TestBuild(t *testing.T) {
+	f := newFixture(t)
 	out := filepath.Join(t.TempDir(), "pxe")
-	a, err := BuildPXE(context.Background(), PXEOptions{OutDir: out, Tree: f.tree, Initramfs: f.initramfs, ArchiveDir: f.archive})
+	a, err := Build(context.Background(), Options{OutDir: out, Tree: f.tree, Initramfs: f.initramfs, ArchiveDir: f.archive})
 	if err != nil {
-		t.Fatalf("BuildPXE = %v", err)
+		t.Fatalf("Build = %v", err)
 	}
-	if want := PXENames(out, "sisyphus.20261125.0.0"); *a != want {
-		t.Errorf("BuildPXE artifacts = %+v, want %+v", *a, want)
+	if want := Names(out, "sisyphus.20261125.0.0"); *a != want {
+		t.Errorf("Build artifacts = %+v, want %+v", *a, want)
 	}
 	for p, want := range map[string]string{a.Kernel: "not really a kernel", a.Initramfs: "not really an initramfs", a.Archive: "not really an archive"} {
 		if got, _ := os.ReadFile(p); string(got) != want {
@@ -52,25 +52,26 @@ func TestBuildPXE(t *testing.T) {
 	entries, _ := os.ReadDir(out)
 	for _, e := range entries {
 		if strings.Contains(e.Name(), ".tmp") {
-			t.Errorf("BuildPXE left %s", e.Name())
+			t.Errorf("Build left %s", e.Name())
 		}
 	}
 }
 
-func TestBuildPXENoKernel(t *testing.T) {
-	f := newPXEFixture(t)
+func TestBuildNoKernel(t *testing.T) {
+	f := newFixture(t)
 	out := filepath.Join(t.TempDir(), "pxe")
-	_, err := BuildPXE(context.Background(), PXEOptions{OutDir: out, Tree: t.TempDir(), Initramfs: f.initramfs, ArchiveDir: f.archive})
+	_, err := Build(context.Background(), Options{OutDir: out, Tree: t.TempDir(), Initramfs: f.initramfs, ArchiveDir: f.archive})
 	if err == nil || !strings.Contains(err.Error(), "no kernel") {
-		t.Errorf("BuildPXE(tree without kernel) = %v, want a no-kernel error", err)
+		t.Errorf("Build(tree without kernel) = %v, want a no-kernel error", err)
 	}
 }
 
-// newPXEFixture is newISOFixture without the GRUB requirement (tier 0).
-func newPXEFixture(t *testing.T) isoFixture {
+// fixture is an OS tree with a fake kernel, a fake live initramfs and a
+// fake deploy archive (tier 0).
+func newFixture(t *testing.T) fixture {
 	t.Helper()
 	dir := t.TempDir()
-	f := isoFixture{tree: filepath.Join(dir, "tree"), initramfs: filepath.Join(dir, "initramfs.img"), archive: filepath.Join(dir, "archive")}
+	f := fixture{tree: filepath.Join(dir, "tree"), initramfs: filepath.Join(dir, "initramfs.img"), archive: filepath.Join(dir, "archive")}
 	files := map[string]string{
 		filepath.Join(f.tree, "usr/lib/modules/6.1.0-test/vmlinuz"): "not really a kernel",
 		f.initramfs: "not really an initramfs",
@@ -85,3 +86,5 @@ func newPXEFixture(t *testing.T) isoFixture {
 	}
 	return f
 }
+
+type fixture struct{ tree, initramfs, archive string }

@@ -1,4 +1,4 @@
-package isobuild
+package stream
 
 import (
 	"crypto/sha256"
@@ -11,17 +11,17 @@ import (
 	"time"
 )
 
-func TestStream(t *testing.T) {
+func TestMake(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{"live.iso": "iso", "k": "kernel", "i.img": "initramfs", "r.img": "rootfs", "d.qcow2.xz": "qcow2"}
 	for n, c := range files {
 		os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644)
 	}
 	p := func(n string) string { return filepath.Join(dir, n) }
-	m, err := Stream(StreamOptions{
+	m, err := Make(Options{
 		Stream: "sisyphus", Release: "sisyphus.20261125.0.0", BaseURL: "https://altcos.example/builds/",
 		Modified: time.Unix(1795000000, 0),
-		Files: []StreamFile{
+		Files: []File{
 			{"metal", "iso", "disk", p("live.iso")},
 			{"metal", "pxe", "kernel", p("k")},
 			{"metal", "pxe", "initramfs", p("i.img")},
@@ -30,10 +30,10 @@ func TestStream(t *testing.T) {
 		},
 	})
 	if err != nil {
-		t.Fatalf("Stream = %v", err)
+		t.Fatalf("Make = %v", err)
 	}
 	out := filepath.Join(dir, "sisyphus.json")
-	if err := WriteStream(out, m); err != nil {
+	if err := Write(out, m); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(out)
@@ -68,7 +68,7 @@ func TestStream(t *testing.T) {
 			t.Errorf("stream %s = %q, want %q", tt.path, got, tt.want)
 		}
 	}
-	if _, err := Stream(StreamOptions{Stream: "s", Release: "r", Files: []StreamFile{{"metal", "iso", "disk", p("missing.iso")}}}); err == nil {
-		t.Errorf("Stream(missing file) = nil error, want one")
+	if _, err := Make(Options{Stream: "s", Release: "r", Files: []File{{"metal", "iso", "disk", p("missing.iso")}}}); err == nil {
+		t.Errorf("Make(missing file) = nil error, want one")
 	}
 }

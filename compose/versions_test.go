@@ -1,6 +1,7 @@
-package isobuild
+package compose
 
 import (
+	"github.com/altcos/altcos-tools/altcos"
 	"strings"
 	"testing"
 	"time"
@@ -15,16 +16,16 @@ func day(s string) time.Time {
 }
 
 func TestNextVersion(t *testing.T) {
-	base := Manifest{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6", "podman": "4.3.1+ds1-8"}
-	upgraded := Manifest{"bash": "5.2-3", "ignition": "2.14.0+ds1-1+b6", "podman": "4.3.1+ds1-8"}
-	added := Manifest{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6", "podman": "4.3.1+ds1-8", "curl": "7.88.1-10"}
-	removed := Manifest{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6"}
-	swapped := Manifest{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6", "crun": "1.8.1-1"}
-	prev := &Version{Stream: "sisyphus", Date: "20261120", Major: 2, Minor: 3}
+	base := Packages{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6", "podman": "4.3.1+ds1-8"}
+	upgraded := Packages{"bash": "5.2-3", "ignition": "2.14.0+ds1-1+b6", "podman": "4.3.1+ds1-8"}
+	added := Packages{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6", "podman": "4.3.1+ds1-8", "curl": "7.88.1-10"}
+	removed := Packages{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6"}
+	swapped := Packages{"bash": "5.2-2", "ignition": "2.14.0+ds1-1+b6", "crun": "1.8.1-1"}
+	prev := &altcos.Version{Stream: "sisyphus", Date: "20261120", Major: 2, Minor: 3}
 	tests := []struct {
 		name       string
-		prev       *Version
-		prevM, cur Manifest
+		prev       *altcos.Version
+		prevM, cur Packages
 		files      bool
 		date       string
 		want       string
@@ -55,11 +56,11 @@ func TestNextVersion(t *testing.T) {
 }
 
 func TestNextVersionErrors(t *testing.T) {
-	prev := &Version{Stream: "sisyphus", Date: "20261125", Major: 0, Minor: 0}
-	m := Manifest{"a": "1"}
+	prev := &altcos.Version{Stream: "sisyphus", Date: "20261125", Major: 0, Minor: 0}
+	m := Packages{"a": "1"}
 	tests := []struct {
 		name, stream string
-		prev         *Version
+		prev         *altcos.Version
 		date         string
 		want         string
 	}{
@@ -71,35 +72,11 @@ func TestNextVersionErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := NextVersion(tt.stream, tt.prev, m, Manifest{"a": "2"}, false, day(tt.date))
+			_, _, err := NextVersion(tt.stream, tt.prev, m, Packages{"a": "2"}, false, day(tt.date))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("NextVersion(%q, %v, %s) error = %v, want it to contain %q", tt.stream, tt.prev, tt.date, err, tt.want)
 			}
 		})
-	}
-}
-
-func TestParseVersion(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    Version
-		wantErr bool
-	}{
-		{"sisyphus.20211006.1.0", Version{"sisyphus", "20211006", 1, 0}, false},
-		{"p10.20260101.12.34", Version{"p10", "20260101", 12, 34}, false},
-		{"sisyphus.20211306.1.0", Version{}, true},
-		{"sisyphus.2021100.1.0", Version{}, true},
-		{"sisyphus.20211006.1", Version{}, true},
-		{"", Version{}, true},
-	}
-	for _, tt := range tests {
-		got, err := ParseVersion(tt.in)
-		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("ParseVersion(%q) = %v, %v, want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-		if err == nil && got.String() != tt.in {
-			t.Errorf("ParseVersion(%q).String() = %q, want %q", tt.in, got.String(), tt.in)
-		}
 	}
 }
 

@@ -1,4 +1,7 @@
-package isobuild
+// Package qcow2 builds the QCOW2 disk image of a deploy archive for QEMU:
+// the installer, in image mode, installs into a sparse raw file, which
+// qemu-img converts.
+package qcow2
 
 import (
 	"context"
@@ -9,11 +12,13 @@ import (
 	"path/filepath"
 
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/image"
+	"github.com/altcos/altcos-tools/internal/fsutil"
 	"github.com/altcos/altcos-tools/internal/run"
 )
 
-// QCOW2Options are the inputs of BuildQCOW2.
-type QCOW2Options struct {
+// Options are the inputs of Build.
+type Options struct {
 	Output     string
 	ArchiveDir string // deploy.tar.zst and deploy.json
 	// Installer is the altcos-installer program (run.Path resolves it;
@@ -29,34 +34,34 @@ type QCOW2Options struct {
 	Stdout  io.Writer // the installer's progress
 }
 
-// DefaultQCOW2Size is the virtual size of the QCOW2 image.
-const DefaultQCOW2Size = 10 << 30
+// DefaultSize is the virtual size of the QCOW2 image.
+const DefaultSize = 10 << 30
 
-// QCOW2InstallArgs is the installer command line that installs the archive
+// installArgs is the installer command line that installs the archive
 // into the raw image file img for QEMU: Ignition comes from fw_cfg
 // (ignition.platform.id=qemu) at first boot, so none is embedded. Like
 // Fedora CoreOS's QEMU image it talks on the screen and the first serial
 // port (the last console is /dev/console: the serial one, which is all a
 // headless VM has).
-func QCOW2InstallArgs(installer, archive, img string) []string {
+func installArgs(installer, archive, img string) []string {
 	return []string{installer, "install", "--image-mode", "--platform", "qemu", "--yes", "--no-reboot",
 		"--console", "tty0", "--console", "ttyS0,115200n8", "--image-file", archive, img}
 }
 
-// BuildQCOW2 runs the installer in image mode into a sparse raw file and
+// Build runs the installer in image mode into a sparse raw file and
 // converts it with qemu-img. Files go through temporary names in Output's
 // folder; a failure leaves nothing behind.
-func BuildQCOW2(ctx context.Context, o QCOW2Options) (err error) {
+func Build(ctx context.Context, o Options) error {
 	log := o.Log
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if _, err := ReadArchiveManifest(o.ArchiveDir); err != nil {
+	if _, err := image.ReadArchiveManifest(o.ArchiveDir); err != nil {
 		return err
 	}
 	size := o.SizeBytes
 	if size == 0 {
-		size = DefaultQCOW2Size
+		size = DefaultSize
 	}
 	installer := o.Installer
 	if installer == "" {
@@ -83,44 +88,40 @@ func BuildQCOW2(ctx context.Context, o QCOW2Options) (err error) {
 
 	// 2. The installer, in image mode.
 	archive := filepath.Join(o.ArchiveDir, deployarchive.ArchiveName)
-	if err := run.Run(ctx, log, run.Cmd{Argv: QCOW2InstallArgs(installer, archive, raw), Stdout: o.Stdout}); err != nil {
+	if err := run.Run(ctx, log, run.Cmd{Argv: installArgs(installer, archive, raw), Stdout: o.Stdout}); err != nil {
 		return fmt.Errorf("install into the raw image: %w", err)
 	}
 
-	// 3. qemu-img convert (sparse, so only written blocks are stored).
-	tmp := filepath.Join(work, "disk.qcow2")
-	if err := run.Run(ctx, log, run.Cmd{Argv: QemuImgConvertArgs(raw, tmp)}); err != nil {
-		return fmt.Errorf("convert to QCOW2: %w", err)
-	}
-	if o.XZ {
-		xzTmp := filepath.Join(work, "disk.qcow2.xz")
-		out, err := os.Create(xzTmp)
-		if err != nil {
-			return err
+	// 3. qemu-img convert (sparse, so only written blocks are stored), and
+	// xz; each output through a temporary name beside it.
+	err = fsutil.WriteAtomicPath(o.Output, 0o644, func(tmp string) error {
+		if err := run.Run(ctx, log, run.Cmd{Argv: qemuImgConvertArgs(raw, tmp)}); err != nil {
+			return fmt.Errorf("convert to QCOW2: %w", err)
 		}
-		err = run.Run(ctx, log, run.Cmd{Argv: []string{"xz", "-c", "-T1", "-6", tmp}, Stdout: out})
-		if cerr := out.Close(); err == nil {
-			err = cerr
+		if !o.XZ {
+			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("compress the QCOW2 with xz: %w", err)
-		}
-		if err := os.Rename(xzTmp, o.Output+".xz"); err != nil {
-			return err
-		}
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, o.Output)
+		return fsutil.WriteAtomic(o.Output+".xz", 0o644, func(w io.Writer) error {
+			if err := run.Run(ctx, log, run.Cmd{Argv: xzArgs(tmp), Stdout: w}); err != nil {
+				return fmt.Errorf("compress the QCOW2 with xz: %w", err)
+			}
+			return nil
+		})
+	})
+	return err
 }
 
-// QemuImgConvertArgs converts a raw image to QCOW2.
-func QemuImgConvertArgs(raw, out string) []string {
+// xzArgs compresses file to stdout (one thread: the machine is shared).
+func xzArgs(file string) []string {
+	return []string{"xz", "-c", "-T1", "-6", file}
+}
+
+// qemuImgConvertArgs converts a raw image to QCOW2.
+func qemuImgConvertArgs(raw, out string) []string {
 	return []string{"qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", raw, out}
 }
 
-// QEMUFwCfgArg is how a VM started from the QCOW2 gets its Ignition config.
-func QEMUFwCfgArg(config string) string {
+// FwCfgArg is how a VM started from the QCOW2 gets its Ignition config.
+func FwCfgArg(config string) string {
 	return "name=opt/com.coreos/config,file=" + config
 }

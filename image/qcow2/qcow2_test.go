@@ -1,4 +1,4 @@
-package isobuild
+package qcow2
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
@@ -30,16 +31,16 @@ func fakeInstaller(t *testing.T, fail bool) (prog, argsFile string) {
 	return prog, argsFile
 }
 
-func TestBuildQCOW2(t *testing.T) {
+func TestBuild(t *testing.T) {
 	tooltest.Tools(t, "qemu-img")
-	f := newPXEFixture(t)
+	archive := newArchive(t)
 	prog, argsFile := fakeInstaller(t, false)
 	out := filepath.Join(t.TempDir(), "altcos.qcow2")
-	if err := BuildQCOW2(context.Background(), QCOW2Options{Output: out, ArchiveDir: f.archive, Installer: prog, SizeBytes: 8 << 30}); err != nil {
-		t.Fatalf("BuildQCOW2 = %v", err)
+	if err := Build(context.Background(), Options{Output: out, ArchiveDir: archive, Installer: prog, SizeBytes: 8 << 30}); err != nil {
+		t.Fatalf("Build = %v", err)
 	}
 	args, _ := os.ReadFile(argsFile)
-	for _, want := range []string{"install --image-mode --platform qemu --yes --no-reboot --console tty0 --console ttyS0,115200n8 --image-file " + filepath.Join(f.archive, "deploy.tar.zst")} {
+	for _, want := range []string{"install --image-mode --platform qemu --yes --no-reboot --console tty0 --console ttyS0,115200n8 --image-file " + filepath.Join(archive, "deploy.tar.zst")} {
 		if !strings.Contains(string(args), want) {
 			t.Errorf("installer args = %s, want %q", args, want)
 		}
@@ -53,20 +54,35 @@ func TestBuildQCOW2(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(filepath.Dir(out))
 	if len(entries) != 1 {
-		t.Errorf("BuildQCOW2 left %d files beside the output, want only it", len(entries)-1)
+		t.Errorf("Build left %d files beside the output, want only it", len(entries)-1)
 	}
 }
 
-func TestBuildQCOW2InstallerFails(t *testing.T) {
-	f := newPXEFixture(t)
+func TestBuildInstallerFails(t *testing.T) {
+	archive := newArchive(t)
 	prog, _ := fakeInstaller(t, true)
 	out := filepath.Join(t.TempDir(), "altcos.qcow2")
-	err := BuildQCOW2(context.Background(), QCOW2Options{Output: out, ArchiveDir: f.archive, Installer: prog, SizeBytes: 8 << 30})
+	err := Build(context.Background(), Options{Output: out, ArchiveDir: archive, Installer: prog, SizeBytes: 8 << 30})
 	if err == nil || !strings.Contains(err.Error(), "no space") {
-		t.Errorf("BuildQCOW2(failing installer) = %v, want the installer's error", err)
+		t.Errorf("Build(failing installer) = %v, want the installer's error", err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(out))
 	if len(entries) != 0 {
-		t.Errorf("BuildQCOW2 failure left %d files, want none", len(entries))
+		t.Errorf("Build failure left %d files, want none", len(entries))
 	}
+}
+
+// newArchive is a folder with a fake deploy archive and its manifest.
+func newArchive(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		deployarchive.ArchiveName:  "not really an archive",
+		deployarchive.ManifestName: `{"format":1,"stream":"sisyphus","version":"sisyphus.20261125.0.0","commit":"abc"}`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
