@@ -154,7 +154,7 @@ var steps = []step{
 	{"skip an unchanged tree", skipUnchanged},          // checks.go: the head's packages and OS files: no copy
 	{"stage tree", stageTree},                          // stage.go: copy the tree, lay the OS files over it
 	{"check tree", checkTree},                          // checks.go: one kernel, dracut and its modules
-	{"read packages", readPackages},                    // versions.go: package set, Ignition spec, next version
+	{"read packages", readPackages},                    // packages.go: package set, Ignition spec, next version
 	{"add user altcos", addUser},                       // users.go
 	{"write os-release", writeOSRelease},               // osrelease.go; before the initramfs: dracut copies it
 	{"build the initramfs", buildInitramfs},            // boot.go: the tree's dracut in a chroot
@@ -171,7 +171,7 @@ var steps = []step{
 // Run prepares opts.Tree and commits it on altcos/<arch>/<stream> (see the
 // package documentation). When nothing changed since the head it makes no
 // commit and says so (Result.Created false).
-func Run(ctx context.Context, opts Options) (res Result, err error) {
+func Run(ctx context.Context, opts Options) (Result, error) {
 	s := &state{opts: opts, log: opts.Log}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -114,6 +114,8 @@ var ignitionSpecs = []struct {
 	{2, 0, "3.0.0"},
 }
 
+var majorMinorRe = regexp.MustCompile(`^([0-9]+)\.([0-9]+)`)
+
 // IgnitionSpec returns the highest Ignition config spec that the Ignition of
 // package version pkgVersion reads (e.g. Debian's "2.14.0+ds1-1+b6" -> "3.3.0",
 // ALT's "2.19.0-alt1" -> "3.4.0"). An epoch ("1:") is ignored.
@@ -122,7 +124,7 @@ func IgnitionSpec(pkgVersion string) (string, error) {
 	if i := strings.IndexByte(v, ':'); i >= 0 {
 		v = v[i+1:]
 	}
-	m := regexp.MustCompile(`^([0-9]+)\.([0-9]+)`).FindStringSubmatch(v)
+	m := majorMinorRe.FindStringSubmatch(v)
 	if m == nil {
 		return "", fmt.Errorf("ignition package version %q does not start with <major>.<minor>", pkgVersion)
 	}

@@ -182,7 +182,7 @@ func Build(ctx context.Context, o Options) error {
 		return run.Run(ctx, log, run.Cmd{Argv: argv, Env: []string{fmt.Sprintf("SOURCE_DATE_EPOCH=%d", epoch.Unix())}})
 	})
 	if err != nil {
-		return fmt.Errorf("create the ISO: %w", err)
+		return fmt.Errorf("write the ISO: %w", err)
 	}
 	log.Info("live ISO written", "path", o.Output, "label", label, "kernel", kver)
 	return nil

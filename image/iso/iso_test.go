@@ -223,7 +223,7 @@ func TestBuildISOBadInput(t *testing.T) {
 		}, "GRUB platform missing"},
 		{"no archive", func(o *Options) { o.ArchiveDir = t.TempDir() }, "sysroot"},
 		{"bad label", func(o *Options) { o.Label = "live" }, "volume label"},
-		{"output folder missing", func(o *Options) { o.Output = "/nonexistent/dir/x.iso" }, "create the ISO"},
+		{"output folder missing", func(o *Options) { o.Output = "/nonexistent/dir/x.iso" }, "write the ISO: write /nonexistent/dir/x.iso"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
