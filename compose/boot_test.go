@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"github.com/altcos/altcos-tools/ostree"
@@ -85,10 +86,10 @@ func TestBootComposedCommit(t *testing.T) {
 	t.Cleanup(umount)
 	sysrepo := filepath.Join(mnt, "ostree/repo")
 	must(ostree.Tool, "admin", "init-fs", "--modern", mnt)
-	must(ostree.AdminArgs(mnt, "os-init", "alt-containeros")...)
+	must(ostree.AdminArgs(mnt, "os-init", altcos.OSName)...)
 	must(ostree.RepoArgs(sysrepo, "pull-local", repo, res.Ref)...)
 	must(ostree.RepoArgs(sysrepo, "config", "set", "sysroot.bootloader", "none")...)
-	must(ostree.AdminArgs(mnt, "deploy", "--os=alt-containeros", "--karg=root=LABEL=root", "--karg=rw", res.Ref)...)
+	must(ostree.AdminArgs(mnt, "deploy", "--os="+altcos.OSName, "--karg=root=LABEL=root", "--karg=rw", res.Ref)...)
 	entries, _ := filepath.Glob(filepath.Join(mnt, "boot/loader/entries/*.conf"))
 	if len(entries) != 1 {
 		t.Fatalf("boot entries %q, want one", entries)
@@ -147,7 +148,7 @@ func TestBootComposedCommit(t *testing.T) {
 	// would run semodule on every later deploy).
 	must("mount", "-o", "loop", img, mnt) // read-write: replays the journal of the killed VM
 	mounted = true
-	etcs, _ := filepath.Glob(filepath.Join(mnt, "ostree/deploy/alt-containeros/deploy/*.0/etc"))
+	etcs, _ := filepath.Glob(filepath.Join(mnt, "ostree/deploy", altcos.OSName, "deploy/*.0/etc"))
 	if len(etcs) != 1 {
 		t.Fatalf("deployment /etc dirs %q, want one", etcs)
 	}
