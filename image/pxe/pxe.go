@@ -91,7 +91,7 @@ func Build(ctx context.Context, o Options) (*Artifacts, error) {
 			return nil, err
 		}
 	}
-	err = fsutil.WriteAtomic(a.Rootfs, 0o644, func(w io.Writer) error { return WriteRootfsCPIO(w, archive, manifest) })
+	err = fsutil.WriteAtomic(a.Rootfs, 0o644, func(w io.Writer) error { return writeRootfsCPIO(w, archive, manifest) })
 	if err != nil {
 		return nil, fmt.Errorf("PXE rootfs: %w", err)
 	}
@@ -111,10 +111,10 @@ func KernelArgs(dev, ignitionURL string) []string {
 	return args
 }
 
-// WriteRootfsCPIO writes a newc cpio (uncompressed: the archive already is)
+// writeRootfsCPIO writes a newc cpio (uncompressed: the archive already is)
 // holding the deploy archive and manifest under deployarchive.LiveMount.
 // The kernel unpacks it over the live initramfs when given as a second initrd.
-func WriteRootfsCPIO(w io.Writer, archive, manifest string) error {
+func writeRootfsCPIO(w io.Writer, archive, manifest string) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	rw := cpio.Newc.Writer(bw)
 	dir := strings.TrimPrefix(path.Join(deployarchive.LiveMount, deployarchive.MediumDir), "/")
