@@ -70,6 +70,9 @@ func Build(ctx context.Context, o Options) (*deployarchive.Manifest, error) {
 	if err := altcos.ValidateStream(o.Stream); err != nil {
 		return nil, err
 	}
+	if err := altcos.ValidateArch(o.Arch); err != nil {
+		return nil, err
+	}
 	ref := altcos.Ref(o.Arch, o.Stream)
 	repo := &ostree.Repo{Path: o.Repo, Log: o.Log}
 	if !ostree.IsRepo(o.Repo) {
