@@ -136,7 +136,7 @@ LIVE_INITRAMFS ?= $(CACHE)/live/initramfs-$(STREAM).img
 SYSROOT_DIR ?= $(OUT)/sysroot
 REPO ?= $(OUT)/repo
 STREAM ?= sisyphus
-LIVE_SOURCES = $(shell find cmd initramfs installer internal deployarchive isobuild -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
+LIVE_SOURCES = $(shell find cmd initramfs installer internal deployarchive compose image altcos -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
 $(LIVE_INITRAMFS): $(LIVE_SOURCES) $(wildcard $(REPO)/refs/heads/altcos/x86_64/$(STREAM))
 	@mkdir -p $(dir $@)
@@ -164,6 +164,6 @@ stream: ## $(OUT)/$(STREAM).json: FCOS-shaped stream metadata of the artifacts b
 	  $(if $(wildcard $(PXE_DIR)),--pxe-dir $(PXE_DIR)) $(if $(wildcard $(QCOW2)),--qcow2 $(QCOW2)) -o $(OUT)/$(STREAM).json
 
 bench-initramfs: ## kernel start -> live hints under QEMU TCG vs a bare busybox initramfs, same kernel (BENCH_ISO=$(ISO))
-	ALTCOS_BENCH_BOOT_ISO=$(or $(BENCH_ISO),$(ISO)) $(GO) test -count=1 -run '^$$' -bench '^BenchmarkBootToHints$$' -benchtime 3x -timeout 40m ./isobuild/
+	ALTCOS_BENCH_BOOT_ISO=$(or $(BENCH_ISO),$(ISO)) $(GO) test -count=1 -run '^$$' -bench '^BenchmarkBootToHints$$' -benchtime 3x -timeout 40m ./image/iso/
 
 .PHONY: live-initramfs iso pxe qcow2 stream bench-initramfs

@@ -19,12 +19,12 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/deployarchive/sysroot"
 	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/testcommit"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
-	"github.com/altcos/altcos-tools/isobuild"
 	"github.com/altcos/altcos-tools/ostree"
 	"golang.org/x/sys/unix"
 )
@@ -46,7 +46,7 @@ func testArchive(t *testing.T, repo string) (dir string, m *deployarchive.Manife
 		}
 	}
 	out := filepath.Join(dir, "out")
-	m, err := isobuild.BuildSysroot(ctx, isobuild.SysrootOptions{Repo: repo, Stream: "sisyphus", OutDir: out})
+	m, err := sysroot.Build(ctx, sysroot.Options{Repo: repo, Stream: "sisyphus", OutDir: out})
 	if err != nil {
 		t.Fatalf("BuildSysroot: %v", err)
 	}

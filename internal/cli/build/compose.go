@@ -7,9 +7,9 @@ import (
 	"os"
 
 	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/compose"
 	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
-	"github.com/altcos/altcos-tools/isobuild"
 )
 
 // runCompose is `altcos-build compose`:
@@ -25,9 +25,9 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs.SetOutput(io.Err)
 	repo := fs.String("repo", "", "ostree repository (created in archive mode when missing or empty)")
 	stream := fs.String("stream", altcos.DefaultStream, "stream: the ref is altcos/<arch>/<stream>")
-	arch := fs.String("arch", isobuild.DefaultArch, "architecture in the ref")
+	arch := fs.String("arch", altcos.DefaultArch, "architecture in the ref")
 	osfiles := fs.String("osfiles", "", "OS files laid over the tree (default: ./osfiles when it exists)")
-	remote := fs.String("remote-url", isobuild.DefaultRemoteURL, "URL of the remote altcos written into the OS")
+	remote := fs.String("remote-url", compose.DefaultRemoteURL, "URL of the remote altcos written into the OS")
 	workdir := fs.String("workdir", "", "where the tree copy is prepared (default: a temporary directory next to the repo)")
 	force := fs.Bool("force", false, "make a new commit (new minor version) even when nothing changed")
 	verbose := fs.Bool("v", false, "log every command run")
@@ -55,7 +55,7 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	}
 	log := cli.Logger(io.Err, *verbose)
 
-	res, err := isobuild.Compose(ctx, isobuild.ComposeOptions{
+	res, err := compose.Run(ctx, compose.Options{
 		Repo: *repo, Stream: *stream, Arch: *arch, Tree: fs.Arg(0),
 		OSFiles: *osfiles, WorkDir: *workdir, Time: t, RemoteURL: *remote, Force: *force, Log: log,
 	})
@@ -69,7 +69,7 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	why := res.Change.String()
 	if res.Parent == "" {
 		why = "first commit"
-	} else if *force && res.Change == isobuild.FilesChanged {
+	} else if *force && res.Change == compose.FilesChanged {
 		why = "forced"
 	}
 	fmt.Fprintf(io.Out, "%s: committed %s (%s, kernel %s, Ignition spec %s): %s\n", res.Ref, res.Version, why, res.Kernel, res.IgnitionSpec, res.Commit)

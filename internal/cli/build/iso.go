@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/image"
+	"github.com/altcos/altcos-tools/image/iso"
 	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
-	"github.com/altcos/altcos-tools/isobuild"
 )
 
 // artifactFlags are shared by iso, pxe and qcow2: where the OS comes from.
@@ -61,7 +62,7 @@ func (a *artifactFlags) osTree(ctx context.Context, log *slog.Logger) (string, e
 	if rev == "" {
 		rev = altcos.Ref(altcos.DefaultArch, a.stream)
 	}
-	return isobuild.CheckoutTree(ctx, log, a.repo, rev, filepath.Join(a.cacheDir(), "checkouts"))
+	return image.CheckoutTree(ctx, log, a.repo, rev, filepath.Join(a.cacheDir(), "checkouts"))
 }
 
 // liveInitramfs returns --initramfs, or builds one into dir.
@@ -71,7 +72,7 @@ func (a *artifactFlags) liveInitramfs(ctx context.Context, log *slog.Logger, tre
 	}
 	out := filepath.Join(dir, "initramfs.img")
 	log.Info("building the live initramfs (u-root)", "tree", tree)
-	err := isobuild.BuildLiveInitramfs(ctx, isobuild.LiveInitramfsOptions{Tree: tree, Output: out, SourceDir: a.src, TempDir: dir, Log: log})
+	err := image.BuildLiveInitramfs(ctx, image.LiveInitramfsOptions{Tree: tree, Output: out, SourceDir: a.src, TempDir: dir, Log: log})
 	return out, err
 }
 
@@ -133,7 +134,7 @@ func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
 		return err
 	}
 	start := time.Now()
-	err = isobuild.BuildISO(ctx, isobuild.ISOOptions{
+	err = iso.Build(ctx, iso.Options{
 		Output: a.out, Tree: tree, Initramfs: initrd, ArchiveDir: a.archive,
 		Label: *label, LiveArgs: liveArgs, Epoch: epoch, TempDir: work, Log: log,
 	})
@@ -148,7 +149,7 @@ func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
 func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs := flag.NewFlagSet("iso customize", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
-	var o isobuild.CustomizeOptions
+	var o iso.CustomizeOptions
 	fs.StringVar(&o.Output, "o", "", "the customized ISO to write")
 	fs.StringVar(&o.DestDevice, "dest-device", "", "disk to install to when the ISO boots, e.g. /dev/vda")
 	fs.StringVar(&o.IgnitionFile, "dest-ignition", "", "Ignition (or Butane) config for the installed system; validated before embedding")
@@ -172,7 +173,7 @@ func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
 	o.Input = fs.Arg(0)
 	o.AppendKargs, o.DeleteKargs, o.LiveArgs = destAdd, destDel, liveAdd
 	o.Log = cli.Logger(io.Err, *verbose)
-	if err := isobuild.Customize(ctx, o); err != nil {
+	if err := iso.Customize(ctx, o); err != nil {
 		return err
 	}
 	fmt.Fprintf(io.Out, "%s: installs onto %s unattended when booted\n", o.Output, o.DestDevice)
@@ -184,7 +185,7 @@ func runISOInspect(ctx context.Context, args []string, io stdio.Stdio) error {
 	if len(args) != 1 {
 		return &stdio.UsageError{Msg: "iso inspect takes one ISO"}
 	}
-	r, err := isobuild.InspectISO(args[0])
+	r, err := iso.Inspect(args[0])
 	if err != nil {
 		return err
 	}
@@ -222,7 +223,7 @@ func runISOInitramfs(ctx context.Context, args []string, io stdio.Stdio) error {
 		return err
 	}
 	start := time.Now()
-	err = isobuild.BuildLiveInitramfs(ctx, isobuild.LiveInitramfsOptions{Tree: tree, Output: a.out, SourceDir: a.src, TempDir: dir, Log: log})
+	err = image.BuildLiveInitramfs(ctx, image.LiveInitramfsOptions{Tree: tree, Output: a.out, SourceDir: a.src, TempDir: dir, Log: log})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,9 +38,13 @@ func TestArtifactCommandsUsage(t *testing.T) {
 }
 
 func TestISOInspectNotAnISO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hostname")
+	if err := os.WriteFile(p, []byte("buildhost\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var out, errb bytes.Buffer
-	err := Run(context.Background(), []string{"iso", "inspect", "/etc/hostname"}, stdio.Stdio{Out: &out, Err: &errb})
-	if err == nil {
-		t.Errorf("Run(iso inspect /etc/hostname) = nil, want an error")
+	err := Run(context.Background(), []string{"iso", "inspect", p}, stdio.Stdio{Out: &out, Err: &errb})
+	if err == nil || !strings.Contains(err.Error(), p+" is not an ISO") {
+		t.Errorf("Run(iso inspect %s) = %v, want an error saying %s is not an ISO", p, err, p)
 	}
 }

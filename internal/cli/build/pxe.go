@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/altcos/altcos-tools/image/pxe"
 	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
-	"github.com/altcos/altcos-tools/isobuild"
 )
 
 // runPXE is `altcos-build pxe`:
@@ -52,13 +52,13 @@ func runPXE(ctx context.Context, args []string, io stdio.Stdio) error {
 	if err != nil {
 		return err
 	}
-	arts, err := isobuild.BuildPXE(ctx, isobuild.PXEOptions{OutDir: a.out, Tree: tree, Initramfs: initrd, ArchiveDir: a.archive, Log: log})
+	arts, err := pxe.Build(ctx, pxe.Options{OutDir: a.out, Tree: tree, Initramfs: initrd, ArchiveDir: a.archive, Log: log})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(io.Out, "kernel:    %s\ninitramfs: %s\nrootfs:    %s\narchive:   %s\nmanifest:  %s\n", arts.Kernel, arts.Initramfs, arts.Rootfs, arts.Archive, arts.Manifest)
 	fmt.Fprintf(io.Out, "\nboot KERNEL with both initrds (iPXE: two initrd lines; QEMU: -initrd of `cat INITRAMFS ROOTFS`) and e.g.:\n  %s\n",
-		strings.Join(isobuild.PXEKernelArgs("/dev/vda", "http://10.0.2.2:8080/config.ign"), " "))
+		strings.Join(pxe.KernelArgs("/dev/vda", "http://10.0.2.2:8080/config.ign"), " "))
 	fmt.Fprintf(io.Out, "or without ROOTFS: add altcos.inst.image_url=https://HOST/%s\n", baseName(arts.Archive))
 	return nil
 }

@@ -7,9 +7,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/altcos/altcos-tools/image/qcow2"
 	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
-	"github.com/altcos/altcos-tools/isobuild"
 )
 
 // runQCOW2 is `altcos-build qcow2`:
@@ -24,7 +24,7 @@ func runQCOW2(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs.SetOutput(io.Err)
 	archive := fs.String("archive", "", "folder with deploy.tar.zst and deploy.json (altcos-build sysroot)")
 	out := fs.String("o", "", "the QCOW2 image to write")
-	size := fs.Int64("size", isobuild.DefaultQCOW2Size>>30, "virtual disk size in GiB")
+	size := fs.Int64("size", qcow2.DefaultSize>>30, "virtual disk size in GiB")
 	installer := fs.String("installer", "", "altcos-installer program (default: altcos-installer on PATH, or ALTCOS_TOOL_ALTCOS_INSTALLER)")
 	xz := fs.Bool("xz", false, "also write OUT.qcow2.xz")
 	verbose := fs.Bool("v", false, "log every command run")
@@ -43,7 +43,7 @@ func runQCOW2(ctx context.Context, args []string, io stdio.Stdio) error {
 	}
 	log := cli.Logger(io.Err, *verbose)
 	start := time.Now()
-	err := isobuild.BuildQCOW2(ctx, isobuild.QCOW2Options{
+	err := qcow2.Build(ctx, qcow2.Options{
 		Output: *out, ArchiveDir: *archive, Installer: *installer, SizeBytes: *size << 30, XZ: *xz, Log: log, Stdout: io.Err,
 	})
 	if err != nil {
@@ -51,6 +51,6 @@ func runQCOW2(ctx context.Context, args []string, io stdio.Stdio) error {
 	}
 	st, _ := os.Stat(*out)
 	fmt.Fprintf(io.Out, "%s: QCOW2, %d MiB on disk, %d GiB virtual, in %s\nboot: qemu-system-x86_64 ... -drive file=%s -fw_cfg %s\n",
-		*out, st.Size()>>20, *size, time.Since(start).Round(time.Second/10), *out, isobuild.QEMUFwCfgArg("CONFIG.ign"))
+		*out, st.Size()>>20, *size, time.Since(start).Round(time.Second/10), *out, qcow2.FwCfgArg("CONFIG.ign"))
 	return nil
 }

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/altcos/altcos-tools/image"
+	"github.com/altcos/altcos-tools/image/pxe"
+	"github.com/altcos/altcos-tools/image/stream"
 	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
-	"github.com/altcos/altcos-tools/isobuild"
 )
 
 // runStream is `altcos-build stream`:
@@ -40,25 +42,25 @@ func runStream(ctx context.Context, args []string, io stdio.Stdio) error {
 	if *archive == "" || fs.NArg() != 0 {
 		return &stdio.UsageError{Msg: "stream needs --archive DIR (for stream and release) and artifact flags; run `altcos-build stream -h`"}
 	}
-	m, err := isobuild.ReadArchiveManifest(*archive)
+	m, err := image.ReadArchiveManifest(*archive)
 	if err != nil {
 		return err
 	}
-	var files []isobuild.StreamFile
+	var files []stream.File
 	if *iso != "" {
-		files = append(files, isobuild.StreamFile{Platform: "metal", Format: "iso", Role: "disk", Path: *iso})
+		files = append(files, stream.File{Platform: "metal", Format: "iso", Role: "disk", Path: *iso})
 	}
 	if *pxeDir != "" {
-		a := isobuild.PXENames(*pxeDir, m.Version)
+		a := pxe.Names(*pxeDir, m.Version)
 		files = append(files,
-			isobuild.StreamFile{Platform: "metal", Format: "pxe", Role: "kernel", Path: a.Kernel},
-			isobuild.StreamFile{Platform: "metal", Format: "pxe", Role: "initramfs", Path: a.Initramfs},
-			isobuild.StreamFile{Platform: "metal", Format: "pxe", Role: "rootfs", Path: a.Rootfs})
+			stream.File{Platform: "metal", Format: "pxe", Role: "kernel", Path: a.Kernel},
+			stream.File{Platform: "metal", Format: "pxe", Role: "initramfs", Path: a.Initramfs},
+			stream.File{Platform: "metal", Format: "pxe", Role: "rootfs", Path: a.Rootfs})
 	}
 	if *qcow2 != "" {
-		files = append(files, isobuild.StreamFile{Platform: "qemu", Format: "qcow2", Role: "disk", Path: *qcow2})
+		files = append(files, stream.File{Platform: "qemu", Format: "qcow2", Role: "disk", Path: *qcow2})
 		if _, err := os.Stat(*qcow2 + ".xz"); err == nil {
-			files = append(files, isobuild.StreamFile{Platform: "qemu", Format: "qcow2.xz", Role: "disk", Path: *qcow2 + ".xz"})
+			files = append(files, stream.File{Platform: "qemu", Format: "qcow2.xz", Role: "disk", Path: *qcow2 + ".xz"})
 		}
 	}
 	epoch, err := cli.SourceDateEpoch()
@@ -68,7 +70,7 @@ func runStream(ctx context.Context, args []string, io stdio.Stdio) error {
 	if epoch.IsZero() {
 		epoch = time.Now()
 	}
-	meta, err := isobuild.Stream(isobuild.StreamOptions{Stream: m.Stream, Release: m.Version, Arch: m.Arch, BaseURL: *baseURL, Files: files, Modified: epoch})
+	meta, err := stream.Make(stream.Options{Stream: m.Stream, Release: m.Version, Arch: m.Arch, BaseURL: *baseURL, Files: files, Modified: epoch})
 	if err != nil {
 		return err
 	}
@@ -79,7 +81,7 @@ func runStream(ctx context.Context, args []string, io stdio.Stdio) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if err := isobuild.WriteStream(path, meta); err != nil {
+	if err := stream.Write(path, meta); err != nil {
 		return err
 	}
 	fmt.Fprintf(io.Out, "%s: stream %s, release %s, %d artifacts\n", path, m.Stream, m.Version, len(files))

@@ -7,9 +7,10 @@ import (
 	"strings"
 
 	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/compose"
+	"github.com/altcos/altcos-tools/deployarchive/sysroot"
 	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
-	"github.com/altcos/altcos-tools/isobuild"
 )
 
 // runSysroot is `altcos-build sysroot`:
@@ -25,11 +26,11 @@ func runSysroot(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs.SetOutput(io.Err)
 	repo := fs.String("repo", "", "ostree repository holding the composed commit")
 	stream := fs.String("stream", altcos.DefaultStream, "stream: the ref is altcos/<arch>/<stream>")
-	arch := fs.String("arch", isobuild.DefaultArch, "architecture in the ref")
-	remote := fs.String("remote-url", isobuild.DefaultRemoteURL, "URL of the remote altcos the installed system updates from")
+	arch := fs.String("arch", altcos.DefaultArch, "architecture in the ref")
+	remote := fs.String("remote-url", compose.DefaultRemoteURL, "URL of the remote altcos the installed system updates from")
 	out := fs.String("o", "", "output directory for deploy.tar.zst and deploy.json")
 	var kargs cli.List
-	fs.Var(&kargs, "karg", "kernel argument of the stream (repeatable; default: "+strings.Join(isobuild.DefaultKargs, " ")+")")
+	fs.Var(&kargs, "karg", "kernel argument of the stream (repeatable; default: "+strings.Join(sysroot.DefaultKargs, " ")+")")
 	verbose := fs.Bool("v", false, "log every command run")
 	fs.Usage = func() {
 		fmt.Fprintln(io.Err, "usage: altcos-build sysroot --repo R [--stream S] [flags] -o OUTDIR")
@@ -53,7 +54,7 @@ func runSysroot(ctx context.Context, args []string, io stdio.Stdio) error {
 	if len(kargs) > 0 {
 		ka = kargs
 	}
-	m, err := isobuild.BuildSysroot(ctx, isobuild.SysrootOptions{
+	m, err := sysroot.Build(ctx, sysroot.Options{
 		Repo: *repo, Stream: *stream, Arch: *arch, RemoteURL: *remote, Kargs: ka, OutDir: *out, Time: t, Log: log,
 	})
 	if err != nil {

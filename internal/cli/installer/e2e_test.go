@@ -9,12 +9,12 @@ import (
 	"testing"
 
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/deployarchive/sysroot"
 	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/testcommit"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
-	"github.com/altcos/altcos-tools/isobuild"
 )
 
 // TestInstallImageEndToEnd runs the whole CLI into an 8 GiB image file with
@@ -32,7 +32,7 @@ func TestInstallImageEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	archiveDir := filepath.Join(dir, "out")
-	if _, err := isobuild.BuildSysroot(ctx, isobuild.SysrootOptions{Repo: repo, Stream: "sisyphus", OutDir: archiveDir}); err != nil {
+	if _, err := sysroot.Build(ctx, sysroot.Options{Repo: repo, Stream: "sisyphus", OutDir: archiveDir}); err != nil {
 		t.Fatalf("BuildSysroot: %v", err)
 	}
 	const marker = "E2E-SECRET-MARKER-4d1c"
