@@ -85,6 +85,7 @@ demo: deps ## the README's main command: test OS -> commit -> ISO -> unattended 
 # stamp), so an unchanged agent leaves the OS files' hash, and with it "no
 # new commit", as it was.
 STREAM ?= sisyphus
+ARCH ?= x86_64
 TESTOS_TREE = $(CACHE)/testos/tree
 REPO ?= $(OUT)/repo
 OSFILES_STAGE = $(CACHE)/osfiles-staged
@@ -138,7 +139,7 @@ REPO ?= $(OUT)/repo
 STREAM ?= sisyphus
 LIVE_SOURCES = $(shell find cmd initramfs installer internal deployarchive compose image altcos -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod go.sum
 
-$(LIVE_INITRAMFS): $(LIVE_SOURCES) $(wildcard $(REPO)/refs/heads/altcos/x86_64/$(STREAM))
+$(LIVE_INITRAMFS): $(LIVE_SOURCES) $(wildcard $(REPO)/refs/heads/altcos/$(ARCH)/$(STREAM))
 	@mkdir -p $(dir $@)
 	$(GO) run ./cmd/altcos-build iso initramfs --repo $(REPO) --stream $(STREAM) --cache $(CACHE) -o $@
 

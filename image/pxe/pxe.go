@@ -46,10 +46,9 @@ type Options struct {
 	Log        *slog.Logger
 }
 
-// Names returns the artifact paths for version in dir, for the default
-// architecture (altcos.DefaultArch, the one the live ISO and PXE boot).
-func Names(dir, version string) Artifacts {
-	arch := altcos.DefaultArch
+// Names returns the artifact paths of version for arch (the deploy
+// archive's architecture) in dir.
+func Names(dir, arch, version string) Artifacts {
 	p := func(s string) string { return filepath.Join(dir, "altcos-"+version+"-"+s) }
 	return Artifacts{
 		Kernel:    p("live-vmlinuz." + arch),
@@ -74,7 +73,10 @@ func Build(ctx context.Context, o Options) (*Artifacts, error) {
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, err
 	}
-	a := Names(o.OutDir, m.Version)
+	if err := altcos.ValidateArch(m.Arch); err != nil {
+		return nil, fmt.Errorf("deploy archive manifest in %s: %w", o.ArchiveDir, err)
+	}
+	a := Names(o.OutDir, m.Arch, m.Version)
 	archive := filepath.Join(o.ArchiveDir, deployarchive.ArchiveName)
 	manifest := filepath.Join(o.ArchiveDir, deployarchive.ManifestName)
 	copies := [][2]string{

@@ -20,7 +20,7 @@ func TestBuild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Build = %v", err)
 	}
-	if want := Names(out, "sisyphus.20261125.0.0"); *a != want {
+	if want := Names(out, "x86_64", "sisyphus.20261125.0.0"); *a != want {
 		t.Errorf("Build artifacts = %+v, want %+v", *a, want)
 	}
 	for p, want := range map[string]string{a.Kernel: "not really a kernel", a.Initramfs: "not really an initramfs", a.Archive: "not really an archive"} {
@@ -76,7 +76,7 @@ func newFixture(t *testing.T) fixture {
 		filepath.Join(f.tree, "usr/lib/modules/6.1.0-test/vmlinuz"): "not really a kernel",
 		f.initramfs: "not really an initramfs",
 		filepath.Join(f.archive, deployarchive.ArchiveName):  "not really an archive",
-		filepath.Join(f.archive, deployarchive.ManifestName): `{"format":1,"stream":"sisyphus","version":"sisyphus.20261125.0.0","commit":"abc"}`,
+		filepath.Join(f.archive, deployarchive.ManifestName): `{"format":1,"arch":"x86_64","stream":"sisyphus","version":"sisyphus.20261125.0.0","commit":"abc"}`,
 	}
 	for p, data := range files {
 		os.MkdirAll(filepath.Dir(p), 0o755)

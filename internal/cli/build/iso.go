@@ -19,13 +19,14 @@ import (
 
 // artifactFlags are shared by iso, pxe and qcow2: where the OS comes from.
 type artifactFlags struct {
-	repo, rev, stream, tree, archive, initramfs, src, cache, out string
+	repo, rev, arch, stream, tree, archive, initramfs, src, cache, out string
 	verbose                                                      bool
 }
 
 func (a *artifactFlags) register(fs *flag.FlagSet, needArchive bool) {
 	fs.StringVar(&a.repo, "repo", "", "ostree repository holding the commit")
-	fs.StringVar(&a.stream, "stream", altcos.DefaultStream, "stream: the commit is the head of "+altcos.Ref(altcos.DefaultArch, "<stream>")+" (unless --rev)")
+	fs.StringVar(&a.stream, "stream", altcos.DefaultStream, "stream: the commit is the head of "+altcos.Ref("<arch>", "<stream>")+" (unless --rev)")
+	fs.StringVar(&a.arch, "arch", altcos.DefaultArch, "architecture in the stream's ref")
 	fs.StringVar(&a.rev, "rev", "", "ref or commit to build from (default: the stream's ref)")
 	fs.StringVar(&a.tree, "tree", "", "an OS tree folder to take kernel, modules and GRUB from instead of checking out the commit")
 	if needArchive {
@@ -60,7 +61,13 @@ func (a *artifactFlags) osTree(ctx context.Context, log *slog.Logger) (string, e
 	}
 	rev := a.rev
 	if rev == "" {
-		rev = altcos.Ref(altcos.DefaultArch, a.stream)
+		if err := altcos.ValidateArch(a.arch); err != nil {
+			return "", err
+		}
+		if err := altcos.ValidateStream(a.stream); err != nil {
+			return "", err
+		}
+		rev = altcos.Ref(a.arch, a.stream)
 	}
 	return image.CheckoutTree(ctx, log, a.repo, rev, filepath.Join(a.cacheDir(), "checkouts"))
 }

@@ -51,7 +51,7 @@ func runStream(ctx context.Context, args []string, io stdio.Stdio) error {
 		files = append(files, stream.File{Platform: "metal", Format: "iso", Role: "disk", Path: *iso})
 	}
 	if *pxeDir != "" {
-		a := pxe.Names(*pxeDir, m.Version)
+		a := pxe.Names(*pxeDir, m.Arch, m.Version)
 		files = append(files,
 			stream.File{Platform: "metal", Format: "pxe", Role: "kernel", Path: a.Kernel},
 			stream.File{Platform: "metal", Format: "pxe", Role: "initramfs", Path: a.Initramfs},
