@@ -18,6 +18,12 @@ const (
 	DefaultArch = "x86_64"
 	// DefaultStream is the stream built and installed when none is given.
 	DefaultStream = "sisyphus"
+	// ExamplesDir is where the live system carries the example configs of
+	// the repository's examples/ (Butane and Ignition).
+	ExamplesDir = "/usr/share/altcos/examples"
+	// PasswordExample is the example config that gives the user altcos the
+	// password "1", named in the live system's install hint.
+	PasswordExample = ExamplesDir + "/altcos-password.ign"
 )
 
 // Commit metadata keys written at compose time and read by the image build,

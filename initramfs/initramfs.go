@@ -36,6 +36,7 @@ import (
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/uio/llog"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/installer/toolset"
 )
 
@@ -179,6 +180,10 @@ func Build(ctx context.Context, o Options) error {
 			files["etc/mke2fs.conf"] = h
 			break
 		}
+	}
+	// The example configs (examples/*.bu, *.ign) for the operator.
+	if err := addExamples(files, o.GoModuleDir); err != nil {
+		return err
 	}
 	modRoot := path.Join("lib/modules", o.KernelVersion)
 	for _, f := range mods.Files {
@@ -350,4 +355,28 @@ func compress(src, dst string) (err error) {
 		return err
 	}
 	return os.Rename(tmp.Name(), dst)
+}
+
+// addExamples maps the example configs of the source tree's examples/ to
+// altcos.ExamplesDir in the live system.
+func addExamples(files FileMap, srcDir string) error {
+	var found []string
+	for _, pat := range []string{"*.bu", "*.ign"} {
+		m, err := filepath.Glob(filepath.Join(srcDir, "examples", pat))
+		if err != nil {
+			return err
+		}
+		found = append(found, m...)
+	}
+	if len(found) == 0 {
+		return fmt.Errorf("no example configs in %s: the live system's hints name %s", filepath.Join(srcDir, "examples"), altcos.PasswordExample)
+	}
+	for _, f := range found {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return err
+		}
+		files[path.Join(strings.TrimPrefix(altcos.ExamplesDir, "/"), filepath.Base(f))] = abs
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/installer/kargs"
 	"github.com/altcos/altcos-tools/internal/stdio"
@@ -385,6 +386,8 @@ func Hints(medium *Medium, m *deployarchive.Manifest) string {
     the web:                   altcos-installer install -I https://example.com/config.ign /dev/vda
     another machine (scp):     altcos-installer install -i user@host:config.ign /dev/vda
     a file:                    altcos-installer install -i /tmp/config.ign /dev/vda
+  Install with an example:     altcos-installer install -i ` + altcos.PasswordExample + ` /dev/vda
+                               (the user altcos gets the password 1; more in ` + altcos.ExamplesDir + `)
   Install, asking for what is missing:
                                altcos-installer install
   Make a password hash:        altcos-installer hash-password

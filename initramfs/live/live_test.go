@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/internal/stdio"
 )
@@ -253,5 +254,12 @@ alias fs-iso9660 isofs
 	}
 	if want := []string{"isofs", "ata_piix", "sr_mod"}; !reflect.DeepEqual(f.loaded, want) { // isofs and ata_piix in one call
 		t.Errorf("Run with modules.alias loaded %q, want %q (no virtio or nvme hardware here)", f.loaded, want)
+	}
+}
+
+func TestHintsNameThePasswordExample(t *testing.T) {
+	h := Hints(nil, nil)
+	if want := "altcos-installer install -i " + altcos.PasswordExample + " /dev/vda"; !strings.Contains(h, want) {
+		t.Errorf("Hints() lacks %q:\n%s", want, h)
 	}
 }
