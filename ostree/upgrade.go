@@ -211,6 +211,18 @@ func (s *Sysroot) UndeployIndex(ctx context.Context, index int) error {
 	return nil
 }
 
+// CleanupArgs builds `ostree admin cleanup`: it deletes deployments no
+// longer listed and the repository objects nothing refers to.
+func CleanupArgs(sysroot string) []string { return AdminArgs(sysroot, "cleanup") }
+
+// Cleanup runs `ostree admin cleanup`.
+func (s *Sysroot) Cleanup(ctx context.Context) error {
+	if err := run.Run(ctx, s.Log, run.Cmd{Argv: CleanupArgs(s.Path)}); err != nil {
+		return fmt.Errorf("clean up sysroot %s: %w", s.Path, err)
+	}
+	return nil
+}
+
 // RollbackTarget says which deployment a rollback makes the default, from the
 // deployments in boot order: with a booted deployment that is not the default
 // (an update is pending), the booted one; otherwise the first deployment after
