@@ -174,7 +174,10 @@ func TestFollowsRebasedStream(t *testing.T) {
 	sys.reindex()
 	a := newAgent(t, sys, &recStrategy{}, nil)
 	var got graph.Query
-	a.FetchGraph = func(ctx context.Context, q graph.Query) (*graph.Graph, error) { got = q; return graphOf(t, p1, p2), nil }
+	a.FetchGraph = func(ctx context.Context, q graph.Query) (*graph.Graph, error) {
+		got = q
+		return graphOf(t, p1, p2), nil
+	}
 	if err := a.Step(context.Background()); !errors.Is(err, ErrRebooting) {
 		t.Fatalf("Step() = %v, want a reboot into p2", err)
 	}
