@@ -31,6 +31,7 @@ type streams struct {
 	mu     sync.Mutex
 	graphs map[string][]byte
 	bytes  int64
+	paths  []string // of the repository's requests, in order
 	srv    *httptest.Server
 }
 
@@ -43,6 +44,7 @@ func serveStreams(t *testing.T, repo string) *streams {
 		files.ServeHTTP(cw, r)
 		s.mu.Lock()
 		s.bytes += cw.n
+		s.paths = append(s.paths, r.URL.Path)
 		s.mu.Unlock()
 	})
 	mux.HandleFunc("/graph/v1/graph", func(w http.ResponseWriter, r *http.Request) {
