@@ -50,8 +50,13 @@ func runKargs(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if after[0].Staged {
+		// A staged deployment gets its boot entry at shutdown.
+		fmt.Fprintf(e.io.Out, "kernel arguments of %s changed in a staged deployment; they apply at the next boot\n", after[0].Version)
+		return e.rebootIfAsked(ctx)
+	}
 	ks, err := sys.Sysroot.DeploymentKargs(after[0])
-	if err != nil && !after[0].Staged {
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.io.Out, "kernel arguments of %s changed; they apply at the next boot: %s\n", after[0].Version, strings.Join(ks, " "))
