@@ -38,7 +38,7 @@ func commands(o Options) []cli.Command {
 		command(o, "upgrade", "pull and deploy the update; it boots next (--reboot)", runUpgrade, upgradeFlags),
 		command(o, "rollback", "make the rollback deployment the default (--reboot)", runRollback, rebootFlag),
 		command(o, "deploy", "pull and deploy VERSION of the stream, or --checksum COMMIT", runDeploy, deployFlags),
-		command(o, "rebase", "follow STREAM: deploy its head; updates then come from its graph", runRebase, nil),
+		command(o, "rebase", "follow STREAM: deploy its head; updates then come from its graph (--reboot)", runRebase, rebootFlag),
 		command(o, "kargs", "new deployment with kernel arguments changed (--append, --delete, --replace)", runKargs, kargsFlags),
 		command(o, "cleanup", "drop the pending (-p) and/or rollback (-r) deployment; prune the repository (-b)", runCleanup, cleanupFlags),
 		command(o, "update-now", "tell the running agent to skip its strategy's wait once", runUpdateNow, nil),
