@@ -65,7 +65,10 @@ func fetchGraph(ctx context.Context, e *env, cfg *config.Config) (*graph.Graph, 
 	if cfg.Cincinnati.BaseURL == "" {
 		return nil, nil, errors.New("no update graph configured; set [cincinnati] base_url in /etc/altcos-updated/config.d/ or pass --graph-url")
 	}
-	g, err := graph.Fetch(ctx, nil, cfg.Cincinnati.BaseURL, graph.Query{Basearch: origin.Arch, Stream: origin.Stream,
-		Group: cfg.Identity.Group, OSVersion: base.Version, OSChecksum: base.Checksum})
+	// The agent's query (zincati's parameters); a node without a machine
+	// id still gets its answer, without node_uuid.
+	id, _ := cfg.NodeUUID(e.root)
+	a := agent.Agent{Config: cfg, NodeUUID: id, Platform: platform(e.sysroot)}
+	g, err := graph.Fetch(ctx, nil, cfg.Cincinnati.BaseURL, a.Query(base, origin))
 	return g, ds, err
 }
