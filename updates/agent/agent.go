@@ -133,6 +133,13 @@ func (a *Agent) AfterBoot(ctx context.Context) error {
 	}
 	cur := Current(ds)
 	a.Metrics.SetBooted(cur.Version, cur.Checksum)
+	if st.Rebooting == nil && st.Staged != "" && Booted(ds) != nil && cur.Checksum == st.Staged {
+		// The administrator rebooted into the staged update (the stage
+		// strategy, or a reboot by hand before the strategy allowed one):
+		// it is checked like the agent's own reboots.
+		st.Rebooting = &Attempt{Commit: st.Staged, Version: cur.Version, At: a.Clock.Now().UTC()}
+		st.Staged = ""
+	}
 	if att := st.Rebooting; att != nil {
 		if cur.Checksum != att.Commit {
 			a.Log.Warn("the node did not boot into the update; not offering it again", "update", att.Version, "booted", cur.Version)
@@ -185,6 +192,11 @@ func (a *Agent) rollbackAndReboot(ctx context.Context, att *Attempt) error {
 		return fmt.Errorf("roll back from %s: it is still the default deployment; not rebooting", att.Version)
 	}
 	a.Metrics.Rollback()
+	if a.Strategy.Name() == strategy.NameStage {
+		a.Log.Warn("rolled back; the stage strategy never reboots: reboot to leave the failed update", "default", ds[0].Version, "booted", att.Version)
+		a.Metrics.SetState("staged")
+		return nil
+	}
 	a.Log.Warn("rebooting into the previous deployment", "version", ds[0].Version)
 	a.Metrics.SetState("rebooting")
 	if err := a.System.Reboot(ctx); err != nil {

@@ -213,3 +213,31 @@ func TestMetricsZincatiFamilies(t *testing.T) {
 		}
 	}
 }
+
+// TestStageHealthCheckAfterAdminReboot: under stage, the administrator's
+// reboot into the staged update is health-checked like the agent's own; a
+// failure rolls back and denies the release, and nothing reboots.
+func TestStageHealthCheckAfterAdminReboot(t *testing.T) {
+	for _, healthy := range []bool{true, false} {
+		sys := newFakeSystem(v1, v1, v2)
+		a := newAgent(t, sys, strategy.Stage{}, graphOf(t, v1, v2))
+		if err := a.Step(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		sys.boot() // by the administrator
+		if !healthy {
+			sys.units["docker.service"] = "failed"
+		}
+		if err := a.AfterBoot(context.Background()); err != nil {
+			t.Fatalf("AfterBoot() = %v", err)
+		}
+		s, _ := LoadState(a.StatePath)
+		if healthy && (sys.rollback != 0 || s.Rebooting != nil || s.Staged != "" || len(s.Denied) != 0) {
+			t.Errorf("healthy: rollbacks %d, state %+v; want none and an empty state", sys.rollback, s)
+		}
+		if !healthy && (sys.rollback != 1 || sys.reboots != 0 || sys.ds[0].Checksum != v1.Checksum || s.Denied[v2.Checksum] == "") {
+			t.Errorf("failed: rollbacks %d, reboots %d, default %.8s, denied %v; want one rollback to v1, no reboot, v2 denied",
+				sys.rollback, sys.reboots, sys.ds[0].Checksum, s.Denied)
+		}
+	}
+}
