@@ -168,3 +168,12 @@ bench-initramfs: ## kernel start -> live hints under QEMU TCG vs a bare busybox 
 	ALTCOS_BENCH_BOOT_ISO=$(or $(BENCH_ISO),$(ISO)) $(GO) test -count=1 -run '^$$' -bench '^BenchmarkBootToHints$$' -benchtime 3x -timeout 40m ./image/iso/
 
 .PHONY: live-initramfs iso pxe qcow2 stream bench-initramfs
+
+# --- updates (issue 12) ---
+# bench-update: bytes fetched over loopback HTTP by `altcos-update upgrade`
+# for a release changing 4 KiB of one file: by objects vs with a static delta
+# (altcos-build delta), and a full release pull, from one run (root, ostree).
+bench-update: ## bytes of an upgrade by objects vs by static delta, and of a full release (root)
+	ALTCOS_BENCH_UPDATE=1 $(GO) test -count=1 -v -timeout 10m -run '^TestBenchUpdate$$' ./internal/cli/update/ 2>&1 | grep -E '^(bench-update|  [a-z]|--- |ok|FAIL)'; exit $${PIPESTATUS[0]}
+
+.PHONY: bench-update

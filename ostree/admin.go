@@ -69,6 +69,18 @@ type DeployOptions struct {
 	// KargsNone starts from an empty argument list instead of the merge
 	// deployment's (--karg-none).
 	KargsNone bool
+	// KargsAppend and KargsDelete edit the merge deployment's arguments
+	// (--karg-append, --karg-delete; ostree applies --karg first, then
+	// appends, then deletes).
+	KargsAppend []string
+	KargsDelete []string
+	// OriginFile is the new deployment's origin (--origin-file); empty:
+	// ostree writes one naming Refspec.
+	OriginFile string
+	// Retain keeps every other deployment (--retain); Stage finalizes the
+	// deployment at shutdown (--stage, booted systems only).
+	Retain bool
+	Stage  bool
 	// GRUB2Exec, when set, is the program ostree's grub2 integration runs to
 	// write /boot/loader.N/grub.cfg (OSTREE_GRUB2_EXEC), see GRUB2Generator.
 	GRUB2Exec string
@@ -85,6 +97,21 @@ func DeployArgs(sysroot string, o DeployOptions) []string {
 	}
 	for _, k := range o.Kargs {
 		args = append(args, "--karg="+k)
+	}
+	for _, k := range o.KargsAppend {
+		args = append(args, "--karg-append="+k)
+	}
+	for _, k := range o.KargsDelete {
+		args = append(args, "--karg-delete="+k)
+	}
+	if o.OriginFile != "" {
+		args = append(args, "--origin-file="+o.OriginFile)
+	}
+	if o.Retain {
+		args = append(args, "--retain")
+	}
+	if o.Stage {
+		args = append(args, "--stage")
 	}
 	return AdminArgs(sysroot, "deploy", append(args, o.Refspec)...)
 }

@@ -5,7 +5,9 @@
 //
 // Files of this package by concern: ostree.go (core), repo.go (repository:
 // init, commit, refs, log, metadata, summary, fsck), admin.go (sysroot:
-// init-fs, os-init, deploy, status), upgrade.go (pull, upgrade, rollback).
+// init-fs, os-init, deploy, status), upgrade.go (pull, upgrade, rollback,
+// cleanup), origin.go (pull by commit or ref, deploy with an origin file,
+// kernel argument edits, boot entries), delta.go (static deltas).
 package ostree
 
 import (

@@ -1,9 +1,11 @@
 package ostree
 
-// The update stack's side of the wrapper: pull a given commit of a
-// deployment's origin, deploy it (staged on a booted system), read the
-// deployments back from `ostree admin status`, make the rollback deployment
-// the default, undeploy, and read a ref's history for the update graph.
+// The update stack's side of the wrapper: read the deployments back from
+// `ostree admin status`, make the rollback deployment the default, undeploy,
+// clean up, and read a ref's history for the update graph. Pulling a commit
+// and deploying it with its origin is in origin.go; UpgradeArgs stays for
+// `ostree admin upgrade --override-commit`, which the update stack no longer
+// runs (its origin is the booted deployment's, see origin.go).
 //
 // The installed ostree is Debian bookworm's 2022.7, which shapes three choices
 // (checked by hand on that version):
@@ -171,26 +173,6 @@ func UpgradeArgs(sysroot string, o UpgradeOpts) []string {
 	return AdminArgs(sysroot, "upgrade", args...)
 }
 
-// PullCommit downloads commit from the remote of the os's origin refspec
-// without deploying it.
-func (s *Sysroot) PullCommit(ctx context.Context, osname, commit string, allowDowngrade bool) error {
-	argv := UpgradeArgs(s.Path, UpgradeOpts{OS: osname, Commit: commit, PullOnly: true, AllowDowngrade: allowDowngrade})
-	if err := run.Run(ctx, s.Log, run.Cmd{Argv: argv}); err != nil {
-		return fmt.Errorf("pull commit %s: %w", commit, err)
-	}
-	return nil
-}
-
-// DeployCommit deploys an already pulled commit as the new default,
-// staged (finalized at shutdown) when stage is set.
-func (s *Sysroot) DeployCommit(ctx context.Context, osname, commit string, stage, allowDowngrade bool) error {
-	argv := UpgradeArgs(s.Path, UpgradeOpts{OS: osname, Commit: commit, DeployOnly: true, Stage: stage, AllowDowngrade: allowDowngrade})
-	if err := run.Run(ctx, s.Log, run.Cmd{Argv: argv}); err != nil {
-		return fmt.Errorf("deploy commit %s: %w", commit, err)
-	}
-	return nil
-}
-
 // RedeployArgs builds the `ostree admin deploy` that puts d's commit back on
 // top with d's own origin, keeping every other deployment (--retain).
 func RedeployArgs(sysroot string, d DeploymentEntry) []string {
@@ -207,6 +189,18 @@ func UndeployArgs(sysroot string, index int) []string {
 func (s *Sysroot) UndeployIndex(ctx context.Context, index int) error {
 	if err := run.Run(ctx, s.Log, run.Cmd{Argv: UndeployArgs(s.Path, index)}); err != nil {
 		return fmt.Errorf("undeploy deployment %d: %w", index, err)
+	}
+	return nil
+}
+
+// CleanupArgs builds `ostree admin cleanup`: it deletes deployments no
+// longer listed and the repository objects nothing refers to.
+func CleanupArgs(sysroot string) []string { return AdminArgs(sysroot, "cleanup") }
+
+// Cleanup runs `ostree admin cleanup`.
+func (s *Sysroot) Cleanup(ctx context.Context) error {
+	if err := run.Run(ctx, s.Log, run.Cmd{Argv: CleanupArgs(s.Path)}); err != nil {
+		return fmt.Errorf("clean up sysroot %s: %w", s.Path, err)
 	}
 	return nil
 }

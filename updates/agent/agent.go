@@ -30,6 +30,17 @@ type Agent struct {
 	Clock     strategy.Clock
 	Log       *slog.Logger
 	Metrics   *Metrics
+	// Platform is the ignition.platform.id the node booted with (metal,
+	// qemu, ...), sent to the graph service as zincati does.
+	Platform string
+	// UpdateNowPath is the file `altcos-update update-now` writes; default:
+	// update-now next to StatePath. NowPoll is how often a waiting agent
+	// looks for it (default NowPoll).
+	UpdateNowPath string
+	NowPoll       time.Duration
+	// stagedReported is the commit whose "staged, reboot to apply" the
+	// stage strategy has logged (once per commit).
+	stagedReported string
 	// FetchGraph downloads the update graph; default: graph.Fetch from
 	// [cincinnati] base_url.
 	FetchGraph func(ctx context.Context, q graph.Query) (*graph.Graph, error)
@@ -48,6 +59,12 @@ func (a *Agent) defaults() {
 	if a.StatePath == "" {
 		a.StatePath = DefaultStatePath
 	}
+	if a.UpdateNowPath == "" {
+		a.UpdateNowPath = UpdateNowPath(a.StatePath)
+	}
+	if a.NowPoll <= 0 {
+		a.NowPoll = NowPoll
+	}
 	if a.FetchGraph == nil {
 		base := a.Config.Cincinnati.BaseURL
 		a.FetchGraph = func(ctx context.Context, q graph.Query) (*graph.Graph, error) {
@@ -65,6 +82,7 @@ func (a *Agent) defaults() {
 // has asked for a reboot, or ctx's error.
 func (a *Agent) Run(ctx context.Context) error {
 	a.defaults()
+	a.Metrics.SetConfig(a.Strategy.Name(), a.Config.Updates.Enabled)
 	a.Log.Info("agent started", "strategy", a.Strategy.Name(), "interval", a.Config.SteadyInterval(), "group", a.Config.Identity.Group)
 	for {
 		err := a.AfterBoot(ctx)
@@ -83,6 +101,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}
 	for {
+		a.Metrics.Refreshed(a.Clock.Now())
 		err := a.Step(ctx)
 		switch {
 		case errors.Is(err, ErrRebooting):
@@ -92,7 +111,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		case err != nil:
 			a.Log.Error("update attempt failed; the booted system is unchanged; retrying later", "err", err, "in", a.Config.SteadyInterval())
 		}
-		if err := a.Clock.Sleep(ctx, a.Config.SteadyInterval()); err != nil {
+		// An update-now request ends the pause early; Step takes it.
+		if _, err := a.waitOrNow(ctx, func(ctx context.Context) error { return a.Clock.Sleep(ctx, a.Config.SteadyInterval()) }); err != nil {
 			return err
 		}
 	}
@@ -113,6 +133,13 @@ func (a *Agent) AfterBoot(ctx context.Context) error {
 	}
 	cur := Current(ds)
 	a.Metrics.SetBooted(cur.Version, cur.Checksum)
+	if st.Rebooting == nil && st.Staged != "" && Booted(ds) != nil && cur.Checksum == st.Staged {
+		// The administrator rebooted into the staged update (the stage
+		// strategy, or a reboot by hand before the strategy allowed one):
+		// it is checked like the agent's own reboots.
+		st.Rebooting = &Attempt{Commit: st.Staged, Version: cur.Version, At: a.Clock.Now().UTC()}
+		st.Staged = ""
+	}
 	if att := st.Rebooting; att != nil {
 		if cur.Checksum != att.Commit {
 			a.Log.Warn("the node did not boot into the update; not offering it again", "update", att.Version, "booted", cur.Version)
@@ -165,6 +192,11 @@ func (a *Agent) rollbackAndReboot(ctx context.Context, att *Attempt) error {
 		return fmt.Errorf("roll back from %s: it is still the default deployment; not rebooting", att.Version)
 	}
 	a.Metrics.Rollback()
+	if a.Strategy.Name() == strategy.NameStage {
+		a.Log.Warn("rolled back; the stage strategy never reboots: reboot to leave the failed update", "default", ds[0].Version, "booted", att.Version)
+		a.Metrics.SetState("staged")
+		return nil
+	}
 	a.Log.Warn("rebooting into the previous deployment", "version", ds[0].Version)
 	a.Metrics.SetState("rebooting")
 	if err := a.System.Reboot(ctx); err != nil {
@@ -208,13 +240,16 @@ func (a *Agent) healthCheck(ctx context.Context) error {
 
 // Step is one update check: find an update, stage it, wait for the strategy,
 // reboot. An update already staged by an earlier Step (the agent was
-// restarted before the reboot) is finalized without staging it again.
+// restarted before the reboot) is finalized without staging it again. An
+// update-now request (altcos-update update-now) skips the strategy's wait
+// once.
 func (a *Agent) Step(ctx context.Context) error {
 	a.defaults()
 	if !a.Config.Updates.Enabled {
 		a.Metrics.SetState("disabled")
 		return nil
 	}
+	now := a.takeUpdateNow()
 	st, err := LoadState(a.StatePath)
 	if err != nil {
 		return err
@@ -227,7 +262,7 @@ func (a *Agent) Step(ctx context.Context) error {
 	var u Update
 	if st.Staged != "" && ds[0].Checksum == st.Staged && !ds[0].Booted {
 		u = Update{Version: ds[0].Version, Commit: ds[0].Checksum}
-		a.Log.Info("update already staged", "version", u.Version)
+		a.Log.Debug("update already staged", "version", u.Version)
 	} else {
 		found, ok, err := a.check(ctx, ds, st)
 		if err != nil {
@@ -235,12 +270,16 @@ func (a *Agent) Step(ctx context.Context) error {
 		}
 		if !ok {
 			a.Metrics.SetState("no_update")
+			if now {
+				a.Log.Info("update-now requested, but there is no update to apply")
+			}
 			return nil
 		}
 		u = found
 		a.Metrics.SetState("staging")
+		a.Metrics.UpdateAttempt()
 		a.Log.Info("staging update", "version", u.Version, "commit", u.Commit)
-		if err := Apply(ctx, a.System, u, a.Config.Updates.AllowDowngrade); err != nil {
+		if err := Apply(ctx, a.System, Base(ds).Refspec, u); err != nil {
 			a.Metrics.Fail("stage")
 			return err
 		}
@@ -251,13 +290,33 @@ func (a *Agent) Step(ctx context.Context) error {
 		a.Metrics.Staged()
 	}
 	a.Metrics.SetState("waiting_reboot")
-	a.Log.Info("update staged; waiting for the strategy to allow the reboot", "version", u.Version, "strategy", a.Strategy.Name())
-	if err := a.Strategy.WaitReboot(ctx); err != nil {
-		a.Metrics.Fail("strategy")
-		return fmt.Errorf("wait for the %s strategy: %w", a.Strategy.Name(), err)
+	if now {
+		a.Log.Info("update-now requested: skipping the strategy's wait", "version", u.Version, "strategy", a.Strategy.Name())
+	} else {
+		a.Log.Info("update staged; waiting for the strategy to allow the reboot", "version", u.Version, "strategy", a.Strategy.Name())
+		skipped, err := a.waitOrNow(ctx, a.Strategy.WaitReboot)
+		switch {
+		case skipped:
+			a.takeUpdateNow()
+			a.Log.Info("update-now requested: skipping the rest of the strategy's wait", "version", u.Version, "strategy", a.Strategy.Name())
+		case errors.Is(err, strategy.ErrNoReboot):
+			a.Metrics.SetState("staged")
+			if a.stagedReported != u.Commit {
+				a.stagedReported = u.Commit
+				a.Log.Info("update staged, reboot to apply it (strategy "+a.Strategy.Name()+" never reboots)", "version", u.Version, "commit", u.Commit)
+			}
+			return nil
+		case err != nil:
+			a.Metrics.Fail("strategy")
+			return fmt.Errorf("wait for the %s strategy: %w", a.Strategy.Name(), err)
+		}
 	}
-	// The default deployment must still be the verified update.
-	ds, err = a.System.Deployments(ctx)
+	return a.reboot(ctx, st, u)
+}
+
+// reboot reboots into u, the verified default deployment.
+func (a *Agent) reboot(ctx context.Context, st *State, u Update) error {
+	ds, err := a.System.Deployments(ctx)
 	if err != nil {
 		return err
 	}
@@ -272,6 +331,7 @@ func (a *Agent) Step(ctx context.Context) error {
 		return err
 	}
 	a.Metrics.SetState("rebooting")
+	a.Metrics.RebootAttempt()
 	a.Log.Info("rebooting into the update", "version", u.Version)
 	if err := a.System.Reboot(ctx); err != nil {
 		a.Metrics.Fail("reboot")
@@ -284,26 +344,48 @@ func (a *Agent) Step(ctx context.Context) error {
 }
 
 func (a *Agent) check(ctx context.Context, ds []ostree.DeploymentEntry, st *State) (Update, bool, error) {
-	cur := Current(ds)
-	origin, err := ParseRefspec(cur.Refspec)
+	base := Base(ds)
+	origin, err := ParseRefspec(base.Refspec)
 	if err != nil {
 		a.Metrics.Fail("check")
 		return Update{}, false, err
 	}
 	a.Metrics.SetState("checking")
-	g, err := a.FetchGraph(ctx, graph.Query{Basearch: origin.Arch, Stream: origin.Stream, NodeUUID: a.NodeUUID, Wariness: a.Config.Identity.RolloutWariness})
+	g, err := a.FetchGraph(ctx, a.Query(base, origin))
 	a.Metrics.Checked(a.Clock.Now())
 	if err != nil {
 		a.Metrics.Fail("graph")
 		return Update{}, false, fmt.Errorf("check for updates: %w", err)
 	}
+	a.reportDeadEnd(g, base)
 	u, ok, err := FindUpdate(g, ds, st.Denied, a.Config.Updates.AllowDowngrade)
 	if err != nil {
 		a.Metrics.Fail("graph")
 		return Update{}, false, fmt.Errorf("check for updates: %w", err)
 	}
 	if ok {
-		a.Log.Info("update available", "version", u.Version, "booted", cur.Version)
+		a.Log.Info("update available", "version", u.Version, "from", base.Version)
 	}
 	return u, ok, nil
+}
+
+// Query is what the agent tells the graph service, zincati's parameters:
+// the stream of base's origin, the node, its group and platform, and the
+// release it runs.
+func (a *Agent) Query(base ostree.DeploymentEntry, origin Origin) graph.Query {
+	return graph.Query{Basearch: origin.Arch, Stream: origin.Stream, NodeUUID: a.NodeUUID,
+		Wariness: a.Config.Identity.RolloutWariness, Group: a.Config.Identity.Group, Platform: a.Platform,
+		OSVersion: base.Version, OSChecksum: base.Checksum}
+}
+
+// reportDeadEnd logs (once per release) and exposes a booted release that
+// the graph marks as a dead end: no automatic update leads out of it.
+func (a *Agent) reportDeadEnd(g *graph.Graph, base ostree.DeploymentEntry) {
+	i := g.Find(base.Checksum)
+	dead := i >= 0 && g.Nodes[i].DeadEnd()
+	if dead && !a.Metrics.DeadEnd() {
+		a.Log.Warn("the running release is a dead end: no automatic update leads out of it; move on by hand (altcos-update deploy, rebase)",
+			"version", base.Version, "reason", g.Nodes[i].Metadata[graph.KeyDeadEndReason])
+	}
+	a.Metrics.SetDeadEnd(dead)
 }

@@ -36,6 +36,7 @@ type fakeSystem struct {
 	units    map[string]string
 	pulls    []string
 	deploys  []string
+	refspecs []string // of the deploys
 	reboots  int
 	rollback int
 }
@@ -59,7 +60,7 @@ func (f *fakeSystem) Deployments(ctx context.Context) ([]ostree.DeploymentEntry,
 	return slices.Clone(f.ds), nil
 }
 
-func (f *fakeSystem) Pull(ctx context.Context, commit string, allow bool) error {
+func (f *fakeSystem) Pull(ctx context.Context, refspec, commit string) error {
 	f.pulls = append(f.pulls, commit)
 	if f.pullErr != nil {
 		return f.pullErr
@@ -70,7 +71,7 @@ func (f *fakeSystem) Pull(ctx context.Context, commit string, allow bool) error 
 	return nil
 }
 
-func (f *fakeSystem) Deploy(ctx context.Context, commit string, allow bool) error {
+func (f *fakeSystem) Deploy(ctx context.Context, refspec, commit string) error {
 	f.deploys = append(f.deploys, commit)
 	var keep []ostree.DeploymentEntry
 	for _, d := range f.ds {
@@ -79,6 +80,7 @@ func (f *fakeSystem) Deploy(ctx context.Context, commit string, allow bool) erro
 		}
 	}
 	f.ds = append([]ostree.DeploymentEntry{{OSName: "alt-containeros", Checksum: commit, Version: f.remote[commit], Refspec: refspec}}, keep...)
+	f.refspecs = append(f.refspecs, refspec)
 	f.reindex()
 	return nil
 }

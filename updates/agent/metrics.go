@@ -10,7 +10,7 @@ import (
 )
 
 // States the agent reports, in the altcos_updated_state metric.
-var states = []string{"steady", "checking", "no_update", "staging", "waiting_reboot", "rebooting",
+var states = []string{"steady", "checking", "no_update", "staging", "waiting_reboot", "staged", "rebooting",
 	"health_check", "rolling_back", "reporting_steady", "disabled"}
 
 // Metrics are the agent's Prometheus metrics, served on a local endpoint.
@@ -23,10 +23,42 @@ type Metrics struct {
 	rollbacks           float64
 	staged              float64
 	bootedVer, bootedCk string
+	// Zincati's families that apply here (zincati's name in brackets):
+	lastRefresh    time.Time             // [zincati_update_agent_last_refresh_timestamp]
+	updateAttempts float64               // [zincati_rpm_ostree_deploy_attempts_total]
+	reboots        float64               // [zincati_update_agent_finalization_attempts]
+	deadEnd        bool                  // [zincati_cincinnati_booted_release_is_deadend]
+	strategy       string                // [zincati_updates_strategy_mode]
+	enabled        bool                  // [zincati_update_agent_updates_enabled]
+	lockResults    map[[2]string]float64 // op, result [fleet lock requests]
+	postponed      float64               // [zincati_update_agent_postponed_finalizations_total]
+	activeUsers    float64               // [zincati_update_agent_finalization_detected_active_users]
 }
 
 // NewMetrics returns empty metrics.
-func NewMetrics() *Metrics { return &Metrics{failures: map[string]float64{}} }
+func NewMetrics() *Metrics {
+	return &Metrics{failures: map[string]float64{}, lockResults: map[[2]string]float64{}}
+}
+
+// LockResult counts one FleetLock request by its outcome (strategy.Events).
+func (m *Metrics) LockResult(op string, err error) {
+	res := "ok"
+	if err != nil {
+		res = "error"
+	}
+	m.mu.Lock()
+	m.lockResults[[2]string{op, res}]++
+	m.mu.Unlock()
+}
+
+// Postponed counts one postponement of a reboot for logged-in users
+// (strategy.Events).
+func (m *Metrics) Postponed(users int) {
+	m.mu.Lock()
+	m.postponed++
+	m.activeUsers = float64(users)
+	m.mu.Unlock()
+}
 
 func (m *Metrics) SetState(s string) { m.mu.Lock(); m.state = s; m.mu.Unlock() }
 
@@ -48,6 +80,28 @@ func (m *Metrics) Failures(step string) float64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.failures[step]
+}
+
+// Refreshed marks one tick of the agent's loop.
+func (m *Metrics) Refreshed(t time.Time) { m.mu.Lock(); m.lastRefresh = t; m.mu.Unlock() }
+
+// UpdateAttempt counts one attempt to pull and deploy an update.
+func (m *Metrics) UpdateAttempt() { m.mu.Lock(); m.updateAttempts++; m.mu.Unlock() }
+
+// RebootAttempt counts one reboot into an update.
+func (m *Metrics) RebootAttempt() { m.mu.Lock(); m.reboots++; m.mu.Unlock() }
+
+// SetDeadEnd says whether the running release is a dead end of its graph.
+func (m *Metrics) SetDeadEnd(v bool) { m.mu.Lock(); m.deadEnd = v; m.mu.Unlock() }
+
+// DeadEnd reports the last SetDeadEnd.
+func (m *Metrics) DeadEnd() bool { m.mu.Lock(); defer m.mu.Unlock(); return m.deadEnd }
+
+// SetConfig records the strategy in use and whether updates are enabled.
+func (m *Metrics) SetConfig(strategy string, enabled bool) {
+	m.mu.Lock()
+	m.strategy, m.enabled = strategy, enabled
+	m.mu.Unlock()
 }
 
 func (m *Metrics) Rollback() { m.mu.Lock(); m.rollbacks++; m.mu.Unlock() }
@@ -80,13 +134,26 @@ func (m *Metrics) Families() []promtext.Family {
 	for _, s := range steps {
 		fail.Samples = append(fail.Samples, promtext.Sample{Labels: [][2]string{{"step", s}}, Value: m.failures[s]})
 	}
-	last := 0.0
-	if !m.lastCheck.IsZero() {
-		last = float64(m.lastCheck.Unix())
+	locks := promtext.Family{Name: "altcos_updated_lock_requests_total", Help: "FleetLock requests by operation and result.", Type: "counter"}
+	keys := make([][2]string, 0, len(m.lockResults))
+	for k := range m.lockResults {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
+	for _, k := range keys {
+		locks.Samples = append(locks.Samples, promtext.Sample{Labels: [][2]string{{"op", k[0]}, {"result", k[1]}}, Value: m.lockResults[k]})
 	}
 	return []promtext.Family{
-		st, fail,
-		{Name: "altcos_updated_last_check_timestamp_seconds", Help: "Time of the last update graph check.", Type: "gauge", Samples: []promtext.Sample{{Value: last}}},
+		st, fail, locks,
+		counter("altcos_updated_reboot_postponements_total", "Reboots postponed for logged-in users.", m.postponed),
+		gauge("altcos_updated_active_users", "Logged-in users seen at the last postponement.", m.activeUsers),
+		gauge("altcos_updated_last_refresh_timestamp_seconds", "Time of the agent loop's last tick.", unix(m.lastRefresh)),
+		counter("altcos_updated_update_attempts_total", "Attempts to pull and deploy an update.", m.updateAttempts),
+		counter("altcos_updated_reboots_total", "Reboots into an update the agent asked for.", m.reboots),
+		gauge("altcos_updated_booted_deadend", "Whether the running release is a dead end of its update graph (1) or not (0).", b2f(m.deadEnd)),
+		gauge("altcos_updated_updates_enabled", "Whether automatic updates are enabled.", b2f(m.enabled)),
+		{Name: "altcos_updated_strategy_info", Help: "The update strategy in use.", Type: "gauge", Samples: []promtext.Sample{{Labels: [][2]string{{"strategy", m.strategy}}, Value: 1}}},
+		gauge("altcos_updated_last_check_timestamp_seconds", "Time of the last update graph check.", unix(m.lastCheck)),
 		{Name: "altcos_updated_checks_total", Help: "Update graph checks.", Type: "counter", Samples: []promtext.Sample{{Value: m.checks}}},
 		{Name: "altcos_updated_rollbacks_total", Help: "Rollbacks after failed health checks.", Type: "counter", Samples: []promtext.Sample{{Value: m.rollbacks}}},
 		{Name: "altcos_updated_staged_total", Help: "Updates staged.", Type: "counter", Samples: []promtext.Sample{{Value: m.staged}}},
@@ -98,4 +165,26 @@ func (m *Metrics) Families() []promtext.Family {
 func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", promtext.ContentType)
 	promtext.Write(w, m.Families())
+}
+
+func gauge(name, help string, v float64) promtext.Family {
+	return promtext.Family{Name: name, Help: help, Type: "gauge", Samples: []promtext.Sample{{Value: v}}}
+}
+
+func counter(name, help string, v float64) promtext.Family {
+	return promtext.Family{Name: name, Help: help, Type: "counter", Samples: []promtext.Sample{{Value: v}}}
+}
+
+func unix(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.Unix())
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -36,6 +36,16 @@ func Current(ds []ostree.DeploymentEntry) ostree.DeploymentEntry {
 	return ds[0]
 }
 
+// Base is the deployment updates follow: the default one when it waits for
+// its first boot on another origin than the booted one (a rebase is
+// pending: updates follow the new stream), otherwise Current.
+func Base(ds []ostree.DeploymentEntry) ostree.DeploymentEntry {
+	if b := Booted(ds); b != nil && !ds[0].Booted && ds[0].Refspec != "" && ds[0].Refspec != b.Refspec {
+		return ds[0]
+	}
+	return Current(ds)
+}
+
 // Roles names the deployments as `altcos-update status` shows them.
 type Roles struct {
 	Booted   *ostree.DeploymentEntry `json:"booted"`
@@ -109,9 +119,9 @@ type Update struct {
 	Commit  string
 }
 
-// FindUpdate picks the next release for the current deployment from g.
+// FindUpdate picks the next release for the Base deployment from g.
 func FindUpdate(g *graph.Graph, ds []ostree.DeploymentEntry, denied map[string]string, allowDowngrade bool) (Update, bool, error) {
-	cur := Current(ds)
+	cur := Base(ds)
 	n, ok, err := g.Next(cur.Checksum, graph.Policy{AllowDowngrade: allowDowngrade, Skip: SkipSet(ds, denied)})
 	if err != nil || !ok {
 		return Update{}, false, err
@@ -119,18 +129,18 @@ func FindUpdate(g *graph.Graph, ds []ostree.DeploymentEntry, denied map[string]s
 	return Update{Version: n.Version, Commit: n.Payload}, true, nil
 }
 
-// Apply pulls u's commit and deploys it as the next boot's default, then
-// checks that ostree did so: the node must never reboot into anything but
-// the verified default.
-func Apply(ctx context.Context, sys System, u Update, allowDowngrade bool) error {
-	if err := sys.Pull(ctx, u.Commit, allowDowngrade); err != nil {
+// Apply pulls u's commit from the remote of refspec and deploys it as the
+// next boot's default following refspec, then checks that ostree did so: the
+// node must never reboot into anything but the verified default.
+func Apply(ctx context.Context, sys System, refspec string, u Update) error {
+	if err := sys.Pull(ctx, refspec, u.Commit); err != nil {
 		var re *run.Error
 		if errors.As(err, &re) && strings.Contains(re.Stderr, "HTTP 404") {
 			return fmt.Errorf("pull %s: the remote has no commit %s: the update graph and the repository disagree; fix the server: %w", u.Version, u.Commit, err)
 		}
 		return fmt.Errorf("pull %s: %w", u.Version, err)
 	}
-	if err := sys.Deploy(ctx, u.Commit, allowDowngrade); err != nil {
+	if err := sys.Deploy(ctx, refspec, u.Commit); err != nil {
 		return fmt.Errorf("deploy %s: %w", u.Version, err)
 	}
 	ds, err := sys.Deployments(ctx)
@@ -141,4 +151,15 @@ func Apply(ctx context.Context, sys System, u Update, allowDowngrade bool) error
 		return fmt.Errorf("deploy %s: the default deployment is %s, not %s", u.Version, ds[0].Checksum, u.Commit)
 	}
 	return nil
+}
+
+// PlatformFromCmdline is the value of ignition.platform.id in a kernel
+// command line (metal, qemu, ...), or "".
+func PlatformFromCmdline(cmdline string) string {
+	for _, f := range strings.Fields(cmdline) {
+		if v, ok := strings.CutPrefix(f, "ignition.platform.id="); ok {
+			return v
+		}
+	}
+	return ""
 }

@@ -14,10 +14,11 @@ import (
 // and systemd units. OSTreeSystem is the real one; tests use a fake.
 type System interface {
 	Deployments(ctx context.Context) ([]ostree.DeploymentEntry, error)
-	Pull(ctx context.Context, commit string, allowDowngrade bool) error
-	// Deploy makes an already pulled commit the next boot's default, staged
-	// when a deployment is booted.
-	Deploy(ctx context.Context, commit string, allowDowngrade bool) error
+	// Pull fetches commit from the remote of refspec (REMOTE:REF).
+	Pull(ctx context.Context, refspec, commit string) error
+	// Deploy makes an already pulled commit the next boot's default with an
+	// origin following refspec, staged when a deployment is booted.
+	Deploy(ctx context.Context, refspec, commit string) error
 	// Rollback makes the rollback deployment the default.
 	Rollback(ctx context.Context) error
 	Reboot(ctx context.Context) error
@@ -49,11 +50,18 @@ func (s *OSTreeSystem) Deployments(ctx context.Context) ([]ostree.DeploymentEntr
 	return out, nil
 }
 
-func (s *OSTreeSystem) Pull(ctx context.Context, commit string, allowDowngrade bool) error {
-	return s.Sysroot.PullCommit(ctx, s.OSName, commit, allowDowngrade)
+func (s *OSTreeSystem) Pull(ctx context.Context, refspec, commit string) error {
+	remote, _, ok := strings.Cut(refspec, ":")
+	if !ok || remote == "" {
+		return fmt.Errorf("pull %s: origin refspec %q names no remote; rebase onto an ALTCOS stream (altcos-update rebase STREAM)", commit, refspec)
+	}
+	return s.Sysroot.Pull(ctx, remote, commit)
 }
 
-func (s *OSTreeSystem) Deploy(ctx context.Context, commit string, allowDowngrade bool) error {
+// Deploy writes the origin itself (ostree admin deploy --origin-file)
+// rather than running `ostree admin upgrade`, whose origin is the booted
+// deployment's: after a rebase that would lead back to the old stream.
+func (s *OSTreeSystem) Deploy(ctx context.Context, refspec, commit string) error {
 	ds, err := s.Deployments(ctx)
 	if err != nil {
 		return err
@@ -62,7 +70,7 @@ func (s *OSTreeSystem) Deploy(ctx context.Context, commit string, allowDowngrade
 	// finishes it at shutdown); on a sysroot that is not booted (tests,
 	// offline repair) the deployment is written directly.
 	stage := Booted(ds) != nil
-	return s.Sysroot.DeployCommit(ctx, s.OSName, commit, stage, allowDowngrade)
+	return s.Sysroot.DeployCommitOrigin(ctx, s.OSName, refspec, commit, stage)
 }
 
 func (s *OSTreeSystem) Rollback(ctx context.Context) error {

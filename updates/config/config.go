@@ -172,7 +172,7 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config: [identity] rollout_wariness = %g; want 0.0 to 1.0", *w)
 	}
 	switch c.Updates.Strategy {
-	case strategy.NameImmediate:
+	case strategy.NameImmediate, strategy.NameStage:
 	case strategy.NamePeriodic:
 		if _, err := c.Schedule(); err != nil {
 			return err
@@ -181,8 +181,14 @@ func (c *Config) Validate() error {
 		if c.Updates.FleetLock.BaseURL == "" {
 			return errors.New("config: strategy fleet_lock needs [updates.fleet_lock] base_url")
 		}
+		// fleet_lock honours [[updates.periodic.window]] entries when there are some.
+		if len(c.Updates.Periodic.Window) > 0 {
+			if _, err := c.Schedule(); err != nil {
+				return err
+			}
+		}
 	default:
-		return fmt.Errorf("config: [updates] strategy = %q; want immediate, periodic or fleet_lock", c.Updates.Strategy)
+		return fmt.Errorf("config: [updates] strategy = %q; want immediate, periodic, fleet_lock or stage", c.Updates.Strategy)
 	}
 	if c.Health.TimeoutSecs <= 0 {
 		return fmt.Errorf("config: [health] timeout_secs = %d; want a positive number of seconds", c.Health.TimeoutSecs)

@@ -14,12 +14,18 @@ import (
 // MaxGraphBytes bounds a graph download; a real stream's graph is kilobytes.
 const MaxGraphBytes = 16 << 20
 
-// Query is what a node tells the graph service about itself.
+// Query is what a node tells the graph service about itself, with
+// zincati's parameter names: basearch, stream, node_uuid, rollout_wariness,
+// group, platform, os_version and os_checksum (empty ones are left out).
 type Query struct {
-	Basearch string
-	Stream   string
-	NodeUUID string   // optional
-	Wariness *float64 // optional rollout_wariness, 0.0 to 1.0
+	Basearch   string
+	Stream     string
+	NodeUUID   string   // optional
+	Wariness   *float64 // optional rollout_wariness, 0.0 to 1.0
+	Group      string   // [identity] group
+	Platform   string   // ignition.platform.id (metal, qemu, ...)
+	OSVersion  string   // the running release's version
+	OSChecksum string   // the running release's commit
 }
 
 // URL is the graph request for base (the Cincinnati base URL).
@@ -36,6 +42,11 @@ func URL(base string, q Query) (string, error) {
 	}
 	if q.Wariness != nil {
 		v.Set("rollout_wariness", strconv.FormatFloat(*q.Wariness, 'f', -1, 64))
+	}
+	for k, x := range map[string]string{"group": q.Group, "platform": q.Platform, "os_version": q.OSVersion, "os_checksum": q.OSChecksum} {
+		if x != "" {
+			v.Set(k, x)
+		}
 	}
 	u.RawQuery = v.Encode()
 	return u.String(), nil

@@ -24,11 +24,17 @@ func (s *Immediate) Name() string { return NameImmediate }
 
 func (s *Immediate) ReportSteady(ctx context.Context) error { return nil }
 
-func (s *Immediate) WaitReboot(ctx context.Context) error {
+func (s *Immediate) WaitReboot(ctx context.Context) error { return waitForUsers(ctx, s.Deps) }
+
+// waitForUsers is the logged-in-user wait every rebooting strategy ends
+// with: it returns at once when nobody is logged in; otherwise it tells the
+// users, checks again every minute, warns one minute before the end and
+// returns when they have logged out or after MaxPostpone.
+func waitForUsers(ctx context.Context, s Deps) error {
 	deadline := s.Clock.Now().Add(MaxPostpone)
 	announced, warned := false, false
 	for {
-		sessions, err := s.sessions(ctx)
+		sessions, err := sessionsOf(ctx, s)
 		if err != nil {
 			// Unknown sessions: wait as if someone were logged in, within the bound.
 			s.Log.Warn("cannot list interactive sessions; postponing the reboot as if users were logged in", "err", err)
@@ -37,16 +43,16 @@ func (s *Immediate) WaitReboot(ctx context.Context) error {
 		}
 		left := deadline.Sub(s.Clock.Now())
 		if left <= 0 {
-			s.broadcast(ctx, sessions, "The system is rebooting now to finish an update.")
+			broadcast(ctx, s, sessions, "The system is rebooting now to finish an update.")
 			return nil
 		}
 		switch {
 		case left <= FinalWarning && !warned:
 			warned = true
-			s.broadcast(ctx, sessions, fmt.Sprintf("The system reboots in %s to finish an update. Save your work and log out.", round(left)))
+			broadcast(ctx, s, sessions, fmt.Sprintf("The system reboots in %s to finish an update. Save your work and log out.", round(left)))
 		case !announced:
 			announced = true
-			s.broadcast(ctx, sessions, fmt.Sprintf("An update is ready. The system reboots when all users have logged out, or in %s at the latest.", round(left)))
+			broadcast(ctx, s, sessions, fmt.Sprintf("An update is ready. The system reboots when all users have logged out, or in %s at the latest.", round(left)))
 		}
 		wait := Recheck
 		if !warned && left-FinalWarning > 0 && left-FinalWarning < wait {
@@ -56,20 +62,23 @@ func (s *Immediate) WaitReboot(ctx context.Context) error {
 			wait = left
 		}
 		s.Log.Info("reboot postponed: interactive sessions", "sessions", len(sessions), "left", round(left))
+		if s.Events != nil {
+			s.Events.Postponed(len(sessions))
+		}
 		if err := s.Clock.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
 }
 
-func (s *Immediate) sessions(ctx context.Context) ([]Session, error) {
+func sessionsOf(ctx context.Context, s Deps) ([]Session, error) {
 	if s.Sessions == nil {
 		return nil, nil
 	}
 	return s.Sessions.Sessions(ctx)
 }
 
-func (s *Immediate) broadcast(ctx context.Context, sessions []Session, msg string) {
+func broadcast(ctx context.Context, s Deps, sessions []Session, msg string) {
 	if s.Broadcaster == nil {
 		return
 	}

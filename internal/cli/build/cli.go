@@ -8,6 +8,7 @@
 //	altcos-build pxe      ...                        kernel, live initramfs, deploy archive
 //	altcos-build stream   ...                        <stream>.json stream metadata
 //	altcos-build graph    ...                        Cincinnati update graph of a stream
+//	altcos-build delta    ...                        static deltas to the stream's head
 //	altcos-build serve    ...                        serve a repo and its graph (tests)
 package buildcli
 
@@ -26,6 +27,7 @@ var commands = []cli.Command{
 	{Name: "pxe", Summary: "write the PXE kernel, initramfs and deploy archive", Run: runPXE},
 	{Name: "stream", Summary: "write stream metadata for built artifacts", Run: runStream},
 	{Name: "graph", Summary: "write the Cincinnati update graph of a stream", Run: runGraph},
+	{Name: "delta", Summary: "generate static deltas to a stream's head from its previous releases", Run: runDelta},
 	{Name: "serve", Summary: "serve a repo and its update graph over HTTP", Run: runServe},
 }
 

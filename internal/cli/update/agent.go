@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/altcos/altcos-tools/updates/agent"
@@ -74,16 +75,24 @@ func prepare(e *env, clock strategy.Clock) (*agent.Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	metrics := agent.NewMetrics()
 	deps := strategy.Deps{
 		Clock:       clock,
 		Sessions:    strategy.SystemSessions{Log: e.log},
 		Broadcaster: strategy.TTYBroadcaster{},
 		Log:         e.log,
+		Events:      metrics,
 	}
 	p := strategy.Params{Name: cfg.Updates.Strategy}
 	switch cfg.Updates.Strategy {
 	case strategy.NameFleetLock:
 		deps.Locker = &fleetlock.Client{BaseURL: cfg.Updates.FleetLock.BaseURL, Params: fleetlock.ClientParams{ID: id, Group: cfg.Identity.Group}}
+		// Maintenance windows, when configured, bound fleet_lock too.
+		if len(cfg.Updates.Periodic.Window) > 0 {
+			if p.Schedule, err = cfg.Schedule(); err != nil {
+				return nil, err
+			}
+		}
 	case strategy.NamePeriodic:
 		if p.Schedule, err = cfg.Schedule(); err != nil {
 			return nil, err
@@ -101,6 +110,17 @@ func prepare(e *env, clock strategy.Clock) (*agent.Agent, error) {
 		StatePath: e.state(),
 		Clock:     clock,
 		Log:       e.log,
-		Metrics:   agent.NewMetrics(),
+		Metrics:   metrics,
+		Platform:  platform(e.sysroot),
 	}, nil
+}
+
+// platform is the ignition.platform.id the running system booted with
+// (empty for a sysroot that is not the running system).
+func platform(sysroot string) string {
+	if sysroot != "/" {
+		return ""
+	}
+	b, _ := os.ReadFile("/proc/cmdline")
+	return agent.PlatformFromCmdline(string(b))
 }

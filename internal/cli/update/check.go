@@ -11,7 +11,9 @@ import (
 	"github.com/altcos/altcos-tools/updates/graph"
 )
 
-// runCheck is `altcos-update check`: is there an update in the graph?
+// runCheck is `altcos-update check [--unchanged-exit-77]`: is there an
+// update in the graph? With --unchanged-exit-77 "no" exits with status 77,
+// as rpm-ostree does.
 func runCheck(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(args); err != nil {
 		return err
@@ -21,14 +23,18 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if !ok {
-		fmt.Fprintf(e.io.Out, "no update offered for %s\n", agent.Current(ds).Version)
+		fmt.Fprintf(e.io.Out, "no update offered for %s\n", agent.Base(ds).Version)
+		if e.exit77 {
+			return errUnchanged(agent.Base(ds).Version)
+		}
 		return nil
 	}
 	fmt.Fprintf(e.io.Out, "update available: %s (%s)\n", u.Version, u.Commit)
 	return nil
 }
 
-// findUpdate fetches the graph for the current deployment's stream.
+// findUpdate fetches the graph of the stream the deployments follow
+// (agent.Base: after a rebase, the new stream).
 func findUpdate(ctx context.Context, e *env) (agent.Update, bool, *graph.Graph, []ostree.DeploymentEntry, error) {
 	cfg, err := e.config()
 	if err != nil {
@@ -51,13 +57,18 @@ func fetchGraph(ctx context.Context, e *env, cfg *config.Config) (*graph.Graph, 
 	if err != nil {
 		return nil, nil, err
 	}
-	origin, err := agent.ParseRefspec(agent.Current(ds).Refspec)
+	base := agent.Base(ds)
+	origin, err := agent.ParseRefspec(base.Refspec)
 	if err != nil {
 		return nil, nil, err
 	}
 	if cfg.Cincinnati.BaseURL == "" {
 		return nil, nil, errors.New("no update graph configured; set [cincinnati] base_url in /etc/altcos-updated/config.d/ or pass --graph-url")
 	}
-	g, err := graph.Fetch(ctx, nil, cfg.Cincinnati.BaseURL, graph.Query{Basearch: origin.Arch, Stream: origin.Stream})
+	// The agent's query (zincati's parameters); a node without a machine
+	// id still gets its answer, without node_uuid.
+	id, _ := cfg.NodeUUID(e.root)
+	a := agent.Agent{Config: cfg, NodeUUID: id, Platform: platform(e.sysroot)}
+	g, err := graph.Fetch(ctx, nil, cfg.Cincinnati.BaseURL, a.Query(base, origin))
 	return g, ds, err
 }

@@ -7,8 +7,9 @@ import (
 	"github.com/altcos/altcos-tools/updates/agent"
 )
 
-// runRollback is `altcos-update rollback`: the rollback deployment becomes
-// the default, and the agent will not move forward to the one left.
+// runRollback is `altcos-update rollback [--reboot]`: the rollback
+// deployment becomes the default, and the agent will not move forward to
+// the one left.
 func runRollback(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(args); err != nil {
 		return err
@@ -35,5 +36,5 @@ func runRollback(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.io.Out, "rolled back: %s is the default (it boots next), %s was\n", after[0].Version, before[0].Version)
-	return nil
+	return e.rebootIfAsked(ctx)
 }

@@ -21,8 +21,10 @@ type statusJSON struct {
 	Denied      map[string]string        `json:"denied,omitempty"`
 }
 
-// runStatus is `altcos-update status [--json]`: the booted, pending and
-// rollback deployments, and the releases the agent will not offer again.
+// runStatus is `altcos-update status [--json] [--booted]`: the booted,
+// pending and rollback deployments, and the releases the agent will not
+// offer again. --booted shows the booted deployment only (on a sysroot that
+// is not booted, the default one, which it would boot).
 func runStatus(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(args); err != nil {
 		return err
@@ -36,6 +38,14 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	r := agent.RolesOf(ds)
+	if e.booted {
+		cur := agent.Current(ds)
+		ds = []ostree.DeploymentEntry{cur}
+		r = agent.Roles{Booted: r.Booted, Default: r.Default}
+		if r.Default.Index != cur.Index {
+			r.Default = nil
+		}
+	}
 	if e.json {
 		b, _ := json.MarshalIndent(statusJSON{Sysroot: e.sysroot, Booted: r.Booted, Pending: r.Pending, Rollback: r.Rollback, Deployments: ds, Denied: st.Denied}, "", "  ")
 		_, err := e.io.Out.Write(append(b, '\n'))

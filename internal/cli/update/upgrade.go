@@ -7,8 +7,9 @@ import (
 	"github.com/altcos/altcos-tools/updates/agent"
 )
 
-// runUpgrade is `altcos-update upgrade`: pull and deploy the update the
-// graph offers; it boots next (staged on a booted system).
+// runUpgrade is `altcos-update upgrade [--reboot] [--unchanged-exit-77]`:
+// pull and deploy the update the graph offers; it boots next (staged on a
+// booted system), at once with --reboot.
 func runUpgrade(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(args); err != nil {
 		return err
@@ -18,16 +19,22 @@ func runUpgrade(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if !ok {
-		fmt.Fprintf(e.io.Out, "no update offered for %s\n", agent.Current(ds).Version)
+		fmt.Fprintf(e.io.Out, "no update offered for %s\n", agent.Base(ds).Version)
+		if e.exit77 {
+			return errUnchanged(agent.Base(ds).Version)
+		}
 		return nil
 	}
-	cfg, _ := e.config()
-	return apply(ctx, e, u, cfg.Updates.AllowDowngrade)
+	if err := apply(ctx, e, agent.Base(ds).Refspec, u); err != nil {
+		return err
+	}
+	return e.rebootIfAsked(ctx)
 }
 
-func apply(ctx context.Context, e *env, u agent.Update, allowDowngrade bool) error {
+// apply pulls and deploys u following refspec and says what it did.
+func apply(ctx context.Context, e *env, refspec string, u agent.Update) error {
 	sys := e.system()
-	if err := agent.Apply(ctx, sys, u, allowDowngrade); err != nil {
+	if err := agent.Apply(ctx, sys, refspec, u); err != nil {
 		return err
 	}
 	ds, err := sys.Deployments(ctx)
@@ -38,6 +45,6 @@ func apply(ctx context.Context, e *env, u agent.Update, allowDowngrade bool) err
 	if ds[0].Staged {
 		how = "staged"
 	}
-	fmt.Fprintf(e.io.Out, "%s %s (%s); it boots next: reboot to use it\n", how, u.Version, u.Commit)
+	fmt.Fprintf(e.io.Out, "%s %s (%s); it boots next: reboot to use it\n", how, ds[0].Version, u.Commit)
 	return nil
 }
