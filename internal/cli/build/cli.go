@@ -8,7 +8,8 @@
 //	altcos-build pxe      ...                        kernel, live initramfs, deploy archive
 //	altcos-build stream   ...                        <stream>.json stream metadata
 //	altcos-build graph    ...                        Cincinnati update graph of a stream
-//	altcos-build serve    ...                        serve a repo and its graph (tests)
+//	altcos-build site     ...                        the download site of the streams
+//	altcos-build serve    ...                        serve the site, artifacts, streams, repo and graph (tests, demos)
 package buildcli
 
 import (
@@ -26,7 +27,8 @@ var commands = []cli.Command{
 	{Name: "pxe", Summary: "write the PXE kernel, initramfs and deploy archive", Run: runPXE},
 	{Name: "stream", Summary: "write stream metadata for built artifacts", Run: runStream},
 	{Name: "graph", Summary: "write the Cincinnati update graph of a stream", Run: runGraph},
-	{Name: "serve", Summary: "serve a repo and its update graph over HTTP", Run: runServe},
+	{Name: "site", Summary: "write the download site of the stream metadata", Run: runSite},
+	{Name: "serve", Summary: "serve the site, artifacts, streams, repo and update graph over HTTP", Run: runServe},
 }
 
 // Run runs altcos-build with args (without the program name).
