@@ -69,7 +69,7 @@ type File struct {
 // format before them (FCOS: qcow2.xz of qcow2).
 var compressions = []string{".xz", ".gz"}
 
-// labels name the known formats; an unknown one reads "platform format".
+// labels name the known formats; an unknown one reads "format (platform)".
 var labels = map[string]string{
 	"iso":            "Live ISO",
 	"pxe":            "PXE: kernel, initramfs, rootfs",
@@ -240,9 +240,9 @@ func images(platforms map[string]map[string]map[string]artifactDoc, o Options) (
 			if img == nil {
 				label := labels[base]
 				if label == "" {
-					label = base
+					label = base + " (" + platform + ")"
 				}
-				img = &Image{Type: key, Label: label + " (" + platform + ")"}
+				img = &Image{Type: key, Label: label}
 				byType[key] = img
 			}
 			v := Variant{Compressed: compressed, Format: format}
@@ -256,8 +256,18 @@ func images(platforms map[string]map[string]map[string]artifactDoc, o Options) (
 			img.Variants = append(img.Variants, v)
 		}
 	}
-	var out []Image
+	// Two platforms' images of one format (a raw disk for metal and for
+	// qemu, say) are told apart by their platform.
+	seen := map[string]int{}
 	for _, img := range byType {
+		seen[img.Label]++
+	}
+	var out []Image
+	for key, img := range byType {
+		if seen[img.Label] > 1 {
+			p, _, _ := strings.Cut(key, "/")
+			img.Label += " (" + p + ")"
+		}
 		sort.Slice(img.Variants, func(i, j int) bool {
 			a, b := img.Variants[i], img.Variants[j]
 			if a.Compressed != b.Compressed {

@@ -143,14 +143,14 @@ func pick(names []string, want string) string {
 	return names[0]
 }
 
-var page = template.Must(template.New("index.html").Funcs(template.FuncMap{
+var pageTemplate = template.Must(template.New("index.html").Funcs(template.FuncMap{
 	"size": humanSize,
 }).ParseFS(assets, "assets/index.html"))
 
 // Render renders index.html of d.
 func Render(d *Data) ([]byte, error) {
 	var b bytes.Buffer
-	if err := page.Execute(&b, d); err != nil {
+	if err := pageTemplate.Execute(&b, d); err != nil {
 		return nil, fmt.Errorf("render the site: %w", err)
 	}
 	return b.Bytes(), nil

@@ -75,8 +75,8 @@ func TestMake(t *testing.T) {
 	for _, img := range imgs {
 		types = append(types, img.Type+"="+img.Label)
 	}
-	wantTypes := []string{"metal/iso=Live ISO (metal)", "metal/pxe=PXE: kernel, initramfs, rootfs (metal)",
-		"qemu/qcow2=QCOW2 disk (QEMU) (qemu)", "metal/deploy.tar.zst=Deploy archive (metal)"}
+	wantTypes := []string{"metal/iso=Live ISO", "metal/pxe=PXE: kernel, initramfs, rootfs",
+		"qemu/qcow2=QCOW2 disk (QEMU)", "metal/deploy.tar.zst=Deploy archive"}
 	if !slices.Equal(types, wantTypes) {
 		t.Errorf("image types = %q, want %q", types, wantTypes)
 	}

@@ -69,6 +69,8 @@
     radios.compressed.checked = compressed;
     radios.uncompressed.checked = !compressed;
     const variant = variants.find((v) => v.compressed === compressed);
+    const packed = variants.find((v) => v.compressed);
+    $("compressed-label").textContent = "compressed" + (packed ? " (." + packed.format.split(".").pop() + ")" : "");
     const h = new URLSearchParams({ arch: arch, stream: pick.stream.value, version: pick.version.value, type: pick.type.value });
     if (compressed) h.set("compressed", "1");
     history.replaceState(null, "", "#" + h.toString());
