@@ -168,3 +168,17 @@ bench-initramfs: ## kernel start -> live hints under QEMU TCG vs a bare busybox 
 	ALTCOS_BENCH_BOOT_ISO=$(or $(BENCH_ISO),$(ISO)) $(GO) test -count=1 -run '^$$' -bench '^BenchmarkBootToHints$$' -benchtime 3x -timeout 40m ./image/iso/
 
 .PHONY: live-initramfs iso pxe qcow2 stream bench-initramfs
+
+# --- download site (issue 11) ---
+# The static download site of the stream metadata in $(OUT) (<stream>.json of
+# make stream, and release indexes: <stream>.releases.json, <stream>/releases.json)
+# in $(SITE_DIR); the artifacts' sizes and FILE.sig signatures are read from
+# $(OUT) and $(PXE_DIR). To look at it:
+#   bin/altcos-build serve --site out/site --artifacts out --artifacts out/pxe --stream-dir out --repo out/repo
+SITE_DIR ?= $(OUT)/site
+
+site: ## $(OUT)/site: the download site of $(OUT)/$(STREAM).json (after make stream)
+	@test -f $(OUT)/$(STREAM).json || { echo "site: no $(OUT)/$(STREAM).json; run make stream first" >&2; exit 1; }
+	$(GO) run ./cmd/altcos-build site --stream-dir $(OUT) --artifacts $(OUT) $(if $(wildcard $(PXE_DIR)),--artifacts $(PXE_DIR)) -o $(SITE_DIR)
+
+.PHONY: site
