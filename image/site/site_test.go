@@ -269,3 +269,39 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(data)
 }
+
+// TestLoadShapes reads the other shapes a release index may take: a
+// <stream>.releases.json without "stream", one "commit" for every
+// architecture, one architecture's "artifacts", fields of unexpected types
+// and releases without artifacts (left out: nothing to download).
+func TestLoadShapes(t *testing.T) {
+	dir := t.TempDir()
+	sha := strings.Repeat("cd", 32)
+	writeFile(t, filepath.Join(dir, "p11.releases.json"), []byte(`{"metadata": "not an object", "releases": [
+  {"version": "p11.1", "commit": "`+strings.Repeat("1", 64)+`", "arch": "x86_64",
+   "artifacts": {"metal": {"release": "p11.1", "formats": {"iso": {"disk": {"location": "a.iso", "sha256": "`+sha+`"}}}}}},
+  {"version": "p11.2", "commit": {"checksum": "`+strings.Repeat("2", 64)+`"}, "architectures": "unexpected", "size": "big"},
+  {"version": "p11.3", "commit": 3, "architectures": {"aarch64": {"artifacts": {"metal": {"release": "p11.3", "formats": {
+    "raw.gz": {"disk": {"location": "https://h.example/r.raw.gz", "sha256": "`+sha+`", "uncompressed-sha256": "`+sha+`", "size": 42}}}}}}}}
+]}`))
+	d, err := Make(Options{StreamDir: dir})
+	if err != nil {
+		t.Fatalf("Make = %v", err)
+	}
+	if len(d.Streams) != 1 || d.Streams[0].Name != "p11" || d.DefaultStream != "p11" || d.DefaultArch != "x86_64" {
+		t.Fatalf("streams = %+v, defaults %s %s, want p11 only", d.Streams, d.DefaultStream, d.DefaultArch)
+	}
+	rs := d.Streams[0].Releases
+	if len(rs) != 2 || rs[0].Version != "p11.3" || rs[1].Version != "p11.1" {
+		t.Fatalf("releases = %+v, want p11.3 then p11.1 (p11.2 has no artifacts)", rs)
+	}
+	if c := rs[1].Commits["x86_64"]; c != strings.Repeat("1", 64) {
+		t.Errorf("p11.1 x86_64 commit = %q", c)
+	}
+	raw := rs[0].Images["aarch64"]
+	want := []Image{{Type: "metal/raw", Label: "Raw disk", Variants: []Variant{{Compressed: true, Format: "raw.gz", Files: []File{
+		{Role: "disk", Name: "r.raw.gz", URL: "https://h.example/r.raw.gz", SHA256: sha, UncompressedSHA256: sha, Size: 42}}}}}}
+	if mustJSON(t, raw) != mustJSON(t, want) {
+		t.Errorf("p11.3 aarch64 images = %s, want %s", mustJSON(t, raw), mustJSON(t, want))
+	}
+}
