@@ -30,9 +30,13 @@ type archDoc struct {
 }
 
 type platformDoc struct {
-	Release string                            `json:"release"`
-	Formats map[string]map[string]artifactDoc `json:"formats"`
+	Release string  `json:"release"`
+	Formats formats `json:"formats"`
 }
+
+// formats maps a format (iso, pxe, qcow2.xz) to its files by role (disk;
+// kernel, initramfs, rootfs).
+type formats = map[string]map[string]artifactDoc
 
 type artifactDoc struct {
 	Location           string `json:"location"`

@@ -123,29 +123,35 @@ func streamModel(in *input, o Options) (Stream, error) {
 	s := Stream{Name: in.name}
 	type rel struct {
 		Release
-		files map[string]map[string]map[string]map[string]artifactDoc // arch, platform, format, role
+		files map[string]map[string]formats // arch -> platform -> formats
 	}
 	var order []*rel
 	byVersion := map[string]*rel{}
 	get := func(v string) *rel {
 		if byVersion[v] == nil {
-			byVersion[v] = &rel{Release: Release{Version: v, Commits: map[string]string{}}, files: map[string]map[string]map[string]map[string]artifactDoc{}}
+			byVersion[v] = &rel{Release: Release{Version: v, Commits: map[string]string{}}, files: map[string]map[string]formats{}}
 			order = append(order, byVersion[v])
 		}
 		return byVersion[v]
 	}
-	add := func(r *rel, arch, platform, format, role string, a artifactDoc) {
+	// add adds the files of a platform that r does not have yet.
+	add := func(r *rel, arch, platform string, fs formats) {
 		if r.files[arch] == nil {
-			r.files[arch] = map[string]map[string]map[string]artifactDoc{}
+			r.files[arch] = map[string]formats{}
 		}
 		if r.files[arch][platform] == nil {
-			r.files[arch][platform] = map[string]map[string]artifactDoc{}
+			r.files[arch][platform] = formats{}
 		}
-		if r.files[arch][platform][format] == nil {
-			r.files[arch][platform][format] = map[string]artifactDoc{}
-		}
-		if _, ok := r.files[arch][platform][format][role]; !ok {
-			r.files[arch][platform][format][role] = a
+		dst := r.files[arch][platform]
+		for format, roles := range fs {
+			if dst[format] == nil {
+				dst[format] = map[string]artifactDoc{}
+			}
+			for role, a := range roles {
+				if _, ok := dst[format][role]; !ok {
+					dst[format][role] = a
+				}
+			}
 		}
 	}
 	for _, rd := range in.releases {
@@ -160,11 +166,7 @@ func streamModel(in *input, o Options) (Stream, error) {
 				}
 			}
 			for platform, p := range ad.Artifacts {
-				for format, roles := range p.Formats {
-					for role, a := range roles {
-						add(r, arch, platform, format, role, a)
-					}
-				}
+				add(r, arch, platform, p.Formats)
 			}
 		}
 	}
@@ -181,12 +183,7 @@ func streamModel(in *input, o Options) (Stream, error) {
 				if p.Release == "" {
 					return s, fmt.Errorf("%s %s artifacts have no release", arch, platform)
 				}
-				r := get(p.Release)
-				for format, roles := range p.Formats {
-					for role, a := range roles {
-						add(r, arch, platform, format, role, a)
-					}
-				}
+				add(get(p.Release), arch, platform, p.Formats)
 			}
 		}
 	}
@@ -225,7 +222,7 @@ func streamModel(in *input, o Options) (Stream, error) {
 
 // images groups one architecture's formats into image types with their
 // compressed and uncompressed variants.
-func images(platforms map[string]map[string]map[string]artifactDoc, o Options) ([]Image, error) {
+func images(platforms map[string]formats, o Options) ([]Image, error) {
 	byType := map[string]*Image{}
 	for platform, formats := range platforms {
 		for format, roles := range formats {
@@ -277,15 +274,9 @@ func images(platforms map[string]map[string]map[string]artifactDoc, o Options) (
 		})
 		out = append(out, *img)
 	}
-	rank := func(t string) int {
-		_, f, _ := strings.Cut(t, "/")
-		if i := slices.Index(typeOrder, f); i >= 0 {
-			return i
-		}
-		return len(typeOrder)
-	}
+	format := func(typ string) string { _, f, _ := strings.Cut(typ, "/"); return f }
 	sort.Slice(out, func(i, j int) bool {
-		if ri, rj := rank(out[i].Type), rank(out[j].Type); ri != rj {
+		if ri, rj := rank(typeOrder, format(out[i].Type)), rank(typeOrder, format(out[j].Type)); ri != rj {
 			return ri < rj
 		}
 		return out[i].Type < out[j].Type
@@ -295,14 +286,16 @@ func images(platforms map[string]map[string]map[string]artifactDoc, o Options) (
 
 func sortedRoles(roles map[string]artifactDoc) []string {
 	rs := slices.Sorted(maps.Keys(roles))
-	rank := func(r string) int {
-		if i := slices.Index(roleOrder, r); i >= 0 {
-			return i
-		}
-		return len(roleOrder)
-	}
-	sort.SliceStable(rs, func(i, j int) bool { return rank(rs[i]) < rank(rs[j]) })
+	sort.SliceStable(rs, func(i, j int) bool { return rank(roleOrder, rs[i]) < rank(roleOrder, rs[j]) })
 	return rs
+}
+
+// rank is s's place in order; names not in it come after, alike.
+func rank(order []string, s string) int {
+	if i := slices.Index(order, s); i >= 0 {
+		return i
+	}
+	return len(order)
 }
 
 // file resolves one artifact: its URL (a bare name is published under
