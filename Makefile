@@ -177,3 +177,17 @@ bench-update: ## bytes of an upgrade by objects vs by static delta, and of a ful
 	ALTCOS_BENCH_UPDATE=1 $(GO) test -count=1 -v -timeout 10m -run '^TestBenchUpdate$$' ./internal/cli/update/ 2>&1 | grep -E '^(bench-update|  [a-z]|--- |ok|FAIL)'; exit $${PIPESTATUS[0]}
 
 .PHONY: bench-update
+
+# --- download site (issue 11) ---
+# The static download site of the stream metadata in $(OUT) (<stream>.json of
+# make stream, and release indexes: <stream>.releases.json, <stream>/releases.json)
+# in $(SITE_DIR); the artifacts' sizes and FILE.sig signatures are read from
+# $(OUT) and $(PXE_DIR). To look at it:
+#   bin/altcos-build serve --site out/site --artifacts out --artifacts out/pxe --stream-dir out --repo out/repo
+SITE_DIR ?= $(OUT)/site
+
+site: ## $(OUT)/site: the download site of $(OUT)/$(STREAM).json (after make stream)
+	@test -f $(OUT)/$(STREAM).json || { echo "site: no $(OUT)/$(STREAM).json; run make stream first" >&2; exit 1; }
+	$(GO) run ./cmd/altcos-build site --stream-dir $(OUT) --artifacts $(OUT) $(if $(wildcard $(PXE_DIR)),--artifacts $(PXE_DIR)) -o $(SITE_DIR)
+
+.PHONY: site

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project's builds and tests run: the real tools
-# (ostree, mmdebstrap, e2fsprogs, dosfstools, GRUB, QEMU, OVMF, xorriso, OpenSSH).
+# (ostree, mmdebstrap, e2fsprogs, dosfstools, GRUB, QEMU, OVMF, xorriso, OpenSSH;
+# Chromium for the download site's browser test).
 # Idempotent: does nothing when every tool is present. Needs root.
 set -euo pipefail
 
@@ -10,10 +11,10 @@ pkgs=(
   grub-pc-bin grub-efi-amd64-bin grub-common
   qemu-system-x86 qemu-utils ovmf xorriso
   openssh-server openssh-client whois zstd cpio busybox-static ca-certificates
-  bubblewrap systemd docker-compose
+  bubblewrap systemd docker-compose chromium
 )
 # One tool per package (or more): a package is installed when its tool is missing.
-tools=(ostree bwrap systemctl mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk sgdisk grub-mkimage qemu-system-x86_64 qemu-img xorriso sshd ssh mkpasswd zstd cpio busybox docker-compose)
+tools=(ostree bwrap systemctl mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk sgdisk grub-mkimage qemu-system-x86_64 qemu-img xorriso sshd ssh mkpasswd zstd cpio busybox docker-compose chromium)
 
 missing=()
 for t in "${tools[@]}"; do

@@ -9,7 +9,8 @@
 //	altcos-build stream   ...                        <stream>.json stream metadata
 //	altcos-build graph    ...                        Cincinnati update graph of a stream
 //	altcos-build delta    ...                        static deltas to the stream's head
-//	altcos-build serve    ...                        serve a repo and its graph (tests)
+//	altcos-build site     ...                        the download site of the streams
+//	altcos-build serve    ...                        serve the site, artifacts, streams, repo and graph (tests, demos)
 package buildcli
 
 import (
@@ -28,7 +29,8 @@ var commands = []cli.Command{
 	{Name: "stream", Summary: "write stream metadata for built artifacts", Run: runStream},
 	{Name: "graph", Summary: "write the Cincinnati update graph of a stream", Run: runGraph},
 	{Name: "delta", Summary: "generate static deltas to a stream's head from its previous releases", Run: runDelta},
-	{Name: "serve", Summary: "serve a repo and its update graph over HTTP", Run: runServe},
+	{Name: "site", Summary: "write the download site of the stream metadata", Run: runSite},
+	{Name: "serve", Summary: "serve the site, artifacts, streams, repo and update graph over HTTP", Run: runServe},
 }
 
 // Run runs altcos-build with args (without the program name).
