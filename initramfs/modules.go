@@ -21,11 +21,15 @@ var RequiredModules = []string{
 }
 
 // OptionalModules are carried when the kernel has them (a cloud kernel has no
-// AHCI, NVMe may be built in, USB may be missing): real hardware, USB sticks,
-// and the network for https and scp sources.
+// AHCI, NVMe may be built in, USB may be missing): real hardware (SATA, NVMe,
+// common RAID/HBA controllers), USB sticks and keyboards, and the common
+// server NICs for https and scp sources. The live init loads those whose
+// hardware is present (modalias), so carrying one costs only its bytes.
 var OptionalModules = []string{
-	"nvme", "ahci", "ata_piix", "ata_generic", "usb_storage", "uas", "xhci_pci", "ehci_pci",
-	"sd_mod", "virtio_net", "e1000", "e1000e", "virtio_rng", "nls_utf8",
+	"nvme", "ahci", "ata_piix", "ata_generic", "megaraid_sas", "mpt3sas", "hpsa", "smartpqi",
+	"usb_storage", "uas", "xhci_pci", "ehci_pci", "ohci_pci", "uhci_hcd", "usbhid", "hid_generic",
+	"sd_mod", "virtio_net", "e1000", "e1000e", "igb", "ixgbe", "i40e", "ice", "bnxt_en", "tg3", "r8169",
+	"virtio_rng", "nls_utf8",
 }
 
 // LateModules are loaded after the hints are shown: nothing before them
@@ -33,7 +37,7 @@ var OptionalModules = []string{
 // emulation every module costs boot time. Everything else (disks, the CD,
 // the ISO filesystem) is loaded first, so the medium can be found.
 var LateModules = []string{
-	"virtio_net", "e1000", "e1000e", "virtio_rng",
+	"virtio_net", "e1000", "e1000e", "igb", "ixgbe", "i40e", "ice", "bnxt_en", "tg3", "r8169", "virtio_rng",
 	"vfat", "nls_cp437", "nls_iso8859_1", "nls_utf8", "squashfs", "loop",
 }
 

@@ -88,12 +88,38 @@ const networkHook = `printf '[Match]\nType=ether\n\n[Network]\nDHCP=yes\n' > "$1
 // them), essential packages plus apt plus pkgs, no Recommends (the list
 // says everything the OS has), DHCP networking.
 func MmdebstrapArgs(suite, mirror string, pkgs []string, target string) []string {
-	return []string{"mmdebstrap", "--mode=root", "--variant=apt",
-		`--aptopt=APT::Install-Recommends "false"`,
-		"--include=" + strings.Join(pkgs, ","),
-		"--customize-hook=" + networkHook,
-		suite, target, mirror}
+	argv := []string{"mmdebstrap", "--mode=root", "--variant=apt",
+		`--aptopt=APT::Install-Recommends "false"`}
+	for _, p := range pathExcludes {
+		argv = append(argv, "--dpkgopt=path-exclude="+p)
+	}
+	for _, p := range pathIncludes {
+		argv = append(argv, "--dpkgopt=path-include="+p)
+	}
+	return append(argv,
+		"--include="+strings.Join(pkgs, ","),
+		"--customize-hook="+networkHook,
+		suite, target, mirror)
 }
+
+// pathExcludes keep the OS lean: no documentation or translations (a
+// console OS in C.UTF-8), and none of the generic kernel's module classes a
+// container host has no use for (sound, cameras and TV cards, Wi-Fi and
+// Bluetooth, InfiniBand, industrial I/O, staging drivers): about a third of
+// its modules. Storage, USB, Ethernet, filesystems, input and GPU consoles
+// stay. dpkg never unpacks these paths, so depmod in the kernel's postinst
+// sees a consistent set.
+var pathExcludes = []string{
+	"/usr/share/doc/*", "/usr/share/man/*", "/usr/share/info/*", "/usr/share/locale/*",
+	"/lib/modules/*/kernel/sound/*", "/lib/modules/*/kernel/drivers/media/*",
+	"/lib/modules/*/kernel/drivers/net/wireless/*", "/lib/modules/*/kernel/net/wireless/*",
+	"/lib/modules/*/kernel/net/mac80211/*", "/lib/modules/*/kernel/net/bluetooth/*",
+	"/lib/modules/*/kernel/drivers/bluetooth/*", "/lib/modules/*/kernel/drivers/infiniband/*",
+	"/lib/modules/*/kernel/drivers/iio/*", "/lib/modules/*/kernel/drivers/staging/*",
+}
+
+// pathIncludes are kept despite pathExcludes: the packages' licences.
+var pathIncludes = []string{"/usr/share/doc/*/copyright"}
 
 // mmdebstrapEnv: INITRD=No stops the kernel's postinst from running dracut
 // host-only for the build machine; compose builds the real initramfs.

@@ -8,8 +8,8 @@ import (
 )
 
 func TestReadPackages(t *testing.T) {
-	got, err := ReadPackages(strings.NewReader("# comment\nbash\n\n  podman  # containers\nlinux-image-cloud-amd64\n"))
-	want := []string{"bash", "podman", "linux-image-cloud-amd64"}
+	got, err := ReadPackages(strings.NewReader("# comment\nbash\n\n  podman  # containers\nlinux-image-amd64\n"))
+	want := []string{"bash", "podman", "linux-image-amd64"}
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("ReadPackages() = %q, %v, want %q", got, err, want)
 	}
@@ -35,9 +35,9 @@ func TestShippedPackages(t *testing.T) {
 	for _, p := range pkgs {
 		have[p] = true
 	}
-	for _, p := range []string{"linux-image-cloud-amd64", "systemd-sysv", "dracut", "ostree", "ostree-boot",
+	for _, p := range []string{"linux-image-amd64", "systemd-sysv", "dracut", "ostree", "ostree-boot",
 		"ignition", "grub-pc-bin", "grub-efi-amd64-bin", "grub2-common", "e2fsprogs", "dosfstools", "passwd",
-		"login", "sudo", "kmod", "udev", "iproute2", "openssh-server", "podman", "dracut-network", "dbus", "procps", "curl"} {
+		"login", "sudo", "kmod", "udev", "iproute2", "openssh-server", "podman", "docker.io", "containerd", "docker-compose", "dracut-network", "dbus", "procps", "curl"} {
 		if !have[p] {
 			t.Errorf("packages.txt lacks %s", p)
 		}
@@ -46,8 +46,12 @@ func TestShippedPackages(t *testing.T) {
 
 func TestKeyAndArgs(t *testing.T) {
 	args := MmdebstrapArgs("bookworm", "http://m/debian", []string{"a", "b"}, "/t")
-	want := []string{"mmdebstrap", "--mode=root", "--variant=apt", `--aptopt=APT::Install-Recommends "false"`,
-		"--include=a,b", "--customize-hook=" + networkHook, "bookworm", "/t", "http://m/debian"}
+	want := []string{"mmdebstrap", "--mode=root", "--variant=apt", `--aptopt=APT::Install-Recommends "false"`}
+	for _, p := range pathExcludes {
+		want = append(want, "--dpkgopt=path-exclude="+p)
+	}
+	want = append(want, "--dpkgopt=path-include=/usr/share/doc/*/copyright")
+	want = append(want, "--include=a,b", "--customize-hook="+networkHook, "bookworm", "/t", "http://m/debian")
 	if !reflect.DeepEqual(args, want) {
 		t.Errorf("MmdebstrapArgs() = %q, want %q", args, want)
 	}

@@ -48,8 +48,34 @@ func (e *Env) diskMachine(name string, fw qemu.Firmware, disk, format string) qe
 	return c
 }
 
+// hardware is where an ISO install's live medium and target disk sit: the
+// real-machine paths (a SATA CD-ROM, a USB stick, a SATA disk) ride on the
+// ISO scenarios instead of costing boots of their own.
+type hardware struct {
+	Medium string // the live ISO: "cdrom-ahci" (a SATA CD-ROM), "cdrom-virtio-scsi" or "usb" (the ISO written to a USB stick)
+	Disk   string // the target's bus: virtio or ahci
+	Target string // the target's name in the live system
+}
+
+func (h hardware) String() string {
+	return fmt.Sprintf("live ISO on %s, target %s on %s", h.Medium, h.Target, h.Disk)
+}
+
+// drives returns the install machine's drives: the target first (boot index
+// 2), then the medium (boot index 1).
+func (h hardware) drives(disk, iso string) []qemu.Drive {
+	d := []qemu.Drive{{Path: disk, Bus: h.Disk, BootIndex: 2}}
+	switch h.Medium {
+	case "usb":
+		return append(d, qemu.Drive{Path: iso, Bus: "usb", ReadOnly: true, BootIndex: 1})
+	case "cdrom-ahci":
+		return append(d, qemu.Drive{Path: iso, CDROM: true, Bus: "ahci", BootIndex: 1})
+	}
+	return append(d, qemu.Drive{Path: iso, CDROM: true, BootIndex: 1})
+}
+
 // isoUnattended: customize the ISO, install from it, boot the disk, check.
-func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware) error {
+func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware) error {
 	if env.Art.ISO == "" {
 		return missingf("no live ISO: give --iso or ALTCOS_VMTEST_ISO (make iso builds one)")
 	}
@@ -64,8 +90,12 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware) error {
 		return err
 	}
 	iso := filepath.Join(env.Out, "custom.iso")
-	env.step("customizing the live ISO: install onto %s with testdata/vmtest.ign", env.targetDevice())
-	if err := customizeISO(ctx, env, env.Art.ISO, iso, env.targetDevice(), ign, []string{serialKarg}); err != nil {
+	target := hw.Target
+	if env.Break {
+		target = brokenDisk
+	}
+	env.step("customizing the live ISO: install onto %s with testdata/vmtest.ign (%s)", target, hw)
+	if err := customizeISO(ctx, env, env.Art.ISO, iso, target, ign, []string{serialKarg}); err != nil {
 		return err
 	}
 	disk := filepath.Join(env.Out, "disk.img")
@@ -75,7 +105,7 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware) error {
 	c := env.machine(string(fw)+"-install", fw)
 	c.NoReboot = true
 	c.Net = true
-	c.Drives = []qemu.Drive{{Path: disk, BootIndex: 2}, {Path: iso, CDROM: true, BootIndex: 1}}
+	c.Drives = hw.drives(disk, iso)
 	env.step("%s: booting the customized ISO (%s)", c.Name, fw)
 	m, err := qemu.Start(ctx, env.Log, c)
 	if err != nil {
@@ -96,7 +126,9 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware) error {
 	if err != nil {
 		return err
 	}
-	return checkInstalled(ctx, env, env.diskMachine(string(fw)+"-disk", fw, disk, "raw"), want, account{User: "root", Password: rootPassword}, srv)
+	dc := env.diskMachine(string(fw)+"-disk", fw, disk, "raw")
+	dc.Drives[0].Bus = hw.Disk
+	return checkInstalled(ctx, env, dc, want, account{User: "root", Password: rootPassword}, srv)
 }
 
 // rootIgnition writes testdata/vmtest.ign with root's password hash added to

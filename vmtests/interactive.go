@@ -81,7 +81,7 @@ type prompt struct {
 	answer func(screen string) string
 }
 
-// installerPrompts are the installer's questions (installer/cli and
+// installerPrompts are the installer's questions (internal/cli/installer and
 // installer/prompt): the disk, the root password twice, the wipe and the
 // reboot confirmations.
 var installerPrompts = []prompt{

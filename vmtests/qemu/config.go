@@ -25,11 +25,12 @@ const (
 type Drive struct {
 	Path   string
 	Format string // raw (default) or qcow2
-	CDROM  bool   // a CD-ROM (where live ISOs are found); otherwise a virtio disk
-	// CDROMBus is virtio-scsi (default) or ahci. Debian's cloud kernel, the
-	// test OS's, has no AHCI driver, so a q35 ide-cd is invisible to its
-	// live system; a distribution kernel can be tested on ahci too.
-	CDROMBus string
+	CDROM  bool   // a CD-ROM (where live ISOs are found); otherwise a disk
+	// Bus is where the drive sits, as on real machines: for a disk virtio
+	// (default), ahci (a SATA disk on q35's AHCI controller), usb (a USB
+	// stick: usb-storage on a qemu-xhci controller) or nvme; for a CD-ROM
+	// virtio-scsi (default) or ahci (a SATA CD-ROM).
+	Bus      string
 	ReadOnly bool
 	Serial   string
 	// BootIndex orders the firmware's boot devices (lower first); 0 leaves it unset.
@@ -138,7 +139,12 @@ func (c Config) Args() ([]string, error) {
 	default:
 		return nil, fmt.Errorf("machine config: unknown firmware %q (bios or uefi)", c.Firmware)
 	}
+	xhci := false
 	for i, d := range c.Drives {
+		if d.Bus == "usb" && !xhci {
+			a = append(a, "-device", "qemu-xhci,id=xhci")
+			xhci = true
+		}
 		if d.Path == "" {
 			return nil, fmt.Errorf("machine config: drive %d has no path", i)
 		}
@@ -151,19 +157,12 @@ func (c Config) Args() ([]string, error) {
 		}
 		id := fmt.Sprintf("drive%d", i)
 		drive := fmt.Sprintf("file=%s,format=%s,if=none,id=%s", d.Path, format, id)
-		var dev string
+		dev, err := d.device(i, id, &a)
+		if err != nil {
+			return nil, err
+		}
 		if d.CDROM {
 			drive += ",media=cdrom,readonly=on"
-			switch d.CDROMBus {
-			case "", "virtio-scsi":
-				scsi := fmt.Sprintf("scsi%d", i)
-				a = append(a, "-device", "virtio-scsi-pci,id="+scsi)
-				dev = "scsi-cd,bus=" + scsi + ".0,drive=" + id
-			case "ahci":
-				dev = "ide-cd,drive=" + id
-			default:
-				return nil, fmt.Errorf("machine config: CD-ROM bus %q: want virtio-scsi or ahci", d.CDROMBus)
-			}
 		} else {
 			// cache=unsafe: the host's page cache keeps what the guest wrote
 			// even when QEMU is killed (the power-cut test), and ignoring the
@@ -171,10 +170,6 @@ func (c Config) Args() ([]string, error) {
 			drive += ",cache=unsafe"
 			if d.ReadOnly {
 				drive += ",readonly=on"
-			}
-			dev = "virtio-blk-pci,drive=" + id
-			if d.Serial != "" {
-				dev += ",serial=" + d.Serial
 			}
 		}
 		if d.BootIndex > 0 {
@@ -205,4 +200,38 @@ func (c Config) Args() ([]string, error) {
 		a = append(a, "-fw_cfg", "name="+n+",file="+c.FwCfg[n])
 	}
 	return append(a, c.Extra...), nil
+}
+
+// device returns the -device value of drive i (block backend id), adding
+// the controller it needs to a.
+func (d Drive) device(i int, id string, a *[]string) (string, error) {
+	var dev string
+	switch {
+	case d.CDROM && (d.Bus == "" || d.Bus == "virtio-scsi"):
+		scsi := fmt.Sprintf("scsi%d", i)
+		*a = append(*a, "-device", "virtio-scsi-pci,id="+scsi)
+		dev = "scsi-cd,bus=" + scsi + ".0,drive=" + id
+	case d.CDROM && d.Bus == "ahci":
+		dev = "ide-cd,drive=" + id
+	case d.CDROM:
+		return "", fmt.Errorf("machine config: CD-ROM bus %q: want virtio-scsi or ahci", d.Bus)
+	case d.Bus == "" || d.Bus == "virtio":
+		dev = "virtio-blk-pci,drive=" + id
+	case d.Bus == "ahci":
+		dev = "ide-hd,drive=" + id
+	case d.Bus == "usb":
+		dev = "usb-storage,bus=xhci.0,drive=" + id + ",removable=on"
+	case d.Bus == "nvme":
+		// An NVMe controller needs a serial number.
+		dev = "nvme,drive=" + id
+		if d.Serial == "" {
+			dev += fmt.Sprintf(",serial=nvme%d", i)
+		}
+	default:
+		return "", fmt.Errorf("machine config: disk bus %q: want virtio, ahci, usb or nvme", d.Bus)
+	}
+	if d.Serial != "" && !d.CDROM {
+		dev += ",serial=" + d.Serial
+	}
+	return dev, nil
 }

@@ -20,7 +20,7 @@ import (
 // artifactFlags are shared by iso, pxe and qcow2: where the OS comes from.
 type artifactFlags struct {
 	repo, rev, arch, stream, tree, archive, initramfs, src, cache, out string
-	verbose                                                      bool
+	verbose                                                            bool
 }
 
 func (a *artifactFlags) register(fs *flag.FlagSet, needArchive bool) {
