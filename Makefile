@@ -75,9 +75,11 @@ demo: deps ## the README's main command: test OS -> commit -> ISO -> unattended 
 .PHONY: vmtest-artifacts vmtest demo
 
 # --- OS tree and commit (issue 3) ---
-# The Debian-based test OS tree is cached by the hash of its inputs under
-# $(CACHE)/testos/<hash>/tree, linked from $(CACHE)/testos/tree; compose
-# commits it on altcos/x86_64/$(STREAM) in the archive repo $(OUT)/repo.
+# The Debian-based test OS tree of $(STREAM) is made from its package list
+# testos/streams/$(STREAM).txt (sisyphus, p10) and cached by the hash of its
+# inputs under $(CACHE)/testos/<hash>/tree, linked from $(CACHE)/testos/tree;
+# compose commits it on altcos/x86_64/$(STREAM) in the archive repo
+# $(OUT)/repo, which holds every stream (make compose STREAM=p10).
 # SOURCE_DATE_EPOCH, when set, makes the commit reproducible.
 # The OS files laid over the tree are osfiles/ plus the update agent
 # /usr/bin/altcos-update (altcos-updated.service runs it), staged together in
@@ -90,8 +92,11 @@ TESTOS_TREE = $(CACHE)/testos/tree
 REPO ?= $(OUT)/repo
 OSFILES_STAGE = $(CACHE)/osfiles-staged
 
-testos: ## compose the Debian-based test OS tree with mmdebstrap, or reuse the cached one (root)
-	$(GO) run ./cmd/altcos-testos -packages testos/packages.txt -cache $(CACHE)/testos
+TESTOS_LIST = testos/streams/$(STREAM).txt
+
+testos: ## compose the Debian-based test OS tree of $(STREAM) with mmdebstrap, or reuse the cached one (root)
+	@test -f $(TESTOS_LIST) || { echo "testos: no package list $(TESTOS_LIST) for STREAM=$(STREAM); the streams are: $$(ls testos/streams | sed 's/\.txt$$//' | tr '\n' ' ')"; exit 1; }
+	$(GO) run ./cmd/altcos-testos -packages $(TESTOS_LIST) -cache $(CACHE)/testos
 
 osfiles-stage: ## osfiles/ plus a static /usr/bin/altcos-update in $(CACHE)/osfiles-staged (what compose lays over the tree)
 	@rm -rf $(OSFILES_STAGE) && mkdir -p $(CACHE) && cp -a osfiles $(OSFILES_STAGE)

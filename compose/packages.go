@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -52,24 +53,33 @@ func (p Packages) Names() []string {
 
 // packageDB is the seam for the package managers compose can read: one kind
 // of package database, read with the host's tool (the database is a plain
-// file set, no code of the tree runs). dpkg is the one today; an rpm reader
-// (ALT's trees) is one more entry in packageDBs.
+// file set, no code of the tree runs). ReadPackages tries packageDBs in
+// order: rpm (ALT's trees; rpmdb.go), then dpkg (the Debian test OS).
 type packageDB struct {
 	name string
 	// dir is where a tree made by the package manager keeps the database;
 	// it is under /var, which compose empties, so usrDir is where compose
 	// moves it (the package set is part of the OS, not machine data).
 	dir, usrDir string
-	marker      string // a file in the database folder that says it is there
+	// markers are files in the database folder that say it is there, one
+	// per format the tool writes; the first found is given to list.
+	markers []string
+	// readCopy: the tool writes next to the database even to read it (rpm's
+	// sqlite: -shm and -wal files), so it reads a copy and neither the given
+	// tree nor the commit gets those files.
+	readCopy bool
 	// list builds the argv that prints the installed packages of the
-	// database in the host folder dbDir; parse reads its output.
-	list  func(dbDir string) []string
+	// database in the host folder dbDir, held in marker; parse reads its
+	// output.
+	list  func(dbDir, marker string) ([]string, error)
 	parse func(out string) (Packages, error)
 }
 
 var packageDBs = []packageDB{
-	{name: "dpkg", dir: "var/lib/dpkg", usrDir: "usr/lib/sysimage/dpkg", marker: "status",
-		list: dpkgQueryArgs, parse: parseDpkgQuery},
+	{name: "rpm", dir: "var/lib/rpm", usrDir: "usr/lib/sysimage/rpm", markers: rpmMarkers(), readCopy: true,
+		list: rpmQueryArgs, parse: parseRpmQuery},
+	{name: "dpkg", dir: "var/lib/dpkg", usrDir: "usr/lib/sysimage/dpkg", markers: []string{"status"},
+		list: func(dbDir, _ string) ([]string, error) { return dpkgQueryArgs(dbDir), nil }, parse: parseDpkgQuery},
 }
 
 // dpkgQueryArgs builds the argv that lists the installed packages of the
@@ -102,29 +112,94 @@ func parseDpkgQuery(out string) (Packages, error) {
 
 // ReadPackages lists the packages installed in the OS tree at root with the
 // tree's own package database, found where the package manager keeps it or
-// where compose moved it.
+// where compose moved it: rpm's when the tree has one, else dpkg's. A
+// database that lists no packages is passed over for the next one.
 func ReadPackages(ctx context.Context, log *slog.Logger, root string) (Packages, error) {
+	var empty, want []string
 	for _, db := range packageDBs {
 		for _, dir := range []string{db.dir, db.usrDir} {
 			path := filepath.Join(root, dir)
-			if _, err := os.Stat(filepath.Join(path, db.marker)); err != nil {
+			marker := ""
+			for _, m := range db.markers {
+				if exists(filepath.Join(path, m)) {
+					marker = m
+					break
+				}
+			}
+			if marker == "" {
 				continue
 			}
-			out, err := run.Output(ctx, log, run.Cmd{Argv: db.list(path)})
+			p, err := readDB(ctx, log, db, path, marker)
 			if err != nil {
-				return nil, fmt.Errorf("list packages of %s: %w", root, err)
-			}
-			p, err := db.parse(string(out))
-			if err != nil {
-				return nil, fmt.Errorf("list packages of %s: %w", root, err)
+				return nil, fmt.Errorf("list packages of %s (%s database %s): %w", root, db.name, filepath.Join("/", dir, marker), err)
 			}
 			if len(p) == 0 {
-				return nil, fmt.Errorf("OS tree %s has no installed packages in %s", root, dir)
+				empty = append(empty, filepath.Join("/", dir, marker))
+				continue
 			}
 			return p, nil
 		}
+		want = append(want, filepath.Join("/", db.dir, strings.Join(db.markers, " or ")))
 	}
-	return nil, fmt.Errorf("OS tree %s has no package database (%s/%s); compose needs a tree made by a package manager (rpm trees are not supported yet)", root, packageDBs[0].dir, packageDBs[0].marker)
+	if len(empty) > 0 {
+		return nil, fmt.Errorf("OS tree %s has no installed packages in %s", root, strings.Join(empty, ", "))
+	}
+	return nil, fmt.Errorf("OS tree %s has no package database (%s); compose needs a tree made by rpm (ALT) or dpkg (the Debian test OS)", root, strings.Join(want, "; "))
+}
+
+// readDB runs db's tool on the database in path (held in marker), or on a
+// copy of it (db.readCopy).
+func readDB(ctx context.Context, log *slog.Logger, db packageDB, path, marker string) (Packages, error) {
+	if db.readCopy {
+		tmp, err := os.MkdirTemp("", "altcos-"+db.name+"db-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		if err := copyFiles(path, tmp); err != nil {
+			return nil, fmt.Errorf("copy the database to read it: %w", err)
+		}
+		path = tmp
+	}
+	argv, err := db.list(path, marker)
+	if err != nil {
+		return nil, err
+	}
+	out, err := run.Output(ctx, log, run.Cmd{Argv: argv})
+	if err != nil {
+		return nil, err
+	}
+	return db.parse(string(out))
+}
+
+// copyFiles copies the regular files directly in src (a package database
+// folder) into dst.
+func copyFiles(src, dst string) error {
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		in, err := os.Open(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		out, err := os.OpenFile(filepath.Join(dst, e.Name()), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err == nil {
+			_, err = io.Copy(out, in)
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+		}
+		in.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readPackages reads the package set and the Ignition spec of the copy and

@@ -23,7 +23,7 @@ func testOSTree(t *testing.T, ctx context.Context) string {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	res, err := testos.Build(ctx, testos.Options{Packages: "../testos/packages.txt", Cache: cache, Log: log})
+	res, err := testos.Build(ctx, testos.Options{Packages: testos.StreamList("../testos", "sisyphus"), Cache: cache, Log: log})
 	if err != nil {
 		t.Fatalf("testos.Build() error %v", err)
 	}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project's builds and tests run: the real tools
-# (ostree, mmdebstrap, e2fsprogs, dosfstools, GRUB, QEMU, OVMF, xorriso, OpenSSH;
-# Chromium for the download site's browser test).
+# (ostree, mmdebstrap, e2fsprogs, dosfstools, GRUB, QEMU, OVMF, xorriso, OpenSSH,
+# Chromium for the download site's browser test,
+# rpm: compose reads rpm trees' package databases, the tests build rpm packages
+# and, with db5.3-util, an rpm database in ALT's BerkeleyDB format).
 # Idempotent: does nothing when every tool is present. Needs root.
 set -euo pipefail
 
@@ -11,10 +13,10 @@ pkgs=(
   grub-pc-bin grub-efi-amd64-bin grub-common
   qemu-system-x86 qemu-utils ovmf xorriso
   openssh-server openssh-client whois zstd cpio busybox-static ca-certificates
-  bubblewrap systemd docker-compose chromium
+  bubblewrap systemd docker-compose chromium rpm db5.3-util
 )
 # One tool per package (or more): a package is installed when its tool is missing.
-tools=(ostree bwrap systemctl mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk sgdisk grub-mkimage qemu-system-x86_64 qemu-img xorriso sshd ssh mkpasswd zstd cpio busybox docker-compose chromium)
+tools=(ostree bwrap systemctl mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk sgdisk grub-mkimage qemu-system-x86_64 qemu-img xorriso sshd ssh mkpasswd zstd cpio busybox docker-compose chromium rpm rpmbuild db5.3_load)
 
 missing=()
 for t in "${tools[@]}"; do

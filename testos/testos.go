@@ -1,7 +1,7 @@
 // Package testos composes the Debian-based test OS: an OS tree of the same
-// architecture as ALTCOS, made with mmdebstrap from Debian bookworm packages
-// (packages.txt), because ALT packages are not reachable from here. The
-// tree is cached under <cache>/<hash of the inputs>/tree and reused while
+// architecture as ALTCOS, made with mmdebstrap from Debian bookworm packages,
+// because ALT packages are not reachable from here. Each stream has its
+// package list, streams/<stream>.txt (StreamList). The tree is cached under <cache>/<hash of the inputs>/tree and reused while
 // the inputs (suite, mirror, package list, mmdebstrap options) stay the
 // same; <cache>/tree links to the newest one. `altcos-build compose` turns
 // it into a commit.
@@ -32,7 +32,7 @@ const (
 
 // Options are the inputs of Build.
 type Options struct {
-	// Packages is the package list file (testos/packages.txt).
+	// Packages is the package list file (StreamList: testos/streams/<stream>.txt).
 	Packages string
 	// Cache is the cache folder (.cache/testos).
 	Cache  string
@@ -46,6 +46,12 @@ type Result struct {
 	Tree   string // <cache>/<key>/tree
 	Key    string
 	Reused bool // the cache had it
+}
+
+// StreamList is the package list of stream in the folder testos (the
+// project's testos/): testos/streams/<stream>.txt.
+func StreamList(testos, stream string) string {
+	return filepath.Join(testos, "streams", stream+".txt")
 }
 
 // ReadPackages reads a package list: one name a line, '#' starts a comment.

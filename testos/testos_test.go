@@ -20,27 +20,49 @@ func TestReadPackages(t *testing.T) {
 	}
 }
 
-// The shipped list must parse and carry what the issue and the boot need.
+// The shipped lists must parse and carry what the issue and the boot need;
+// sisyphus has the container engine, p10 (a smaller set standing in for ALT's
+// stable branch) has not, so the streams' trees and cache keys differ.
 func TestShippedPackages(t *testing.T) {
-	f, err := os.Open("packages.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	pkgs, err := ReadPackages(f)
-	if err != nil {
-		t.Fatalf("ReadPackages(packages.txt) error %v", err)
-	}
-	have := map[string]bool{}
-	for _, p := range pkgs {
-		have[p] = true
-	}
-	for _, p := range []string{"linux-image-amd64", "systemd-sysv", "dracut", "ostree", "ostree-boot",
+	boot := []string{"linux-image-amd64", "zstd", "systemd-sysv", "dracut", "ostree", "ostree-boot",
 		"ignition", "grub-pc-bin", "grub-efi-amd64-bin", "grub2-common", "e2fsprogs", "dosfstools", "passwd",
-		"login", "sudo", "kmod", "udev", "iproute2", "openssh-server", "podman", "docker.io", "containerd", "docker-compose", "dracut-network", "dbus", "procps", "curl"} {
-		if !have[p] {
-			t.Errorf("packages.txt lacks %s", p)
+		"login", "sudo", "kmod", "udev", "iproute2", "openssh-server", "dracut-network", "dbus", "procps", "curl"}
+	keys := map[string]string{}
+	for _, tt := range []struct {
+		stream       string
+		have, hasNot []string
+	}{
+		{"sisyphus", append([]string{"podman", "docker.io", "containerd", "docker-compose"}, boot...), nil},
+		{"p10", boot, []string{"podman", "docker.io"}},
+	} {
+		list := StreamList(".", tt.stream)
+		f, err := os.Open(list)
+		if err != nil {
+			t.Fatal(err)
 		}
+		pkgs, err := ReadPackages(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("ReadPackages(%s) error %v", list, err)
+		}
+		have := map[string]bool{}
+		for _, p := range pkgs {
+			have[p] = true
+		}
+		for _, p := range tt.have {
+			if !have[p] {
+				t.Errorf("%s lacks %s", list, p)
+			}
+		}
+		for _, p := range tt.hasNot {
+			if have[p] {
+				t.Errorf("%s has %s, want it only in sisyphus", list, p)
+			}
+		}
+		keys[tt.stream] = Key(DefaultSuite, DefaultMirror, pkgs)
+	}
+	if keys["p10"] == keys["sisyphus"] {
+		t.Errorf("Key(p10) = Key(sisyphus) = %s, want a tree of its own per stream", keys["p10"])
 	}
 }
 

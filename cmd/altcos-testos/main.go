@@ -1,7 +1,7 @@
 // Command altcos-testos composes the Debian-based test OS tree with
 // mmdebstrap, or reuses the cached one, and prints the tree's path:
 //
-//	altcos-testos [-packages testos/packages.txt] [-cache .cache/testos] [-suite bookworm] [-mirror URL]
+//	altcos-testos [-packages testos/streams/sisyphus.txt] [-cache .cache/testos] [-suite bookworm] [-mirror URL]
 package main
 
 import (

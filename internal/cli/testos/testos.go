@@ -2,7 +2,9 @@
 // tree with mmdebstrap, or reuses the cached one, and prints the tree's
 // path:
 //
-//	altcos-testos [-packages testos/packages.txt] [-cache .cache/testos] [-suite bookworm] [-mirror URL]
+//	altcos-testos [-packages testos/streams/sisyphus.txt] [-cache .cache/testos] [-suite bookworm] [-mirror URL]
+//
+// Each stream has its list, testos/streams/<stream>.txt.
 package testoscli
 
 import (
@@ -19,7 +21,7 @@ import (
 func Run(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs := flag.NewFlagSet("altcos-testos", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
-	pkgs := fs.String("packages", "testos/packages.txt", "package list file")
+	pkgs := fs.String("packages", testos.StreamList("testos", "sisyphus"), "package list file (testos/streams/<stream>.txt)")
 	cache := fs.String("cache", ".cache/testos", "cache folder; the tree is <cache>/<hash>/tree, linked from <cache>/tree")
 	suite := fs.String("suite", testos.DefaultSuite, "Debian suite")
 	mirror := fs.String("mirror", testos.DefaultMirror, "Debian mirror")
