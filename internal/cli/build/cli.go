@@ -8,6 +8,7 @@
 //	altcos-build pxe      ...                        kernel, live initramfs, deploy archive
 //	altcos-build stream   ...                        <stream>.json stream metadata
 //	altcos-build graph    ...                        Cincinnati update graph of a stream
+//	altcos-build sign     --gpg-sign KEY FILE...     detached signatures FILE.sig
 //	altcos-build serve    ...                        serve a repo and its graph (tests)
 package buildcli
 
@@ -25,6 +26,7 @@ var commands = []cli.Command{
 	{Name: "qcow2", Summary: "install a commit into a QCOW2 image", Run: runQCOW2},
 	{Name: "pxe", Summary: "write the PXE kernel, initramfs and deploy archive", Run: runPXE},
 	{Name: "stream", Summary: "write stream metadata for built artifacts", Run: runStream},
+	{Name: "sign", Summary: "write detached GPG signatures (FILE.sig) of artifacts", Run: runSign},
 	{Name: "graph", Summary: "write the Cincinnati update graph of a stream", Run: runGraph},
 	{Name: "serve", Summary: "serve a repo and its update graph over HTTP", Run: runServe},
 }
