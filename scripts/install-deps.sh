@@ -10,10 +10,10 @@ pkgs=(
   grub-pc-bin grub-efi-amd64-bin grub-common
   qemu-system-x86 qemu-utils ovmf xorriso
   openssh-server openssh-client whois zstd cpio busybox-static ca-certificates
-  bubblewrap systemd docker-compose
+  bubblewrap systemd docker-compose gnupg gpgv xz-utils
 )
 # One tool per package (or more): a package is installed when its tool is missing.
-tools=(ostree bwrap systemctl mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk sgdisk grub-mkimage qemu-system-x86_64 qemu-img xorriso sshd ssh mkpasswd zstd cpio busybox docker-compose)
+tools=(ostree bwrap systemctl mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk sgdisk grub-mkimage qemu-system-x86_64 qemu-img xorriso sshd ssh mkpasswd zstd cpio busybox docker-compose gpg gpgv gpgconf xz)
 
 missing=()
 for t in "${tools[@]}"; do
