@@ -129,7 +129,7 @@ func Apply(ctx context.Context, sys System, u Update, allowDowngrade bool) error
 		if errors.As(err, &re) && strings.Contains(re.Stderr, "HTTP 404") {
 			return fmt.Errorf("pull %s: the remote has no commit %s: the update graph and the repository disagree; fix the server: %w", u.Version, u.Commit, err)
 		}
-		if why, ok := ostree.SignatureProblem(err); ok {
+		if why, ok := signatureProblem(err); ok {
 			return fmt.Errorf("pull %s: commit %s %s: this system accepts only commits signed with a key of %s (remote %s, gpg-verify=true); nothing was deployed, it stays on its current deployment; have the release signed (altcos-build compose --gpg-sign) or install the signer's key: %w",
 				u.Version, u.Commit, why, altcos.KeyringPath, altcos.RemoteName, err)
 		}
