@@ -25,11 +25,9 @@ import (
 )
 
 // DefaultKeyrings are where the live system looks for the release keys
-// when the plan names none: the OS's keyring, then the ISO's copy.
-var DefaultKeyrings = []string{
-	altcos.KeyringPath,
-	filepath.Join(deployarchive.LiveMount, deployarchive.MediumDir, "altcos.gpg"),
-}
+// when the plan names none: the OS's keyring, which the live initramfs
+// carries from the commit it was built from (initramfs.Build).
+var DefaultKeyrings = []string{altcos.KeyringPath}
 
 // keyring is the keyring downloads are verified with.
 func keyring(p *Plan) (string, error) {
