@@ -42,7 +42,8 @@ func writeKeyring(ctx context.Context, s *state) error {
 }
 
 // signCommit signs the new commit; on failure the ref goes back to its
-// parent, so no unsigned commit is left as the stream's head.
+// parent (or is removed after a first commit), so no unsigned commit is
+// left as the stream's head.
 func signCommit(ctx context.Context, s *state, commit string) error {
 	if s.opts.GPGKey == "" {
 		return nil
@@ -53,10 +54,14 @@ func signCommit(ctx context.Context, s *state, commit string) error {
 		return nil
 	}
 	err = fmt.Errorf("sign commit %s with key %s: %w; check the key and gpg-agent (gpg --list-secret-keys)", commit, s.opts.GPGKey, err)
+	var rerr error
 	if s.res.Parent != "" {
-		if rerr := s.repo.SetRef(ctx, s.res.Ref, s.res.Parent); rerr != nil {
-			return fmt.Errorf("%w (and resetting %s to %s failed: %v)", err, s.res.Ref, s.res.Parent, rerr)
-		}
+		rerr = s.repo.SetRef(ctx, s.res.Ref, s.res.Parent)
+	} else {
+		rerr = s.repo.DeleteRef(ctx, s.res.Ref)
+	}
+	if rerr != nil {
+		return fmt.Errorf("%w (and taking the unsigned commit off %s failed: %v)", err, s.res.Ref, rerr)
 	}
 	return err
 }
