@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,4 +72,27 @@ func ostreeShow(t *testing.T, repo, rev string) string {
 		t.Fatal(err)
 	}
 	return string(out)
+}
+
+// TestComposeSignFails: when `ostree gpg-sign` fails after the commit, the
+// compose fails and the unsigned commit is not left on the ref.
+func TestComposeSignFails(t *testing.T) {
+	ctx := composeEnv(t)
+	k := gpgtest.NewKey(t, "ALTCOS Compose")
+	real, err := exec.LookPath("ostree")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(t.TempDir(), "ostree")
+	writeFile(t, wrapper, "#!/bin/sh\n[ \"$1\" = gpg-sign ] && { echo 'gpg: signing failed: No pinentry' >&2; exit 1; }\nexec "+real+" \"$@\"\n", 0o755)
+	t.Setenv("ALTCOS_TOOL_OSTREE", wrapper)
+	repo := filepath.Join(t.TempDir(), "repo")
+	_, err = compose(t, ctx, repo, defaultFake(), "20261125", func(o *Options) { o.GPGKey, o.GPGHomedir = k.ID, k.Homedir })
+	if err == nil || !strings.Contains(err.Error(), "sign commit") || !strings.Contains(err.Error(), "No pinentry") {
+		t.Fatalf("Run with a failing gpg-sign = %v, want the signing error", err)
+	}
+	ref := altcos.Ref(altcos.DefaultArch, "sisyphus")
+	if head, ok, err := (&ostree.Repo{Path: repo}).Resolve(ctx, ref); err != nil || ok {
+		t.Errorf("ref %s after the failed signing = %s, %v, %v; want no ref", ref, head, ok, err)
+	}
 }
