@@ -8,6 +8,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/coreos/go-semver v0.3.1
 	github.com/coreos/ignition/v2 v2.27.0
+	github.com/coreos/stream-metadata-go v0.4.10
 	github.com/coreos/vcontext v0.0.0-20230201181013-d72178a18687
 	github.com/creack/pty v1.1.24
 	github.com/diskfs/go-diskfs v1.9.4

@@ -24,6 +24,10 @@ const (
 	// PasswordExample is the example config that gives the user altcos the
 	// password "1", named in the live system's install hint.
 	PasswordExample = ExamplesDir + "/altcos-password.ign"
+	// KeyringPath is the OS's binary OpenPGP keyring of the keys that sign
+	// its commits and release artifacts: the remote altcos names it as
+	// gpgkeypath, and the live system's installer verifies downloads with it.
+	KeyringPath = "/usr/share/altcos/keys/altcos.gpg"
 )
 
 // Commit metadata keys written at compose time and read by the image build,

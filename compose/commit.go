@@ -129,6 +129,9 @@ func commit(ctx context.Context, s *state) error {
 	if err != nil {
 		return fmt.Errorf("commit %s on %s: %w", v, s.res.Ref, err)
 	}
+	if err := signCommit(ctx, s, sum); err != nil {
+		return err
+	}
 	s.res.Commit, s.res.Created = sum, true
 	if err := s.repo.SummaryUpdate(ctx); err != nil {
 		return fmt.Errorf("update the summary of %s: %w", s.opts.Repo, err)

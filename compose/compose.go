@@ -16,7 +16,8 @@
 //     boot by /usr/lib/tmpfiles.d/altcos-var.conf; /home /opt /srv /root /mnt
 //     and /usr/local become symlinks into /var; the package database (dpkg
 //     today) moves to /usr/lib/sysimage;
-//   - `ostree commit` with the metadata below, then `ostree summary -u`.
+//   - `ostree commit` with the metadata below, `ostree gpg-sign` when a key
+//     is given (sign.go), then `ostree summary -u`.
 //
 // # Commit metadata (string values, read with ostree.Repo.Metadata)
 //
@@ -96,7 +97,12 @@ type Options struct {
 	// Force a new commit (a new minor version) even when neither the
 	// packages nor the OS files changed, e.g. after a change of compose.
 	Force bool
-	Log   *slog.Logger
+	// GPGKey, when set, signs each commit with this GnuPG key (fingerprint
+	// or key ID) from GPGHomedir ("" for gpg's default), ships its public
+	// key at altcos.KeyringPath and makes the remote altcos verify (sign.go).
+	GPGKey     string
+	GPGHomedir string
+	Log        *slog.Logger
 }
 
 // Result says what Run did.
@@ -149,6 +155,7 @@ type step struct {
 // repository's refs: on any error the stream's head is as it was.
 var steps = []step{
 	{"check inputs", checkInputs},                      // checks.go: stream, arch, tree, OS files
+	{"check the signing key", checkSigningKey},         // sign.go: the secret key is at hand
 	{"open repository", openRepo},                      // commit.go: create if new, lock, read the head
 	{"hash OS files", hashOSFiles},                     // stage.go
 	{"skip an unchanged tree", skipUnchanged},          // checks.go: the head's packages and OS files: no copy
@@ -159,6 +166,7 @@ var steps = []step{
 	{"write os-release", writeOSRelease},               // osrelease.go; before the initramfs: dracut copies it
 	{"build the initramfs", buildInitramfs},            // boot.go: the tree's dracut in a chroot
 	{"move the kernel", moveKernel},                    // boot.go: to /usr/lib/modules/<kver>, /boot emptied
+	{"write the signing keyring", writeKeyring},        // sign.go: public key for gpgkeypath
 	{"write the ostree remote", writeRemote},           // layout.go
 	{"remove machine-local files", removeMachine},      // layout.go
 	{"make the ostree mount points", mountPoints},      // layout.go

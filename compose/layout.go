@@ -17,8 +17,14 @@ import (
 
 // remoteConf is /etc/ostree/remotes.d/altcos.conf: the remote the installed
 // system upgrades from (origin refspec altcos:altcos/<arch>/<stream>).
-func remoteConf(url string) string {
-	return "[remote \"" + altcos.RemoteName + "\"]\nurl=" + url + "\ngpg-verify=false\n"
+// signed: commits are signed, the keyring is at altcos.KeyringPath, and
+// ostree refuses commits without a good signature from it.
+func remoteConf(url string, signed bool) string {
+	conf := "[remote \"" + altcos.RemoteName + "\"]\nurl=" + url + "\n"
+	if signed {
+		return conf + "gpg-verify=true\ngpgkeypath=" + altcos.KeyringPath + "\n"
+	}
+	return conf + "gpg-verify=false\n"
 }
 
 func writeRemote(_ context.Context, s *state) error {
@@ -26,7 +32,7 @@ func writeRemote(_ context.Context, s *state) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, altcos.RemoteName+".conf"), []byte(remoteConf(s.opts.RemoteURL)), 0o644)
+	return os.WriteFile(filepath.Join(dir, altcos.RemoteName+".conf"), []byte(remoteConf(s.opts.RemoteURL, s.opts.GPGKey != "")), 0o644)
 }
 
 // removeMachine removes what package installation made for the build

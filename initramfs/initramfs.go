@@ -181,6 +181,11 @@ func Build(ctx context.Context, o Options) error {
 			break
 		}
 	}
+	// The OS's release keys (compose --gpg-sign): the installer verifies
+	// --image-url downloads with them (installer.DefaultKeyrings).
+	if h, err := inRoot(toolsRoot, altcos.KeyringPath); err == nil {
+		files[strings.TrimPrefix(altcos.KeyringPath, "/")] = h
+	}
 	// The example configs (examples/*.bu, *.ign) for the operator.
 	if err := addExamples(files, o.GoModuleDir); err != nil {
 		return err

@@ -109,22 +109,49 @@ func openURLArchive(ctx context.Context, s *state, raw string) error {
 	if err != nil {
 		return fmt.Errorf("fetch manifest %s: %w", mu.Redacted(), err)
 	}
+	// verify.go: the manifest's signature before its sha256 is trusted,
+	// the archive's signature fetched now and checked while it streams.
+	signed := func(_ context.Context, r io.Reader) (io.ReadCloser, error) { return io.NopCloser(r), nil }
+	if s.plan.Insecure {
+		s.env.Log.Warn("installing an image without checking its signature (--insecure)", "url", u.Redacted())
+	} else {
+		ring, err := keyring(s.plan)
+		if err != nil {
+			return err
+		}
+		sig, err := fetchSig(ctx, &mu)
+		if err != nil {
+			return err
+		}
+		if err := verifyBytes(ctx, s, ring, &mu, b, sig); err != nil {
+			return err
+		}
+		if signed, err = signedArchive(ctx, s, ring, u); err != nil {
+			return err
+		}
+		s.env.Log.Info("deploy archive manifest signature verified", "keyring", ring)
+	}
 	m, err := deployarchive.ParseManifest(b)
 	if err != nil {
 		return fmt.Errorf("manifest %s: %w", mu.Redacted(), err)
 	}
 	s.manifest = m
-	// The archive streams once; its sha256 and size are checked on the fly
-	// and a mismatch fails the deploy step, which wipes the disk.
+	// The archive streams once; its signature, sha256 and size are checked
+	// on the fly and a mismatch fails the deploy step, which wipes the disk.
 	s.archive = func(ctx context.Context) (io.ReadCloser, error) {
 		body, err := httpGet(ctx, u.String())
 		if err != nil {
 			return nil, fmt.Errorf("fetch deploy archive %s: %w", u.Redacted(), err)
 		}
+		sr, err := signed(ctx, body)
+		if err != nil {
+			body.Close()
+			return nil, err
+		}
 		return struct {
 			io.Reader
 			io.Closer
-		}{deployarchive.NewVerifier(body, m.Archive.Size, m.Archive.SHA256), body}, nil
+		}{deployarchive.NewVerifier(sr, m.Archive.Size, m.Archive.SHA256), closer(func() error { sr.Close(); return body.Close() })}, nil
 	}
 	s.env.Log.Info("deploy archive", "url", u.Redacted(), "version", m.Version, "commit", m.Commit)
 	return nil

@@ -458,7 +458,7 @@ func TestInstallFailureWipes(t *testing.T) {
 		}))
 		defer srv.Close()
 		img := sparseImage(t, 8<<30)
-		err = Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageURL: srv.URL + "/x/" + deployarchive.ArchiveName, Yes: true}, Env{})
+		err = Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageURL: srv.URL + "/x/" + deployarchive.ArchiveName, Insecure: true, Yes: true}, Env{})
 		var se *StepError
 		if !errors.As(err, &se) || se.Step != "deploy" {
 			t.Fatalf("Run with a corrupted https archive = %v, want a deploy StepError", err)

@@ -73,7 +73,9 @@ func Run(ctx context.Context, p *Plan, env Env) (err error) {
 	}
 	s := &state{plan: p, env: env}
 	defer func() {
-		if err != nil && s.wrote && !p.PreserveOnError {
+		// Data that failed its signature or checksum is wiped even with
+		// PreserveOnError: nobody should boot it (verify.go).
+		if err != nil && s.wrote && (!p.PreserveOnError || untrustedData(err)) {
 			if cerr := cleanup(s); cerr != nil {
 				err = fmt.Errorf("%w (and cleaning up the disk failed: %v)", err, cerr)
 			}

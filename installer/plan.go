@@ -30,6 +30,13 @@ type Plan struct {
 	Stream    string `yaml:"stream" json:"stream,omitempty"`
 	ImageFile string `yaml:"image-file" json:"image_file,omitempty"`
 	ImageURL  string `yaml:"image-url" json:"image_url,omitempty"`
+	// Insecure installs an image from ImageURL without checking its
+	// signature (coreos-installer's --insecure; karg coreos.inst.insecure
+	// in coreos-installer's sense: allow an unsigned image).
+	Insecure bool `yaml:"insecure" json:"insecure,omitempty"`
+	// GPGKeyring verifies the signatures of an ImageURL download; empty:
+	// the live medium's release keys (installer.DefaultKeyrings).
+	GPGKeyring string `yaml:"gpg-keyring" json:"gpg_keyring,omitempty"`
 
 	RootPasswordHash string `yaml:"root-password-hash" json:"-"` // never printed
 

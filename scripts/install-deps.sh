@@ -13,10 +13,10 @@ pkgs=(
   grub-pc-bin grub-efi-amd64-bin grub-common
   qemu-system-x86 qemu-utils ovmf xorriso
   openssh-server openssh-client whois zstd cpio busybox-static ca-certificates
-  bubblewrap systemd docker-compose chromium rpm db5.3-util
+  bubblewrap systemd docker-compose chromium rpm db5.3-util gnupg gpgv xz-utils
 )
 # One tool per package (or more): a package is installed when its tool is missing.
-tools=(ostree bwrap systemctl mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk sgdisk grub-mkimage qemu-system-x86_64 qemu-img xorriso sshd ssh mkpasswd zstd cpio busybox docker-compose chromium rpm rpmbuild db5.3_load)
+tools=(ostree bwrap systemctl mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk sgdisk grub-mkimage qemu-system-x86_64 qemu-img xorriso sshd ssh mkpasswd zstd cpio busybox docker-compose chromium rpm rpmbuild db5.3_load gpg gpgv gpgconf xz)
 
 missing=()
 for t in "${tools[@]}"; do

@@ -22,11 +22,11 @@ func TestMake(t *testing.T) {
 		Stream: "sisyphus", Release: "sisyphus.20261125.0.0", BaseURL: "https://altcos.example/builds/",
 		Modified: time.Unix(1795000000, 0),
 		Files: []File{
-			{"metal", "iso", "disk", p("live.iso")},
-			{"metal", "pxe", "kernel", p("k")},
-			{"metal", "pxe", "initramfs", p("i.img")},
-			{"metal", "pxe", "rootfs", p("r.img")},
-			{"qemu", "qcow2.xz", "disk", p("d.qcow2.xz")},
+			{"metal", "iso", "disk", p("live.iso"), ""},
+			{"metal", "pxe", "kernel", p("k"), ""},
+			{"metal", "pxe", "initramfs", p("i.img"), ""},
+			{"metal", "pxe", "rootfs", p("r.img"), ""},
+			{"qemu", "qcow2.xz", "disk", p("d.qcow2.xz"), ""},
 		},
 	})
 	if err != nil {
@@ -68,7 +68,7 @@ func TestMake(t *testing.T) {
 			t.Errorf("stream %s = %q, want %q", tt.path, got, tt.want)
 		}
 	}
-	if _, err := Make(Options{Stream: "s", Release: "r", Files: []File{{"metal", "iso", "disk", p("missing.iso")}}}); err == nil {
+	if _, err := Make(Options{Stream: "s", Release: "r", Files: []File{{"metal", "iso", "disk", p("missing.iso"), ""}}}); err == nil {
 		t.Errorf("Make(missing file) = nil error, want one")
 	}
 }

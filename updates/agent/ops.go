@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/ostree"
 	"github.com/altcos/altcos-tools/updates/graph"
@@ -137,6 +138,10 @@ func Apply(ctx context.Context, sys System, refspec string, u Update) error {
 		var re *run.Error
 		if errors.As(err, &re) && strings.Contains(re.Stderr, "HTTP 404") {
 			return fmt.Errorf("pull %s: the remote has no commit %s: the update graph and the repository disagree; fix the server: %w", u.Version, u.Commit, err)
+		}
+		if why, ok := signatureProblem(err); ok {
+			return fmt.Errorf("pull %s: commit %s %s: this system accepts only commits signed with a key of %s (remote %s, gpg-verify=true); nothing was deployed, it stays on its current deployment; have the release signed (altcos-build compose --gpg-sign) or install the signer's key: %w",
+				u.Version, u.Commit, why, altcos.KeyringPath, altcos.RemoteName, err)
 		}
 		return fmt.Errorf("pull %s: %w", u.Version, err)
 	}

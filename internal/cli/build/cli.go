@@ -9,6 +9,7 @@
 //	altcos-build stream   ...                        <stream>.json stream metadata
 //	altcos-build graph    ...                        Cincinnati update graph of a stream
 //	altcos-build delta    ...                        static deltas to the stream's head
+//	altcos-build sign     --gpg-sign KEY FILE...     detached signatures FILE.sig
 //	altcos-build site     ...                        the download site of the streams
 //	altcos-build serve    ...                        serve the site, artifacts, streams, repo and graph (tests, demos)
 package buildcli
@@ -27,6 +28,7 @@ var commands = []cli.Command{
 	{Name: "qcow2", Summary: "install a commit into a QCOW2 image", Run: runQCOW2},
 	{Name: "pxe", Summary: "write the PXE kernel, initramfs and deploy archive", Run: runPXE},
 	{Name: "stream", Summary: "write stream metadata for built artifacts", Run: runStream},
+	{Name: "sign", Summary: "write detached GPG signatures (FILE.sig) of artifacts", Run: runSign},
 	{Name: "graph", Summary: "write the Cincinnati update graph of a stream", Run: runGraph},
 	{Name: "delta", Summary: "generate static deltas to a stream's head from its previous releases", Run: runDelta},
 	{Name: "site", Summary: "write the download site of the stream metadata", Run: runSite},

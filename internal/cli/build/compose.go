@@ -15,11 +15,14 @@ import (
 // runCompose is `altcos-build compose`:
 //
 //	altcos-build compose --repo R [--stream S] [--arch A] [--osfiles DIR]
-//	                     [--remote-url URL] [--workdir DIR] [--force] [-v] TREE
+//	                     [--remote-url URL] [--workdir DIR] [--force]
+//	                     [--gpg-sign KEYID [--gpg-homedir DIR]] [-v] TREE
 //
 // TREE is an OS tree directory or tarball; it becomes a commit on
 // altcos/<arch>/<stream> in R (created as an archive repo when missing).
 // SOURCE_DATE_EPOCH, when set, is the build time (reproducible commits).
+// With --gpg-sign (or ALTCOS_GPG_KEY) each commit is signed and the OS's
+// remote altcos refuses unsigned commits (see compose/sign.go).
 func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs := flag.NewFlagSet("compose", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
@@ -31,6 +34,7 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	workdir := fs.String("workdir", "", "where the tree copy is prepared (default: a temporary directory next to the repo)")
 	force := fs.Bool("force", false, "make a new commit (new minor version) even when nothing changed")
 	verbose := fs.Bool("v", false, "log every command run")
+	key, home := gpgFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(io.Err, "usage: altcos-build compose --repo R [--stream S] [flags] TREE")
 		fs.PrintDefaults()
@@ -58,6 +62,7 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	res, err := compose.Run(ctx, compose.Options{
 		Repo: *repo, Stream: *stream, Arch: *arch, Tree: fs.Arg(0),
 		OSFiles: *osfiles, WorkDir: *workdir, Time: t, RemoteURL: *remote, Force: *force, Log: log,
+		GPGKey: *key, GPGHomedir: *home,
 	})
 	if err != nil {
 		return err

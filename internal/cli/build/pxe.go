@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/altcos/altcos-tools/image"
 	"github.com/altcos/altcos-tools/image/pxe"
 	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
@@ -15,16 +16,18 @@ import (
 // runPXE is `altcos-build pxe`:
 //
 //	altcos-build pxe --repo R [--stream S | --rev REV] --archive DIR -o OUTDIR
-//	                 [--tree DIR] [--initramfs FILE] [--src DIR] [-v]
+//	                 [--tree DIR] [--initramfs FILE] [--src DIR] [--xz] [-v]
 //
 // It writes the kernel, the live initramfs, the rootfs (the deploy archive as
 // a second initrd) and the archive with its manifest for installs that fetch
-// it from altcos.inst.image_url instead.
+// it from altcos.inst.image_url instead. --xz also writes ROOTFS.xz (the
+// stream's pxe.xz rootfs, with the uncompressed sha256).
 func runPXE(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs := flag.NewFlagSet("pxe", flag.ContinueOnError)
 	fs.SetOutput(io.Err)
 	var a artifactFlags
 	a.register(fs, true)
+	xz := fs.Bool("xz", false, "also write the rootfs compressed with xz (ROOTFS.xz)")
 	fs.Usage = func() {
 		fmt.Fprintln(io.Err, "usage: altcos-build pxe --repo R [--stream S] --archive DIR -o OUTDIR [flags]")
 		fs.PrintDefaults()
@@ -57,6 +60,13 @@ func runPXE(ctx context.Context, args []string, io stdio.Stdio) error {
 		return err
 	}
 	fmt.Fprintf(io.Out, "kernel:    %s\ninitramfs: %s\nrootfs:    %s\narchive:   %s\nmanifest:  %s\n", arts.Kernel, arts.Initramfs, arts.Rootfs, arts.Archive, arts.Manifest)
+	if *xz {
+		p, err := image.CompressXZ(ctx, log, arts.Rootfs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(io.Out, "rootfs.xz: %s\n", p)
+	}
 	fmt.Fprintf(io.Out, "\nboot KERNEL with both initrds (iPXE: two initrd lines; QEMU: -initrd of `cat INITRAMFS ROOTFS`) and e.g.:\n  %s\n",
 		strings.Join(pxe.KernelArgs("/dev/vda", "http://10.0.2.2:8080/config.ign"), " "))
 	fmt.Fprintf(io.Out, "or without ROOTFS: add altcos.inst.image_url=https://HOST/%s\n", baseName(arts.Archive))

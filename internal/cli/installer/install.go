@@ -41,7 +41,7 @@ func (f *planFlag) IsBoolFlag() bool { return f.isBool }
 // metavar names the value of each install flag in its help.
 var metavar = map[string]string{
 	"ignition-file": "SOURCE", "ignition-url": "URL", "ignition-hash": "HASH", "fetch-retries": "N", "append-karg": "KARG",
-	"delete-karg": "KARG", "console": "CONSOLE", "platform": "ID", "stream": "STREAM", "image-file": "FILE", "image-url": "URL",
+	"delete-karg": "KARG", "console": "CONSOLE", "platform": "ID", "stream": "STREAM", "image-file": "FILE", "image-url": "URL", "gpg-keyring": "FILE",
 	"root-password-hash": "HASH", "ssh-known-hosts": "FILE", "ssh-host-key": "SHA256:...", "ca-bundle": "FILE",
 	"min-disk-size": "SIZE", "dest-device": "DEVICE", "config": "FILE", "cmdline-file": "FILE", "config-dir": "DIR", "sysroot": "DIR",
 }
@@ -96,7 +96,9 @@ func newInstallFlags(errw io.Writer) *installFlags {
 	plan("platform", "Ignition platform id: metal (default) or qemu", false, "platform")
 	plan("stream", "the stream to install (checked against the deploy archive)", false, "stream")
 	plan("image-file", "deploy archive to install (default: the one on the live medium)", false, "f", "image-file")
-	plan("image-url", "https URL of a deploy archive to install", false, "u", "image-url")
+	plan("image-url", "https URL of a deploy archive to install (deploy.json beside it; both signed, FILE.sig)", false, "u", "image-url")
+	plan("gpg-keyring", "keyring (binary) that verifies the signatures of an --image-url download (default: the live medium's release keys)", false, "gpg-keyring")
+	plan("insecure", "install an --image-url image without checking its signature", true, "insecure")
 	plan("root-password-hash", "root password as a crypt(3) hash (altcos-installer hash-password makes one)", false, "root-password-hash")
 	plan("yes", "do not ask: wipe the target without confirmation", true, "y", "yes")
 	plan("dry-run", "print the plan and run every check; write nothing", true, "dry-run")

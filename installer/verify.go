@@ -1,0 +1,138 @@
+package installer
+
+// Signed images: a deploy archive fetched from a URL is trusted only when
+// its manifest (deploy.json, which pins the archive's sha256 and size) and
+// the archive itself carry detached signatures (FILE.sig, binary, as
+// `altcos-build sign` writes them) made by a key of the keyring: the
+// plan's GPGKeyring, or the release keys on the live medium. The manifest
+// is verified before anything is written; the archive streams through gpgv
+// while it is unpacked, and a failure there wipes the disk even with
+// --preserve-on-error. Only Plan.Insecure skips this.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/internal/gpg"
+)
+
+// DefaultKeyrings are where the live system looks for the release keys
+// when the plan names none: the OS's keyring, which the live initramfs
+// carries from the commit it was built from (initramfs.Build).
+var DefaultKeyrings = []string{altcos.KeyringPath}
+
+// keyring is the keyring downloads are verified with.
+func keyring(p *Plan) (string, error) {
+	if p.GPGKeyring != "" {
+		if _, err := os.Stat(p.GPGKeyring); err != nil {
+			return "", fmt.Errorf("keyring %s: %w; give the release's public keyring (altcos-build sign --keyring writes one)", p.GPGKeyring, err)
+		}
+		return p.GPGKeyring, nil
+	}
+	for _, k := range DefaultKeyrings {
+		if _, err := os.Stat(k); err == nil {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("no keyring to verify the image's signature with (looked at %v); give --gpg-keyring FILE with the release's public key, or --insecure to install an unsigned image", DefaultKeyrings)
+}
+
+// fetchSig downloads the detached signature of the file at u.
+func fetchSig(ctx context.Context, u *url.URL) ([]byte, error) {
+	su := *u
+	su.Path += gpg.SigExt
+	body, err := httpGet(ctx, su.String())
+	if err != nil {
+		return nil, fmt.Errorf("%s has no signature %s (%v); sign the release (altcos-build sign) and publish the .sig files, or pass --insecure to install an unsigned image", u.Redacted(), su.Redacted(), err)
+	}
+	defer body.Close()
+	b, err := io.ReadAll(io.LimitReader(body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("fetch signature %s: %w", su.Redacted(), err)
+	}
+	return b, nil
+}
+
+// verifyBytes checks data (fetched from u) against its signature sig.
+func verifyBytes(ctx context.Context, s *state, ring string, u *url.URL, data, sig []byte) error {
+	dir, err := os.MkdirTemp("", "altcos-verify")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	df := filepath.Join(dir, path.Base(u.Path))
+	sf := df + gpg.SigExt
+	if err := os.WriteFile(df, data, 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(sf, sig, 0o600); err != nil {
+		return err
+	}
+	if err := gpg.Verify(ctx, s.env.Log, ring, sf, df); err != nil {
+		return untrusted(u, ring, err)
+	}
+	return nil
+}
+
+func untrusted(u *url.URL, ring string, err error) error {
+	return fmt.Errorf("%s is not signed by a key of %s; it may have been tampered with, do not install it (or give --gpg-keyring with the signer's key): %w", u.Redacted(), ring, err)
+}
+
+// signedArchive prepares the archive's check: it fetches the archive's
+// signature now (before anything is written) and returns the wrapper the
+// archive stream goes through.
+func signedArchive(ctx context.Context, s *state, ring string, u *url.URL) (func(context.Context, io.Reader) (io.ReadCloser, error), error) {
+	sig, err := fetchSig(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, r io.Reader) (io.ReadCloser, error) {
+		path, rm, err := gpg.WriteTemp(sig)
+		if err != nil {
+			return nil, err
+		}
+		v := gpg.NewStreamVerifier(ctx, s.env.Log, ring, path, u.Redacted(), r)
+		return struct {
+			io.Reader
+			io.Closer
+		}{readErr{v, func(err error) error { return untrusted(u, ring, err) }}, closer(func() error { v.Close(); rm(); return nil })}, nil
+	}, nil
+}
+
+type closer func() error
+
+func (c closer) Close() error { return c() }
+
+// readErr rewrites a signature failure into the operator's error.
+type readErr struct {
+	r    io.Reader
+	wrap func(error) error
+}
+
+func (r readErr) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && errors.Is(err, gpg.ErrBadSignature) {
+		err = r.wrap(err)
+	}
+	return n, err
+}
+
+// untrustedData reports whether err says the installed data failed its
+// check (signature, sha256, size): then what was written is wiped even
+// with PreserveOnError, as nobody should boot it.
+func untrustedData(err error) bool {
+	for _, e := range []error{gpg.ErrBadSignature, deployarchive.ErrChecksum, deployarchive.ErrTruncated, deployarchive.ErrTooLong} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
