@@ -153,4 +153,23 @@ func TestParseSize(t *testing.T) {
 	if _, err := parseSize("8X"); err == nil {
 		t.Errorf("parseSize(8X) error nil")
 	}
+	if got, err := parseSize("8388607T"); err != nil || got != 8388607<<40 {
+		t.Errorf("parseSize(8388607T) = %d, %v, want %d", got, err, int64(8388607)<<40)
+	}
+}
+
+// TestParseSizeOverflow: a size that does not fit in 63 bits is refused,
+// not wrapped round to a negative or small number.
+func TestParseSizeOverflow(t *testing.T) {
+	for _, in := range []string{"9999999999T", "8388608T", "9007199254740992K", "9223372036854775808"} {
+		got, err := parseSize(in)
+		if err == nil || !strings.Contains(err.Error(), "too large") {
+			t.Errorf("parseSize(%q) = %d, %v, want a \"too large\" error", in, got, err)
+		}
+	}
+	p := Defaults()
+	err := Set(p, "min-disk-bytes", "9999999999T", "flag --min-disk-bytes", false)
+	if err == nil || !strings.Contains(err.Error(), `min-disk-bytes="9999999999T"`) || !strings.Contains(err.Error(), "at most 8388607T") {
+		t.Errorf("Set(min-disk-bytes=9999999999T) error = %v, want one naming the value and the maximum", err)
+	}
 }
