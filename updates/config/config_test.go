@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,6 +96,34 @@ func TestBad(t *testing.T) {
 		_, err := Load(root)
 		if err == nil || !strings.Contains(err.Error(), tt.wantIn) {
 			t.Errorf("%s: Load() error = %v, want one naming %q", tt.name, err, tt.wantIn)
+		}
+	}
+}
+
+// TestBadBounds: numbers that would overflow a time.Duration or make no
+// sense, and URLs the agent cannot use, are refused when the config loads,
+// not at reboot time.
+func TestBadBounds(t *testing.T) {
+	for _, tt := range []struct{ text, want string }{
+		{"[agent.timing]\nsteady_interval_secs = 10000000000\n", "steady_interval_secs = 10000000000; want 1 to 604800"},
+		{"[agent.timing]\nsteady_interval_secs = 604801\n", "want 1 to 604800"},
+		{"[health]\ntimeout_secs = 10000000000\n", "timeout_secs = 10000000000; want 1 to 86400"},
+		{"[identity]\nrollout_wariness = nan\n", "rollout_wariness = NaN; want a number from 0.0 to 1.0"},
+		{"[identity]\nrollout_wariness = inf\n", "rollout_wariness = +Inf; want a number from 0.0 to 1.0"},
+		{"[updates]\nstrategy = \"fleet_lock\"\n[updates.fleet_lock]\nbase_url = \"ftp://x\"\n", `base_url = "ftp://x"; want an http:// or https:// URL with a host`},
+		{"[updates]\nstrategy = \"fleet_lock\"\n[updates.fleet_lock]\nbase_url = \"::::\"\n", `base_url = "::::"; want an http:// or https:// URL with a host`},
+		{"[updates]\nstrategy = \"fleet_lock\"\n[updates.fleet_lock]\nbase_url = \"http:///v1\"\n", "with a host"},
+		{"[cincinnati]\nbase_url = \"file:///etc/passwd\"\n", `[cincinnati] base_url = "file:///etc/passwd"; want an http:// or https:// URL`},
+	} {
+		root := t.TempDir()
+		write(t, root, "etc/altcos-updated/config.d/99-x.toml", tt.text)
+		c, err := Load(root)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			got := ""
+			if c != nil {
+				got = fmt.Sprintf("steady %v, health %v", c.SteadyInterval(), c.HealthTimeout())
+			}
+			t.Errorf("Load(%q) = %s, %v, want an error containing %q", tt.text, got, err, tt.want)
 		}
 	}
 }
