@@ -85,6 +85,25 @@ func TestParseBad(t *testing.T) {
 	}
 }
 
+// TestParseRefusesAmbiguous: an edge that is not a [from, to] pair and two
+// nodes with one payload are refused, naming them, instead of being read as
+// a truncated edge or as whichever node comes first.
+func TestParseRefusesAmbiguous(t *testing.T) {
+	node := func(v string, c byte) string {
+		return `{"version":"` + v + `","payload":"` + sum(c) + `","metadata":{"` + KeyAgeIndex + `":"0"}}`
+	}
+	for _, tt := range []struct{ in, want string }{
+		{`{"nodes":[` + node("v1", 'a') + `,` + node("v2", 'b') + `],"edges":[[0,1,0]]}`, "edge 0 [0,1,0] has 3 elements; want [from, to]"},
+		{`{"nodes":[` + node("v1", 'a') + `,` + node("v2", 'b') + `],"edges":[[0]]}`, "edge 0 [0] has 1 elements; want [from, to]"},
+		{`{"nodes":[` + node("v1", 'a') + `,` + node("v2", 'a') + `],"edges":[[0,1]]}`, "nodes 0 (v1) and 1 (v2) have the same payload " + sum('a') + "; each release needs its own commit"},
+	} {
+		g, err := Parse([]byte(tt.in))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(%s) = %+v, %v, want an error containing %q", tt.in, g, err, tt.want)
+		}
+	}
+}
+
 func TestNext(t *testing.T) {
 	g, err := Build(releases(), map[string]string{sum('c'): ""})
 	if err != nil {
