@@ -144,6 +144,20 @@ func TestPrintHidesSecrets(t *testing.T) {
 	}
 }
 
+// TestSCPPasswordNotShown: an scp shorthand with a password is refused by
+// Validate, and neither the error nor the dry-run plan shows the password.
+func TestSCPPasswordNotShown(t *testing.T) {
+	p := valid()
+	p.IgnitionURL = "root:S3cr3tPw@10.0.2.2:/srv/c.ign"
+	p.Origin["ignition-url"] = "flag -I"
+	err := Validate(p)
+	var b bytes.Buffer
+	Print(&b, p)
+	if err == nil || strings.Contains(err.Error(), "S3cr3tPw") || strings.Contains(b.String(), "S3cr3tPw") {
+		t.Errorf("Validate(user:PASSWORD@host:path) = %v, plan:\n%s\nwant an error, and the password in neither", err, b.String())
+	}
+}
+
 func TestParseSize(t *testing.T) {
 	for in, want := range map[string]int64{"1024": 1024, "8G": 8 << 30, "8GiB": 8 << 30, "512M": 512 << 20, "1t": 1 << 40} {
 		if got, err := parseSize(in); err != nil || got != want {
