@@ -15,6 +15,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/altcos/altcos-tools/internal/stdio"
+	"github.com/altcos/altcos-tools/updates/fleetlock"
 )
 
 // UsageError is a command line altcos-fleetlock does not understand.
@@ -30,6 +31,9 @@ func (g groupFlag) Set(v string) error {
 	slots, err := strconv.Atoi(n)
 	if !ok || err != nil || slots < 1 {
 		return fmt.Errorf("--group %q: want NAME=SLOTS with SLOTS >= 1, e.g. default=1", v)
+	}
+	if err := fleetlock.ValidateGroup(name); err != nil {
+		return fmt.Errorf("--group %q: %w; clients could never ask for it", v, err)
 	}
 	g[name] = slots
 	return nil

@@ -130,7 +130,8 @@ func (s *Server) serveLock(w http.ResponseWriter, r *http.Request, lock bool) {
 func (s *Server) apply(r *http.Request, p fleetlock.ClientParams, lock bool) *fleetlock.Error {
 	slots, ok := s.Groups[p.Group]
 	if !ok {
-		return &fleetlock.Error{Code: http.StatusBadRequest, Kind: fleetlock.KindUnknownGroup, Value: fmt.Sprintf("unknown group %q; the service knows %s", p.Group, strings.Join(s.groupNames(), ", "))}
+		// The configured groups are the operator's to tell, not any caller's.
+		return &fleetlock.Error{Code: http.StatusBadRequest, Kind: fleetlock.KindUnknownGroup, Value: fmt.Sprintf("unknown group %q; ask the service's operator which group this node belongs to ([identity] group)", p.Group)}
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
