@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -90,7 +89,7 @@ func Command(ctx context.Context, args []string, io stdio.Stdio) error {
 		return fmt.Errorf("listen on %s: %w", *listen, err)
 	}
 	srv := &Server{Store: &Store{Client: cli}, Groups: groups, Log: log}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer(*listen) // every read, write and idle phase bounded
 	fmt.Fprintf(io.Out, "altcos-fleetlock: serving http://%s (groups %v)\n", ln.Addr(), map[string]int(groups))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
