@@ -195,6 +195,29 @@ func TestUnpackRefusesBadArchives(t *testing.T) {
 			&tar.Header{Name: "root/a", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1},
 			&tar.Header{Name: "boot/a", Typeflag: tar.TypeLink, Linkname: "root/a"}), "crosses partitions"},
 		{"empty", tarOf(), "no entries"},
+		// An ostree sysroot holds no device nodes or fifos (ostree cannot commit them).
+		{"char device", tarOf(&tar.Header{Name: "root/null", Typeflag: tar.TypeChar, Mode: 0o666, Devmajor: 1, Devminor: 3}), `archive entry "root/null" is a character device; an ostree sysroot holds no device nodes or fifos`},
+		{"block device", tarOf(&tar.Header{Name: "root/sda", Typeflag: tar.TypeBlock, Mode: 0o660, Devmajor: 8}), `"root/sda" is a block device`},
+		{"fifo", tarOf(&tar.Header{Name: "boot/p", Typeflag: tar.TypeFifo, Mode: 0o600}), `"boot/p" is a fifo`},
+		// Set-user/group-ID files belong to the OS tree (the repo's objects and a deployment's /usr) only.
+		{"setuid in root", tarOf(&tar.Header{Name: "root/su", Typeflag: tar.TypeReg, Mode: 0o4755, Size: 1}), `archive entry "root/su" is set-user-ID or set-group-ID outside the OS tree`},
+		{"setgid in boot", tarOf(&tar.Header{Name: "boot/x", Typeflag: tar.TypeReg, Mode: 0o2755, Size: 1}), `"boot/x" is set-user-ID or set-group-ID outside the OS tree`},
+		{"setuid in the deployment's etc", tarOf(
+			&tar.Header{Name: "root/ostree/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/deploy/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/deploy/os/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/deploy/os/deploy/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/deploy/os/deploy/c.0/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/deploy/os/deploy/c.0/etc/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/deploy/os/deploy/c.0/etc/su", Typeflag: tar.TypeReg, Mode: 0o4755, Size: 1}), "set-user-ID or set-group-ID outside the OS tree"},
+		{"setgid dir in root", tarOf(&tar.Header{Name: "root/d/", Typeflag: tar.TypeDir, Mode: 0o2775}), `"root/d/" is set-user-ID or set-group-ID outside the OS tree`},
+		{"hardlink to a setuid object", tarOf(
+			&tar.Header{Name: "root/ostree/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/repo/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/repo/objects/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/repo/objects/aa/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/repo/objects/aa/bb.file", Typeflag: tar.TypeReg, Mode: 0o4755, Size: 1},
+			&tar.Header{Name: "root/su", Typeflag: tar.TypeLink, Linkname: "root/ostree/repo/objects/aa/bb.file"}), `archive entry "root/su" links to a set-user-ID or set-group-ID file outside the OS tree`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,6 +229,39 @@ func TestUnpackRefusesBadArchives(t *testing.T) {
 				t.Errorf("Unpack(%s) = %v, want an error containing %q", tt.name, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestUnpackKeepsOSSetID: the OS tree's own set-ID files (sudo, in the
+// repo's objects and a deployment's /usr, hardlinked) and sticky
+// directories unpack with their modes.
+func TestUnpackKeepsOSSetID(t *testing.T) {
+	src := makeSysroot(t)
+	obj := filepath.Join(src, "ostree/repo/objects/aa/cc.file")
+	if err := os.WriteFile(obj, []byte("sudo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(obj, 0o755|os.ModeSetuid)
+	os.MkdirAll(filepath.Join(src, "ostree/deploy/os/deploy/c.0/usr/bin"), 0o755)
+	if err := os.Link(obj, filepath.Join(src, "ostree/deploy/os/deploy/c.0/usr/bin/sudo")); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(src, "ostree/deploy/os/deploy/c.0/tmp"), 0o755)
+	os.Chmod(filepath.Join(src, "ostree/deploy/os/deploy/c.0/tmp"), 0o777|os.ModeSticky)
+	data, _ := packToBytes(t, src)
+	dst := t.TempDir()
+	boot := filepath.Join(dst, "boot")
+	if err := Unpack(context.Background(), bytes.NewReader(data), Dest{Root: dst, Boot: boot}); err != nil {
+		t.Fatalf("Unpack(sysroot with sudo) = %v", err)
+	}
+	for p, want := range map[string]os.FileMode{
+		"ostree/deploy/os/deploy/c.0/usr/bin/sudo": 0o755 | os.ModeSetuid,
+		"ostree/repo/objects/aa/cc.file":           0o755 | os.ModeSetuid,
+		"ostree/deploy/os/deploy/c.0/tmp":          0o777 | os.ModeSticky | os.ModeDir,
+	} {
+		if fi, err := os.Lstat(filepath.Join(dst, p)); err != nil || fi.Mode() != want {
+			t.Errorf("after Unpack %s: %v, %v, want mode %v", p, fi.Mode(), err, want)
+		}
 	}
 }
 

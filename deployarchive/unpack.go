@@ -9,7 +9,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -95,6 +97,33 @@ func Unpack(ctx context.Context, r io.Reader, dst Dest) error {
 	return nil
 }
 
+// EntryError is an archive entry Unpack refuses: the archive is unsafe or
+// was not made by Pack, whatever the disk.
+type EntryError struct {
+	Name   string // the entry's name in the archive
+	Reason string // completes "archive entry NAME ..."
+}
+
+func (e *EntryError) Error() string { return fmt.Sprintf("archive entry %q %s", e.Name, e.Reason) }
+
+// IsBadArchive reports whether err says the archive's content is not the
+// one its manifest describes (a sha256 or size mismatch) or is unsafe: what
+// was written from it must not stay on a disk.
+func IsBadArchive(err error) bool {
+	var ee *EntryError
+	return errors.As(err, &ee) || errors.Is(err, ErrChecksum) || errors.Is(err, ErrTooLong) || errors.Is(err, ErrTruncated)
+}
+
+// osTree matches where an OS tree's own files are: ostree's bare repository
+// objects, and a deployment's /usr (checked out as hardlinks of them). The
+// composed OS's set-user-ID and set-group-ID files are all in /usr
+// (/usr/bin/sudo, su, passwd, mount, /usr/sbin/unix_chkpwd, ...); the
+// sysroot's other parts (/boot, the stateroot's /var, a deployment's /etc,
+// the top) hold none.
+var osTree = regexp.MustCompile(`^root/ostree/(repo/objects/[^/]+/[^/]+\.file|deploy/[^/]+/deploy/[^/]+/usr/.+)$`)
+
+const setID = unix.S_ISUID | unix.S_ISGID
+
 // corrupt names the usual faces of a truncated or damaged stream.
 func corrupt(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -121,15 +150,15 @@ func (u *unpacker) resolve(name string) (string, error) {
 	case strings.HasPrefix(name, BootPrefix):
 		base, rel = u.dst.Boot, strings.TrimPrefix(name, BootPrefix)
 	default:
-		return "", fmt.Errorf("archive entry %q is neither under %s nor %s", name, RootPrefix, BootPrefix)
+		return "", &EntryError{name, fmt.Sprintf("is neither under %s nor %s", RootPrefix, BootPrefix)}
 	}
 	rel = strings.TrimSuffix(rel, "/")
 	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
-		return "", fmt.Errorf("archive entry %q has an unsafe path", name)
+		return "", &EntryError{name, "has an unsafe path"}
 	}
 	p := filepath.Join(base, filepath.FromSlash(rel))
 	if !u.dirs[filepath.Dir(p)] {
-		return "", fmt.Errorf("archive entry %q comes before its directory (archive not made by Pack?)", name)
+		return "", &EntryError{name, "comes before its directory (archive not made by Pack?)"}
 	}
 	return p, nil
 }
@@ -140,6 +169,10 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 		return err
 	}
 	mode := uint32(hdr.Mode & 07777)
+	inOSTree := osTree.MatchString(strings.TrimSuffix(hdr.Name, "/"))
+	if mode&setID != 0 && !inOSTree {
+		return &EntryError{hdr.Name, "is set-user-ID or set-group-ID outside the OS tree (the repo's objects and a deployment's /usr); refused"}
+	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
@@ -192,22 +225,23 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 			return fmt.Errorf("hardlink %s: %w", hdr.Name, err)
 		}
 		if partOf(hdr.Linkname) != partOf(hdr.Name) {
-			return fmt.Errorf("hardlink %s -> %s crosses partitions", hdr.Name, hdr.Linkname)
+			return &EntryError{hdr.Name, fmt.Sprintf("is a hardlink to %s, which crosses partitions", hdr.Linkname)}
+		}
+		if fi, err := os.Lstat(target); err == nil && uint32(fi.Sys().(*syscall.Stat_t).Mode)&setID != 0 && !inOSTree {
+			return &EntryError{hdr.Name, "links to a set-user-ID or set-group-ID file outside the OS tree (the repo's objects and a deployment's /usr); refused"}
 		}
 		if err := os.Link(target, p); err != nil {
 			return err
 		}
 		return nil
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-		dt := map[byte]uint32{tar.TypeChar: unix.S_IFCHR, tar.TypeBlock: unix.S_IFBLK, tar.TypeFifo: unix.S_IFIFO}[hdr.Typeflag]
-		if err := unix.Mknod(p, dt|mode, int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor)))); err != nil {
-			return fmt.Errorf("mknod %s: %w", p, err)
-		}
-		if err := u.attrs(p, hdr, mode, -1); err != nil {
-			return err
-		}
+		// ostree commits hold only files, directories and symlinks, and
+		// /dev is a devtmpfs at boot: a device node here could only give
+		// someone raw access to a disk or memory.
+		what := map[byte]string{tar.TypeChar: "a character device", tar.TypeBlock: "a block device", tar.TypeFifo: "a fifo"}[hdr.Typeflag]
+		return &EntryError{hdr.Name, "is " + what + "; an ostree sysroot holds no device nodes or fifos, refused"}
 	default:
-		return fmt.Errorf("archive entry %q has unsupported type %q", hdr.Name, hdr.Typeflag)
+		return &EntryError{hdr.Name, fmt.Sprintf("has unsupported type %q", hdr.Typeflag)}
 	}
 	t := unix.NsecToTimespec(hdr.ModTime.UnixNano())
 	if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, []unix.Timespec{t, t}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
