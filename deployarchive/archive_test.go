@@ -265,6 +265,51 @@ func TestUnpackKeepsOSSetID(t *testing.T) {
 	}
 }
 
+// TestUnpackMountPoints: an entry naming the top of a partition is
+// refused, and Pack's root/boot entry (the boot mount point) makes the
+// directory known without re-chmodding or chowning the mounted boot
+// filesystem's top.
+func TestUnpackMountPoints(t *testing.T) {
+	tarOf := func(hdrs ...*tar.Header) []byte {
+		var buf bytes.Buffer
+		zw, _ := zstd.NewWriter(&buf)
+		tw := tar.NewWriter(zw)
+		for _, h := range hdrs {
+			tw.WriteHeader(h)
+		}
+		tw.Close()
+		zw.Close()
+		return buf.Bytes()
+	}
+	for _, tt := range []struct {
+		name string
+		in   []byte
+		want string // "" means accepted
+	}{
+		{"boot/.", tarOf(&tar.Header{Name: "boot/.", Typeflag: tar.TypeDir, Mode: 0o777, Uid: 1234}), `archive entry "boot/." names the top of its partition`},
+		{"boot/./", tarOf(&tar.Header{Name: "boot/./", Typeflag: tar.TypeDir, Mode: 0o777}), "names the top of its partition"},
+		{"root/.", tarOf(&tar.Header{Name: "root/.", Typeflag: tar.TypeDir, Mode: 0o777}), "names the top of its partition"},
+		{"root/boot as a file", tarOf(&tar.Header{Name: "root/boot", Typeflag: tar.TypeReg, Mode: 0o644}), `archive entry "root/boot" is the boot partition's mount point`},
+		{"root/boot/ mode 0777", tarOf(&tar.Header{Name: "root/boot/", Typeflag: tar.TypeDir, Mode: 0o777, Uid: 1234}, &tar.Header{Name: "boot/x", Typeflag: tar.TypeReg, Mode: 0o644}), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dst := t.TempDir()
+			boot := filepath.Join(dst, "boot")
+			os.Mkdir(boot, 0o755)
+			err := Unpack(context.Background(), bytes.NewReader(tt.in), Dest{Root: dst, Boot: boot})
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("Unpack(%s) = %v, want error containing %q", tt.name, err, tt.want)
+			}
+			for _, d := range []string{dst, boot} {
+				fi, err := os.Stat(d)
+				if err != nil || fi.Mode().Perm() != 0o755 && d == boot || fi.Sys().(*syscall.Stat_t).Uid != uint32(os.Geteuid()) {
+					t.Errorf("after Unpack(%s) %s has mode %v, owner %d; want the mount point untouched", tt.name, d, fi.Mode(), fi.Sys().(*syscall.Stat_t).Uid)
+				}
+			}
+		})
+	}
+}
+
 func TestUnpackReportsChecksumAtEnd(t *testing.T) {
 	src := makeSysroot(t)
 	good, _ := packToBytes(t, src)

@@ -153,6 +153,9 @@ func (u *unpacker) resolve(name string) (string, error) {
 		return "", &EntryError{name, fmt.Sprintf("is neither under %s nor %s", RootPrefix, BootPrefix)}
 	}
 	rel = strings.TrimSuffix(rel, "/")
+	if rel == "." {
+		return "", &EntryError{name, "names the top of its partition (a mount point); Pack writes no such entry"}
+	}
 	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
 		return "", &EntryError{name, "has an unsafe path"}
 	}
@@ -169,6 +172,19 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 		return err
 	}
 	mode := uint32(hdr.Mode & 07777)
+	if p == u.dst.Boot || p == u.dst.Root {
+		// root/boot, where the boot filesystem is mounted: its top's owner,
+		// mode and times are the filesystem's (mkfs made them), not the
+		// archive's to change.
+		if hdr.Typeflag != tar.TypeDir {
+			return &EntryError{hdr.Name, "is the boot partition's mount point; it can only be a directory"}
+		}
+		if err := os.Mkdir(p, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return err
+		}
+		u.dirs[p] = true
+		return nil
+	}
 	inOSTree := osTree.MatchString(strings.TrimSuffix(hdr.Name, "/"))
 	if mode&setID != 0 && !inOSTree {
 		return &EntryError{hdr.Name, "is set-user-ID or set-group-ID outside the OS tree (the repo's objects and a deployment's /usr); refused"}
