@@ -195,6 +195,16 @@ func TestUnpackRefusesBadArchives(t *testing.T) {
 			&tar.Header{Name: "root/a", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1},
 			&tar.Header{Name: "boot/a", Typeflag: tar.TypeLink, Linkname: "root/a"}), "crosses partitions"},
 		{"empty", tarOf(), "no entries"},
+		{"duplicate file", tarOf(
+			&tar.Header{Name: "root/a", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1},
+			&tar.Header{Name: "root/a", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1}), `archive entry "root/a" names a path already unpacked; an archive made by Pack names each path once`},
+		{"duplicate symlink", tarOf(
+			&tar.Header{Name: "root/a", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1},
+			&tar.Header{Name: "root/a", Typeflag: tar.TypeSymlink, Linkname: "b"}), `archive entry "root/a" names a path already unpacked`},
+		{"duplicate hardlink", tarOf(
+			&tar.Header{Name: "root/a", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1},
+			&tar.Header{Name: "root/b", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1},
+			&tar.Header{Name: "root/b", Typeflag: tar.TypeLink, Linkname: "root/a"}), `archive entry "root/b" names a path already unpacked`},
 		// An ostree sysroot holds no device nodes or fifos (ostree cannot commit them).
 		{"char device", tarOf(&tar.Header{Name: "root/null", Typeflag: tar.TypeChar, Mode: 0o666, Devmajor: 1, Devminor: 3}), `archive entry "root/null" is a character device; an ostree sysroot holds no device nodes or fifos`},
 		{"block device", tarOf(&tar.Header{Name: "root/sda", Typeflag: tar.TypeBlock, Mode: 0o660, Devmajor: 8}), `"root/sda" is a block device`},

@@ -209,7 +209,7 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 	case tar.TypeReg:
 		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
-			return err
+			return entryErr(hdr.Name, err)
 		}
 		if _, err := io.CopyBuffer(f, tr, u.buf); err != nil {
 			f.Close()
@@ -230,7 +230,7 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 		return nil
 	case tar.TypeSymlink:
 		if err := os.Symlink(hdr.Linkname, p); err != nil {
-			return err
+			return entryErr(hdr.Name, err)
 		}
 		if err := u.attrs(p, hdr, 0, -1); err != nil {
 			return err
@@ -247,7 +247,7 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 			return &EntryError{hdr.Name, "links to a set-user-ID or set-group-ID file outside the OS tree (the repo's objects and a deployment's /usr); refused"}
 		}
 		if err := os.Link(target, p); err != nil {
-			return err
+			return entryErr(hdr.Name, err)
 		}
 		return nil
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
@@ -264,6 +264,15 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 		return fmt.Errorf("set mtime of %s: %w", p, err)
 	}
 	return nil
+}
+
+// entryErr names the entry whose file could not be made: a path that
+// exists already means the archive names it twice (no bare "file exists").
+func entryErr(name string, err error) error {
+	if errors.Is(err, os.ErrExist) {
+		return &EntryError{name, "names a path already unpacked; an archive made by Pack names each path once"}
+	}
+	return fmt.Errorf("archive entry %q: %w", name, err)
 }
 
 func partOf(name string) string {
