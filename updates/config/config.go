@@ -23,6 +23,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/altcos/altcos-tools/updates/fleetlock"
 	"github.com/altcos/altcos-tools/updates/strategy"
 )
 
@@ -107,22 +108,43 @@ func Load(root string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read config %s: %w", f, err)
 		}
-		prev := c.Updates.Periodic.Window
-		c.Updates.Periodic.Window = nil
-		md, err := toml.Decode(string(data), &c)
-		if err != nil {
-			return nil, fmt.Errorf("config %s: %w", f, err)
+		if err := c.apply(data, f); err != nil {
+			return nil, err
 		}
-		if und := md.Undecoded(); len(und) > 0 {
-			return nil, fmt.Errorf("config %s: unknown key %q; see /usr/lib/altcos-updated/config.d for the known ones", f, und[0].String())
-		}
-		c.Updates.Periodic.Window = append(prev, c.Updates.Periodic.Window...)
-		c.Files = append(c.Files, f)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// Parse reads one drop-in (name is how errors call it) over the defaults
+// and validates the result, as Load does for a single file.
+func Parse(data []byte, name string) (*Config, error) {
+	c := Defaults()
+	if err := c.apply(data, name); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// apply merges the drop-in data over c: later keys win, windows add up.
+func (c *Config) apply(data []byte, name string) error {
+	prev := c.Updates.Periodic.Window
+	c.Updates.Periodic.Window = nil
+	md, err := toml.Decode(string(data), c)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return fmt.Errorf("config %s: unknown key %q; see /usr/lib/altcos-updated/config.d for the known ones", name, und[0].String())
+	}
+	c.Updates.Periodic.Window = append(prev, c.Updates.Periodic.Window...)
+	c.Files = append(c.Files, name)
+	return nil
 }
 
 // dropins lists the effective *.toml files in application order.
@@ -176,6 +198,13 @@ func (c *Config) Validate() error {
 	}
 	if !groupRE.MatchString(c.Identity.Group) {
 		return fmt.Errorf("config: [identity] group = %q; want letters, digits, '.' and '-' only", c.Identity.Group)
+	}
+	// The node id is the FleetLock client id: the lock service refuses
+	// others, at reboot time.
+	if id := c.Identity.NodeUUID; id != "" {
+		if err := (fleetlock.ClientParams{ID: id, Group: c.Identity.Group}).Validate(); err != nil {
+			return fmt.Errorf("config: [identity] node_uuid: %v", err)
+		}
 	}
 	// NaN compares false with everything: only an explicit range check refuses it.
 	if w := c.Identity.RolloutWariness; w != nil && !(*w >= 0 && *w <= 1) {
