@@ -160,7 +160,10 @@ func TestVerifier(t *testing.T) {
 	}
 }
 
-func TestUnpackRefusesBadArchives(t *testing.T) {
+// TestBadInputDeployArchive: deploy archive streams, each row a bad one and
+// the refusal it gets; an archive refused at its first entry leaves both
+// destinations empty (Unpack writes nothing before it refuses an entry).
+func TestBadInputDeployArchive(t *testing.T) {
 	src := makeSysroot(t)
 	good, _ := packToBytes(t, src)
 	tarOf := func(hdrs ...*tar.Header) []byte {
@@ -182,6 +185,7 @@ func TestUnpackRefusesBadArchives(t *testing.T) {
 		in   []byte
 		want string
 	}{
+		// Rows whose first entry is refused leave the target empty: see emptyAfter.
 		{"truncated", good[:len(good)/2], "truncated"},
 		{"garbage", []byte("this is not zstd at all, not even a little"), "magic"},
 		{"dotdot", tarOf(&tar.Header{Name: "root/../../etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1}), "unsafe path"},
@@ -229,6 +233,8 @@ func TestUnpackRefusesBadArchives(t *testing.T) {
 			&tar.Header{Name: "root/ostree/repo/objects/aa/bb.file", Typeflag: tar.TypeReg, Mode: 0o4755, Size: 1},
 			&tar.Header{Name: "root/su", Typeflag: tar.TypeLink, Linkname: "root/ostree/repo/objects/aa/bb.file"}), `archive entry "root/su" links to a set-user-ID or set-group-ID file outside the OS tree`},
 	}
+	emptyAfter := map[string]bool{"garbage": true, "dotdot": true, "absolute": true, "no prefix": true, "no parent": true, "empty": true,
+		"char device": true, "block device": true, "fifo": true, "setuid in root": true, "setgid in boot": true, "setgid dir in root": true}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dst := t.TempDir()
@@ -237,6 +243,17 @@ func TestUnpackRefusesBadArchives(t *testing.T) {
 			err := Unpack(context.Background(), bytes.NewReader(tt.in), Dest{Root: filepath.Join(dst, "r"), Boot: filepath.Join(dst, "b")})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Unpack(%s) = %v, want an error containing %q", tt.name, err, tt.want)
+			}
+			ents, _ := os.ReadDir(dst)
+			if len(ents) != 2 {
+				t.Errorf("Unpack(%s) wrote next to its destinations: %v", tt.name, ents)
+			}
+			if emptyAfter[tt.name] {
+				for _, d := range []string{"r", "b"} {
+					if e, _ := os.ReadDir(filepath.Join(dst, d)); len(e) != 0 {
+						t.Errorf("Unpack(%s) refused its first entry but wrote %v into %s", tt.name, e, d)
+					}
+				}
 			}
 		})
 	}
@@ -332,24 +349,40 @@ func TestUnpackReportsChecksumAtEnd(t *testing.T) {
 	}
 }
 
-func TestManifestValidate(t *testing.T) {
+// TestBadInputManifest: deploy archive manifests, each row a bad one and
+// the refusal it gets.
+func TestBadInputManifest(t *testing.T) {
 	good := Manifest{Format: 1, OSName: "alt-containeros", Arch: "x86_64", Stream: "sisyphus", Ref: "altcos/x86_64/sisyphus",
 		Commit: strings.Repeat("a", 64), Archive: FileInfo{Name: ArchiveName, Size: 10, SHA256: strings.Repeat("b", 64)},
 		RootBytes: 1, BootBytes: 1}
 	if _, err := ParseManifest(good.Marshal()); err != nil {
 		t.Errorf("ParseManifest(good) = %v, want nil", err)
 	}
-	bad := good
-	bad.Archive.SHA256 = "xyz"
-	if _, err := ParseManifest(bad.Marshal()); err == nil {
-		t.Errorf("ParseManifest(bad sha256) = nil, want an error")
+	for _, tc := range []struct {
+		name string
+		edit func(m *Manifest)
+		want string
+	}{
+		{"bad sha256", func(m *Manifest) { m.Archive.SHA256 = "xyz" }, `archive sha256 "xyz" is not 64 lower-case hex digits`},
+		{"upper-case sha256", func(m *Manifest) { m.Archive.SHA256 = strings.Repeat("B", 64) }, "is not 64 lower-case hex digits"},
+		{"format 2", func(m *Manifest) { m.Format = 2 }, "format 2 is not 1; use an installer of the same release as the archive"},
+		{"no commit", func(m *Manifest) { m.Commit = "" }, "osname, arch, stream, ref and commit must all be set"},
+		{"no size", func(m *Manifest) { m.Archive.Size = 0 }, "archive name and size must be set"},
+		{"negative size", func(m *Manifest) { m.Archive.Size = -1 }, "archive name and size must be set"},
+		{"no root bytes", func(m *Manifest) { m.RootBytes = 0 }, "root_bytes and boot_bytes must be positive"},
+	} {
+		m := good
+		tc.edit(&m)
+		if _, err := ParseManifest(m.Marshal()); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ParseManifest(%s) = %v, want an error containing %q", tc.name, err, tc.want)
+		}
 	}
-	bad = good
-	bad.Format = 2
-	if _, err := ParseManifest(bad.Marshal()); err == nil {
-		t.Errorf("ParseManifest(format 2) = nil, want an error")
+	for in, want := range map[string]string{"": "not a manifest", "[]": "not a manifest", `{"format":"1"}`: "not a manifest"} {
+		if _, err := ParseManifest([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseManifest(%q) = %v, want an error containing %q", in, err, want)
+		}
 	}
-	if err := good.CheckArch("aarch64"); err == nil || !strings.Contains(err.Error(), "aarch64") {
-		t.Errorf("CheckArch(aarch64) = %v, want an error naming aarch64", err)
+	if err := good.CheckArch("aarch64"); err == nil || !strings.Contains(err.Error(), "deploy archive is for x86_64, this machine is aarch64") {
+		t.Errorf("CheckArch(aarch64) = %v, want an error naming both architectures", err)
 	}
 }

@@ -66,21 +66,28 @@ func TestBuildBad(t *testing.T) {
 	}
 }
 
-func TestParseBad(t *testing.T) {
+// TestBadInputGraph: update graphs as the agent fetches them, each row a
+// bad one and the refusal text (TestParseRefusesAmbiguous has the edge
+// shape and duplicate payloads).
+func TestBadInputGraph(t *testing.T) {
 	good := `{"version":"v1","payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0"}}`
-	tests := map[string]string{
-		"not json":       `<html>502 Bad Gateway</html>`,
-		"no nodes":       `{"edges":[]}`,
-		"no version":     `{"nodes":[{"payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0"}}]}`,
-		"bad payload":    `{"nodes":[{"version":"v1","payload":"quay.io/x:y","metadata":{"` + KeyAgeIndex + `":"0"}}]}`,
-		"no age index":   `{"nodes":[{"version":"v1","payload":"` + sum('a') + `","metadata":{}}]}`,
-		"edge out":       `{"nodes":[` + good + `],"edges":[[0,3]]}`,
-		"wrong scheme":   `{"nodes":[{"version":"v1","payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0","` + KeyScheme + `":"oci"}}]}`,
-		"truncated json": `{"nodes":[` + good,
+	tests := []struct{ name, in, want string }{
+		{"not json", `<html>502 Bad Gateway</html>`, "parse update graph: invalid character '<'"},
+		{"no nodes", `{"edges":[]}`, `parse update graph: no "nodes" list`},
+		{"no version", `{"nodes":[{"payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0"}}]}`, "node 0 has no version"},
+		{"bad payload", `{"nodes":[{"version":"v1","payload":"quay.io/x:y","metadata":{"` + KeyAgeIndex + `":"0"}}]}`, `node 0 (v1) payload "quay.io/x:y" is not an ostree commit checksum`},
+		{"no age index", `{"nodes":[{"version":"v1","payload":"` + sum('a') + `","metadata":{}}]}`, "node 0 (v1) has no integer " + KeyAgeIndex},
+		{"edge out", `{"nodes":[` + good + `],"edges":[[0,3]]}`, "edge [0 3] names node 3 of 1"},
+		{"negative edge", `{"nodes":[` + good + `],"edges":[[-1,0]]}`, "edge [-1 0] names node -1 of 1"},
+		{"edge of three", `{"nodes":[` + good + `],"edges":[[0,0,0]]}`, "edge 0 [0,0,0] has 3 elements; want [from, to]"},
+		{"edge of strings", `{"nodes":[` + good + `],"edges":[["0","0"]]}`, "parse update graph: json: cannot unmarshal string"},
+		{"duplicate payload", `{"nodes":[` + good + `,` + strings.Replace(good, `"v1"`, `"v2"`, 1) + `]}`, "nodes 0 (v1) and 1 (v2) have the same payload"},
+		{"wrong scheme", `{"nodes":[{"version":"v1","payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0","` + KeyScheme + `":"oci"}}]}`, `has payload scheme "oci", want "checksum"`},
+		{"truncated json", `{"nodes":[` + good, "parse update graph: unexpected end of JSON input"},
 	}
-	for name, in := range tests {
-		if _, err := Parse([]byte(in)); err == nil {
-			t.Errorf("%s: Parse(%q) = nil error, want an error", name, in)
+	for _, tt := range tests {
+		if _, err := Parse([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Parse(%q) = %v, want an error containing %q", tt.name, tt.in, err, tt.want)
 		}
 	}
 }

@@ -236,7 +236,10 @@ func TestZincatiShapedRequest(t *testing.T) {
 	}
 }
 
-func TestBadRequests(t *testing.T) {
+// TestBadInputFleetLockRequests: FleetLock requests, each row a bad one and
+// the answer: status, error kind and a substring of its value; none changes
+// the semaphore, and none shows a configured group.
+func TestBadInputFleetLockRequests(t *testing.T) {
 	s := startService(t, t.TempDir(), map[string]int{"default": 1, "secret-db-group": 1})
 	good := `{"client_params":{"id":"n1","group":"default"}}`
 	tests := []struct {
@@ -251,13 +254,14 @@ func TestBadRequests(t *testing.T) {
 		{"id with space", "POST", "true", `{"client_params":{"id":"n 1","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, `holds ' '`},
 		{"id too long", "POST", "true", `{"client_params":{"id":"` + strings.Repeat("a", 129) + `","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, "client id longer than 128 bytes"},
 		{"unknown group", "POST", "true", `{"client_params":{"id":"n1","group":"db"}}`, 400, fleetlock.KindUnknownGroup, `unknown group "db"; ask the service's operator which group this node belongs to`},
-		{"no header", "POST", "", good, 400, fleetlock.KindInvalidClientIdentity, ""},
-		{"wrong header", "POST", "yes", good, 400, fleetlock.KindInvalidClientIdentity, ""},
-		{"garbage body", "POST", "true", "\x00\xffnot json", 400, fleetlock.KindInvalidClientIdentity, ""},
-		{"empty id", "POST", "true", `{"client_params":{"id":"","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, ""},
-		{"bad group", "POST", "true", `{"client_params":{"id":"n1","group":"a/b"}}`, 400, fleetlock.KindInvalidClientIdentity, ""},
-		{"airlock's old field name", "POST", "true", `{"client_params":{"node_uuid":"n1","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, ""},
-		{"GET", "GET", "true", "", 405, fleetlock.KindInvalidClientIdentity, ""},
+		{"no header", "POST", "", good, 400, fleetlock.KindInvalidClientIdentity, "missing or wrong 'fleet-lock-protocol' header"},
+		{"wrong header", "POST", "yes", good, 400, fleetlock.KindInvalidClientIdentity, "missing or wrong 'fleet-lock-protocol' header"},
+		{"garbage body", "POST", "true", "\x00\xffnot json", 400, fleetlock.KindInvalidClientIdentity, "request body is not FleetLock JSON"},
+		{"body too large", "POST", "true", strings.Repeat(" ", fleetlock.MaxRequestBytes+1), 400, fleetlock.KindInvalidClientIdentity, "request body larger than 65536 bytes"},
+		{"empty id", "POST", "true", `{"client_params":{"id":"","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, "empty client id"},
+		{"bad group", "POST", "true", `{"client_params":{"id":"n1","group":"a/b"}}`, 400, fleetlock.KindInvalidClientIdentity, `client group "a/b" does not match ^[a-zA-Z0-9.-]+$`},
+		{"airlock's old field name", "POST", "true", `{"client_params":{"node_uuid":"n1","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, "empty client id"},
+		{"GET", "GET", "true", "", 405, fleetlock.KindInvalidClientIdentity, "FleetLock requests are POST"},
 	}
 	for _, tt := range tests {
 		req, _ := http.NewRequest(tt.method, s.http.URL+fleetlock.PreRebootPath, strings.NewReader(tt.body))
