@@ -199,6 +199,8 @@ func TestBadInputDeployArchive(t *testing.T) {
 			&tar.Header{Name: "root/a", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1},
 			&tar.Header{Name: "boot/a", Typeflag: tar.TypeLink, Linkname: "root/a"}), "crosses partitions"},
 		{"empty", tarOf(), "no entries"},
+		// 10 KiB of PAX sparse tar (GNU tar --sparse) that would expand to 1 GiB of zeros.
+		{"sparse", zst(t, "testdata/sparse-pax.tar"), `archive entry "root/f" is a sparse file (1073741824 bytes); Pack writes none`},
 		{"duplicate file", tarOf(
 			&tar.Header{Name: "root/a", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1},
 			&tar.Header{Name: "root/a", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1}), `archive entry "root/a" names a path already unpacked; an archive made by Pack names each path once`},
@@ -233,7 +235,7 @@ func TestBadInputDeployArchive(t *testing.T) {
 			&tar.Header{Name: "root/ostree/repo/objects/aa/bb.file", Typeflag: tar.TypeReg, Mode: 0o4755, Size: 1},
 			&tar.Header{Name: "root/su", Typeflag: tar.TypeLink, Linkname: "root/ostree/repo/objects/aa/bb.file"}), `archive entry "root/su" links to a set-user-ID or set-group-ID file outside the OS tree`},
 	}
-	emptyAfter := map[string]bool{"garbage": true, "dotdot": true, "absolute": true, "no prefix": true, "no parent": true, "empty": true,
+	emptyAfter := map[string]bool{"garbage": true, "sparse": true, "dotdot": true, "absolute": true, "no prefix": true, "no parent": true, "empty": true,
 		"char device": true, "block device": true, "fifo": true, "setuid in root": true, "setgid in boot": true, "setgid dir in root": true}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,6 +259,17 @@ func TestBadInputDeployArchive(t *testing.T) {
 			}
 		})
 	}
+}
+
+// zst reads a test file and compresses it as Pack does.
+func zst(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, _ := zstd.NewWriter(nil)
+	return enc.EncodeAll(b, nil)
 }
 
 // TestUnpackKeepsOSSetID: the OS tree's own set-ID files (sudo, in the

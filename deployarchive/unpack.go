@@ -185,6 +185,13 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 		u.dirs[p] = true
 		return nil
 	}
+	// A sparse entry's size is the size it expands to: 10 KiB of archive
+	// could write terabytes of zeros. Pack writes whole files only.
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return &EntryError{hdr.Name, fmt.Sprintf("is a sparse file (%d bytes); Pack writes none", hdr.Size)}
+		}
+	}
 	inOSTree := osTree.MatchString(strings.TrimSuffix(hdr.Name, "/"))
 	if mode&setID != 0 && !inOSTree {
 		return &EntryError{hdr.Name, "is set-user-ID or set-group-ID outside the OS tree (the repo's objects and a deployment's /usr); refused"}
