@@ -227,6 +227,18 @@ func TestBadInputDeployArchive(t *testing.T) {
 			&tar.Header{Name: "root/ostree/deploy/os/deploy/c.0/etc/", Typeflag: tar.TypeDir, Mode: 0o755},
 			&tar.Header{Name: "root/ostree/deploy/os/deploy/c.0/etc/su", Typeflag: tar.TypeReg, Mode: 0o4755, Size: 1}), "set-user-ID or set-group-ID outside the OS tree"},
 		{"setgid dir in root", tarOf(&tar.Header{Name: "root/d/", Typeflag: tar.TypeDir, Mode: 0o2775}), `"root/d/" is set-user-ID or set-group-ID outside the OS tree`},
+		// File capabilities are privilege too (arping has cap_net_raw in /usr/bin).
+		{"capability in root", tarOf(&tar.Header{Name: "root/sh", Typeflag: tar.TypeReg, Mode: 0o755, Size: 1, Format: tar.FormatPAX,
+			PAXRecords: map[string]string{"SCHILY.xattr.security.capability": "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"}}),
+			`archive entry "root/sh" has file capabilities (security.capability) outside the OS tree`},
+		{"hardlink to an object with capabilities", tarOf(
+			&tar.Header{Name: "root/ostree/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/repo/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/repo/objects/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/repo/objects/aa/", Typeflag: tar.TypeDir, Mode: 0o755},
+			&tar.Header{Name: "root/ostree/repo/objects/aa/bb.file", Typeflag: tar.TypeReg, Mode: 0o755, Size: 1, Format: tar.FormatPAX,
+				PAXRecords: map[string]string{"SCHILY.xattr.security.capability": "\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"}},
+			&tar.Header{Name: "root/arping", Typeflag: tar.TypeLink, Linkname: "root/ostree/repo/objects/aa/bb.file"}), `archive entry "root/arping" links to a file with capabilities outside the OS tree`},
 		{"hardlink to a setuid object", tarOf(
 			&tar.Header{Name: "root/ostree/", Typeflag: tar.TypeDir, Mode: 0o755},
 			&tar.Header{Name: "root/ostree/repo/", Typeflag: tar.TypeDir, Mode: 0o755},
@@ -236,7 +248,7 @@ func TestBadInputDeployArchive(t *testing.T) {
 			&tar.Header{Name: "root/su", Typeflag: tar.TypeLink, Linkname: "root/ostree/repo/objects/aa/bb.file"}), `archive entry "root/su" links to a set-user-ID or set-group-ID file outside the OS tree`},
 	}
 	emptyAfter := map[string]bool{"garbage": true, "sparse": true, "dotdot": true, "absolute": true, "no prefix": true, "no parent": true, "empty": true,
-		"char device": true, "block device": true, "fifo": true, "setuid in root": true, "setgid in boot": true, "setgid dir in root": true}
+		"char device": true, "block device": true, "fifo": true, "setuid in root": true, "setgid in boot": true, "setgid dir in root": true, "capability in root": true}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dst := t.TempDir()

@@ -196,6 +196,11 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 	if mode&setID != 0 && !inOSTree {
 		return &EntryError{hdr.Name, "is set-user-ID or set-group-ID outside the OS tree (the repo's objects and a deployment's /usr); refused"}
 	}
+	// File capabilities are privilege as set-ID bits are (the OS's own,
+	// e.g. arping's cap_net_raw, are in /usr).
+	if _, ok := hdr.PAXRecords[xattrPrefix+"security.capability"]; ok && !inOSTree {
+		return &EntryError{hdr.Name, "has file capabilities (security.capability) outside the OS tree (the repo's objects and a deployment's /usr); refused"}
+	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
@@ -252,6 +257,9 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 		}
 		if fi, err := os.Lstat(target); err == nil && uint32(fi.Sys().(*syscall.Stat_t).Mode)&setID != 0 && !inOSTree {
 			return &EntryError{hdr.Name, "links to a set-user-ID or set-group-ID file outside the OS tree (the repo's objects and a deployment's /usr); refused"}
+		}
+		if _, err := unix.Lgetxattr(target, "security.capability", nil); err == nil && !inOSTree {
+			return &EntryError{hdr.Name, "links to a file with capabilities outside the OS tree (the repo's objects and a deployment's /usr); refused"}
 		}
 		if err := os.Link(target, p); err != nil {
 			return entryErr(hdr.Name, err)
