@@ -9,7 +9,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -95,6 +97,33 @@ func Unpack(ctx context.Context, r io.Reader, dst Dest) error {
 	return nil
 }
 
+// EntryError is an archive entry Unpack refuses: the archive is unsafe or
+// was not made by Pack, whatever the disk.
+type EntryError struct {
+	Name   string // the entry's name in the archive
+	Reason string // completes "archive entry NAME ..."
+}
+
+func (e *EntryError) Error() string { return fmt.Sprintf("archive entry %q %s", e.Name, e.Reason) }
+
+// IsBadArchive reports whether err says the archive's content is not the
+// one its manifest describes (a sha256 or size mismatch) or is unsafe: what
+// was written from it must not stay on a disk.
+func IsBadArchive(err error) bool {
+	var ee *EntryError
+	return errors.As(err, &ee) || errors.Is(err, ErrChecksum) || errors.Is(err, ErrTooLong) || errors.Is(err, ErrTruncated)
+}
+
+// osTree matches where an OS tree's own files are: ostree's bare repository
+// objects, and a deployment's /usr (checked out as hardlinks of them). The
+// composed OS's set-user-ID and set-group-ID files are all in /usr
+// (/usr/bin/sudo, su, passwd, mount, /usr/sbin/unix_chkpwd, ...); the
+// sysroot's other parts (/boot, the stateroot's /var, a deployment's /etc,
+// the top) hold none.
+var osTree = regexp.MustCompile(`^root/ostree/(repo/objects/[^/]+/[^/]+\.file|deploy/[^/]+/deploy/[^/]+/usr/.+)$`)
+
+const setID = unix.S_ISUID | unix.S_ISGID
+
 // corrupt names the usual faces of a truncated or damaged stream.
 func corrupt(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -121,15 +150,18 @@ func (u *unpacker) resolve(name string) (string, error) {
 	case strings.HasPrefix(name, BootPrefix):
 		base, rel = u.dst.Boot, strings.TrimPrefix(name, BootPrefix)
 	default:
-		return "", fmt.Errorf("archive entry %q is neither under %s nor %s", name, RootPrefix, BootPrefix)
+		return "", &EntryError{name, fmt.Sprintf("is neither under %s nor %s", RootPrefix, BootPrefix)}
 	}
 	rel = strings.TrimSuffix(rel, "/")
+	if rel == "." {
+		return "", &EntryError{name, "names the top of its partition (a mount point); Pack writes no such entry"}
+	}
 	if rel == "" || path.IsAbs(rel) || path.Clean(rel) != rel || rel == ".." || strings.HasPrefix(rel, "../") {
-		return "", fmt.Errorf("archive entry %q has an unsafe path", name)
+		return "", &EntryError{name, "has an unsafe path"}
 	}
 	p := filepath.Join(base, filepath.FromSlash(rel))
 	if !u.dirs[filepath.Dir(p)] {
-		return "", fmt.Errorf("archive entry %q comes before its directory (archive not made by Pack?)", name)
+		return "", &EntryError{name, "comes before its directory (archive not made by Pack?)"}
 	}
 	return p, nil
 }
@@ -140,6 +172,35 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 		return err
 	}
 	mode := uint32(hdr.Mode & 07777)
+	if p == u.dst.Boot || p == u.dst.Root {
+		// root/boot, where the boot filesystem is mounted: its top's owner,
+		// mode and times are the filesystem's (mkfs made them), not the
+		// archive's to change.
+		if hdr.Typeflag != tar.TypeDir {
+			return &EntryError{hdr.Name, "is the boot partition's mount point; it can only be a directory"}
+		}
+		if err := os.Mkdir(p, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return err
+		}
+		u.dirs[p] = true
+		return nil
+	}
+	// A sparse entry's size is the size it expands to: 10 KiB of archive
+	// could write terabytes of zeros. Pack writes whole files only.
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return &EntryError{hdr.Name, fmt.Sprintf("is a sparse file (%d bytes); Pack writes none", hdr.Size)}
+		}
+	}
+	inOSTree := osTree.MatchString(strings.TrimSuffix(hdr.Name, "/"))
+	if mode&setID != 0 && !inOSTree {
+		return &EntryError{hdr.Name, "is set-user-ID or set-group-ID outside the OS tree (the repo's objects and a deployment's /usr); refused"}
+	}
+	// File capabilities are privilege as set-ID bits are (the OS's own,
+	// e.g. arping's cap_net_raw, are in /usr).
+	if _, ok := hdr.PAXRecords[xattrPrefix+"security.capability"]; ok && !inOSTree {
+		return &EntryError{hdr.Name, "has file capabilities (security.capability) outside the OS tree (the repo's objects and a deployment's /usr); refused"}
+	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
@@ -160,7 +221,7 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 	case tar.TypeReg:
 		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
-			return err
+			return entryErr(hdr.Name, err)
 		}
 		if _, err := io.CopyBuffer(f, tr, u.buf); err != nil {
 			f.Close()
@@ -181,7 +242,7 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 		return nil
 	case tar.TypeSymlink:
 		if err := os.Symlink(hdr.Linkname, p); err != nil {
-			return err
+			return entryErr(hdr.Name, err)
 		}
 		if err := u.attrs(p, hdr, 0, -1); err != nil {
 			return err
@@ -192,28 +253,41 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 			return fmt.Errorf("hardlink %s: %w", hdr.Name, err)
 		}
 		if partOf(hdr.Linkname) != partOf(hdr.Name) {
-			return fmt.Errorf("hardlink %s -> %s crosses partitions", hdr.Name, hdr.Linkname)
+			return &EntryError{hdr.Name, fmt.Sprintf("is a hardlink to %s, which crosses partitions", hdr.Linkname)}
+		}
+		if fi, err := os.Lstat(target); err == nil && uint32(fi.Sys().(*syscall.Stat_t).Mode)&setID != 0 && !inOSTree {
+			return &EntryError{hdr.Name, "links to a set-user-ID or set-group-ID file outside the OS tree (the repo's objects and a deployment's /usr); refused"}
+		}
+		if _, err := unix.Lgetxattr(target, "security.capability", nil); err == nil && !inOSTree {
+			return &EntryError{hdr.Name, "links to a file with capabilities outside the OS tree (the repo's objects and a deployment's /usr); refused"}
 		}
 		if err := os.Link(target, p); err != nil {
-			return err
+			return entryErr(hdr.Name, err)
 		}
 		return nil
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-		dt := map[byte]uint32{tar.TypeChar: unix.S_IFCHR, tar.TypeBlock: unix.S_IFBLK, tar.TypeFifo: unix.S_IFIFO}[hdr.Typeflag]
-		if err := unix.Mknod(p, dt|mode, int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor)))); err != nil {
-			return fmt.Errorf("mknod %s: %w", p, err)
-		}
-		if err := u.attrs(p, hdr, mode, -1); err != nil {
-			return err
-		}
+		// ostree commits hold only files, directories and symlinks, and
+		// /dev is a devtmpfs at boot: a device node here could only give
+		// someone raw access to a disk or memory.
+		what := map[byte]string{tar.TypeChar: "a character device", tar.TypeBlock: "a block device", tar.TypeFifo: "a fifo"}[hdr.Typeflag]
+		return &EntryError{hdr.Name, "is " + what + "; an ostree sysroot holds no device nodes or fifos, refused"}
 	default:
-		return fmt.Errorf("archive entry %q has unsupported type %q", hdr.Name, hdr.Typeflag)
+		return &EntryError{hdr.Name, fmt.Sprintf("has unsupported type %q", hdr.Typeflag)}
 	}
 	t := unix.NsecToTimespec(hdr.ModTime.UnixNano())
 	if err := unix.UtimesNanoAt(unix.AT_FDCWD, p, []unix.Timespec{t, t}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fmt.Errorf("set mtime of %s: %w", p, err)
 	}
 	return nil
+}
+
+// entryErr names the entry whose file could not be made: a path that
+// exists already means the archive names it twice (no bare "file exists").
+func entryErr(name string, err error) error {
+	if errors.Is(err, os.ErrExist) {
+		return &EntryError{name, "names a path already unpacked; an archive made by Pack names each path once"}
+	}
+	return fmt.Errorf("archive entry %q: %w", name, err)
 }
 
 func partOf(name string) string {

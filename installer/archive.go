@@ -87,7 +87,11 @@ func openFileArchive(s *state, file string) error {
 		if err != nil {
 			return nil, err
 		}
-		return f, nil
+		// Checked again as it streams: the file may have changed since.
+		return struct {
+			io.Reader
+			io.Closer
+		}{deployarchive.NewVerifier(f, m.Archive.Size, m.Archive.SHA256), f}, nil
 	}
 	s.env.Log.Info("deploy archive", "file", file, "version", m.Version, "commit", m.Commit)
 	return nil
@@ -137,7 +141,9 @@ func openURLArchive(ctx context.Context, s *state, raw string) error {
 	}
 	s.manifest = m
 	// The archive streams once; its signature, sha256 and size are checked
-	// on the fly and a mismatch fails the deploy step, which wipes the disk.
+	// on the fly and a mismatch fails the deploy step, which wipes the disk
+	// (even with --preserve-on-error: see Run).
+	s.streamed = true
 	s.archive = func(ctx context.Context) (io.ReadCloser, error) {
 		body, err := httpGet(ctx, u.String())
 		if err != nil {

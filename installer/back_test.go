@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -439,35 +440,56 @@ func TestInstallFailureWipes(t *testing.T) {
 		noLoopsLeft(t, img)
 	})
 
-	t.Run("https archive corrupted", func(t *testing.T) {
-		data, err := os.ReadFile(archive)
-		if err != nil {
-			t.Fatal(err)
+	// An https archive that differs from its manifest is found bad only as
+	// it streams (a damaged tar) or at its end (the sha256), after files are
+	// written: what was written is wiped, even with --preserve-on-error (a
+	// tampered OS must not stay on the disk, to be made bootable by hand).
+	data, err := os.ReadFile(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := append([]byte(nil), data...)
+	flipped[len(flipped)-100] ^= 0xff // the last frame: detected late, after much was written
+	otherSum := *m
+	otherSum.Archive.SHA256 = strings.Repeat("0", 64) // the whole archive unpacks, then the sum differs
+	for _, tc := range []struct {
+		name     string
+		manifest *deployarchive.Manifest
+		data     []byte
+		is       error
+	}{
+		{"bytes flipped", m, flipped, nil},
+		{"sha256 differs", &otherSum, data, deployarchive.ErrChecksum},
+	} {
+		for _, preserve := range []bool{false, true} {
+			t.Run(fmt.Sprintf("https archive %s, preserve-on-error %v", tc.name, preserve), func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					switch filepath.Base(r.URL.Path) {
+					case deployarchive.ManifestName:
+						w.Write(tc.manifest.Marshal())
+					case deployarchive.ArchiveName:
+						w.Write(tc.data)
+					default:
+						http.NotFound(w, r)
+					}
+				}))
+				defer srv.Close()
+				img := sparseImage(t, 8<<30)
+				err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageURL: srv.URL + "/x/" + deployarchive.ArchiveName, Insecure: true, Yes: true, PreserveOnError: preserve}, Env{})
+				var se *StepError
+				if !errors.As(err, &se) || se.Step != "deploy" || tc.is != nil && !errors.Is(err, tc.is) {
+					t.Fatalf("Run with a bad https archive = %v, want a deploy StepError (wrapping %v)", err, tc.is)
+				}
+				if preserve && !strings.Contains(err.Error(), "wiped despite --preserve-on-error") {
+					t.Errorf("Run with a bad https archive and --preserve-on-error = %v, want it to say the disk was wiped anyway", err)
+				}
+				if tab, ok := sfdisk(t, img); ok {
+					t.Errorf("after the failure sfdisk finds %+v, want no partition table", tab)
+				}
+				noLoopsLeft(t, img)
+			})
 		}
-		bad := append([]byte(nil), data...)
-		bad[len(bad)-100] ^= 0xff // the last frame: detected late, after much was written
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			switch filepath.Base(r.URL.Path) {
-			case deployarchive.ManifestName:
-				w.Write(m.Marshal())
-			case deployarchive.ArchiveName:
-				w.Write(bad)
-			default:
-				http.NotFound(w, r)
-			}
-		}))
-		defer srv.Close()
-		img := sparseImage(t, 8<<30)
-		err = Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageURL: srv.URL + "/x/" + deployarchive.ArchiveName, Insecure: true, Yes: true}, Env{})
-		var se *StepError
-		if !errors.As(err, &se) || se.Step != "deploy" {
-			t.Fatalf("Run with a corrupted https archive = %v, want a deploy StepError", err)
-		}
-		if tab, ok := sfdisk(t, img); ok {
-			t.Errorf("after the failure sfdisk finds %+v, want no partition table", tab)
-		}
-		noLoopsLeft(t, img)
-	})
+	}
 
 	// The image lives on a small tmpfs: once it is full, the loop device
 	// fails every write (EIO), as a dying or full disk does. 64 MiB fails

@@ -38,6 +38,13 @@ type state struct {
 	// wrote is set when the first byte has been written to the target; a
 	// failure after it wipes what was written unless PreserveOnError.
 	wrote bool
+	// streamed says the archive's sha256 is checked only as it is read (an
+	// https archive), not before the first write.
+	streamed bool
+	// unverified is set while files from a streamed archive not yet checked
+	// against its manifest are on the target: a failure then wipes them even
+	// with PreserveOnError.
+	unverified bool
 }
 
 type step struct {
@@ -73,9 +80,15 @@ func Run(ctx context.Context, p *Plan, env Env) (err error) {
 	}
 	s := &state{plan: p, env: env}
 	defer func() {
-		// Data that failed its signature or checksum is wiped even with
-		// PreserveOnError: nobody should boot it (verify.go).
-		if err != nil && s.wrote && (!p.PreserveOnError || untrustedData(err)) {
+		// What came from an archive that is bad (a bad signature, a sha256 or
+		// size mismatch, an unsafe entry) or was never verified (verify.go) must not stay on the disk,
+		// where it could be made bootable by hand: it is wiped whatever
+		// --preserve-on-error says.
+		mustWipe := err != nil && (s.unverified || deployarchive.IsBadArchive(err) || untrustedData(err))
+		if err != nil && s.wrote && (!p.PreserveOnError || mustWipe) {
+			if p.PreserveOnError {
+				err = fmt.Errorf("%w (the disk was wiped despite --preserve-on-error: the deploy archive does not match its manifest or was not verified, and a tampered OS must not stay on the disk)", err)
+			}
 			if cerr := cleanup(s); cerr != nil {
 				err = fmt.Errorf("%w (and cleaning up the disk failed: %v)", err, cerr)
 			}

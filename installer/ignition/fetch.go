@@ -196,6 +196,23 @@ func (e httpStatusError) Error() string {
 	return msg
 }
 
+// maxRedirects bounds the redirects of one fetch.
+const maxRedirects = 10
+
+// checkRedirect applies the rules of the first URL to every hop: plain http
+// only with a hash (or --insecure-ignition), at most maxRedirects hops. An
+// https URL redirected to http would otherwise be fetched unchecked.
+func checkRedirect(req *http.Request, via []*http.Request, opt Options) error {
+	to := Source{Kind: HTTP, URL: req.URL}.String()
+	if len(via) > maxRedirects {
+		return fmt.Errorf("more than %d redirects (the last to %s); fix the server, or give the final URL", maxRedirects, to)
+	}
+	if req.URL.Scheme != "https" && opt.Hash == "" && !opt.Insecure {
+		return fmt.Errorf("redirected to plain http %s without --ignition-hash; plain http can be altered on the way: give --ignition-hash sha256-<hex>, make the server redirect to https, or pass --insecure-ignition", to)
+	}
+	return nil
+}
+
 func fetchHTTP(ctx context.Context, src Source, opt Options) ([]byte, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if opt.CABundle != "" {
@@ -212,7 +229,9 @@ func fetchHTTP(ctx context.Context, src Source, opt Options) ([]byte, error) {
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
-	client := &http.Client{Transport: tr}
+	client := &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		return checkRedirect(req, via, opt)
+	}}
 	defer tr.CloseIdleConnections()
 	return withRetries(ctx, opt, func(ctx context.Context) ([]byte, bool, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.URL.String(), nil)

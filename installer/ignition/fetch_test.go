@@ -225,3 +225,58 @@ func TestFetchHTTPTimeout(t *testing.T) {
 		t.Errorf("Fetch(server that never answers) error = %v, want a FetchError after 2 attempts", err)
 	}
 }
+
+// TestFetchRedirects: the plain-http rule holds on every hop, not only the
+// first URL; redirects are bounded.
+func TestFetchRedirects(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, ign33) }))
+	defer plain.Close()
+	caPEM, cert := newCA(t)
+	var tlsURL string
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/down.ign": // https -> http
+			http.Redirect(w, r, plain.URL+"/c.ign?token=SECRETTOKEN", http.StatusFound)
+		case "/loop.ign":
+			http.Redirect(w, r, tlsURL+"/loop.ign", http.StatusFound)
+		case "/moved.ign": // https -> https
+			http.Redirect(w, r, tlsURL+"/c.ign", http.StatusMovedPermanently)
+		default:
+			fmt.Fprint(w, ign33)
+		}
+	}))
+	tlsSrv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	tlsSrv.StartTLS()
+	defer tlsSrv.Close()
+	tlsURL = tlsSrv.URL
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, caPEM, 0o644)
+
+	for _, tc := range []struct {
+		name, src string
+		opt       Options
+		want      string // "" means the config is fetched
+	}{
+		{"https to https", tlsURL + "/moved.ign", Options{CABundle: ca}, ""},
+		{"https to http", tlsURL + "/down.ign", Options{CABundle: ca, Retries: 2}, "redirected to plain http " + plain.URL + "/c.ign?... without --ignition-hash"},
+		{"https to http with hash", tlsURL + "/down.ign", Options{CABundle: ca, Hash: sha256Of(ign33)}, ""},
+		{"https to http insecure", tlsURL + "/down.ign", Options{CABundle: ca, Insecure: true}, ""},
+		{"redirect loop", tlsURL + "/loop.ign", Options{CABundle: ca}, "more than 10 redirects"},
+	} {
+		got, err := fetchString(t, tc.src, tc.opt)
+		if tc.want == "" {
+			if err != nil || got != ign33 {
+				t.Errorf("%s: Fetch(%s) = %q, %v, want the config", tc.name, tc.src, got, err)
+			}
+			continue
+		}
+		var fe *FetchError
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.As(err, &fe) {
+			t.Errorf("%s: Fetch(%s) = %q, %v, want a FetchError containing %q", tc.name, tc.src, got, err, tc.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "SECRETTOKEN") || strings.Contains(err.Error(), "attempts")) {
+			t.Errorf("%s: Fetch(%s) error = %v: shows the query, or was retried", tc.name, tc.src, err)
+		}
+	}
+}

@@ -161,6 +161,10 @@ func ParseSource(s string) (Source, error) {
 		} else {
 			return Source{Kind: File, Path: s, raw: s}, nil
 		}
+		// The error must not repeat what is before the last @: it may be a password.
+		if strings.Contains(s[:at], ":") || strings.Contains(host, "@") {
+			return bad("user@host:path with a password (user:PASSWORD@host) or a second @ in the login; passwords are not taken from the command line: log in with an ssh key (~/.ssh/id_ed25519, id_ecdsa or id_rsa), or use scp://user@host/path and type the password when asked")
+		}
 		if host == "" {
 			return bad("scp source without a host; use user@host:path")
 		}

@@ -64,6 +64,28 @@ func TestParseSourceBad(t *testing.T) {
 	}
 }
 
+// TestParseSourceSCPPassword: user:PASSWORD@host:path is refused, and the
+// refusal does not repeat the password (it would reach the dry-run plan,
+// fetch errors, the ssh login error and the server's user name).
+func TestParseSourceSCPPassword(t *testing.T) {
+	const secret = "S3cr3tPw"
+	for _, in := range []string{
+		"core:" + secret + "@host:c.ign",
+		"core:" + secret + "@[::1]:/srv/c.ign",
+		"core:p@" + secret + "@host:c.ign",
+		"core@" + secret + "@host:c.ign",
+	} {
+		s, err := ParseSource(in)
+		if err == nil {
+			t.Errorf("ParseSource(%q) = user %q, shown %q, want an error", in, s.User, s.String())
+			continue
+		}
+		if !strings.Contains(err.Error(), "ssh key") || strings.Contains(err.Error(), secret) {
+			t.Errorf("ParseSource(%q) error = %q, want one that points to ssh keys and does not show the password", in, err)
+		}
+	}
+}
+
 func TestParseHash(t *testing.T) {
 	good := "sha256-" + strings.Repeat("ab", 32)
 	if _, _, err := ParseHash(good); err != nil {
@@ -100,6 +122,9 @@ func FuzzParseSource(f *testing.F) {
 			if pw, ok := src.URL.User.Password(); ok && len(pw) > 3 && strings.Contains(shown, ":"+pw+"@") {
 				t.Fatalf("ParseSource(%q).String() = %q shows the password", s, shown)
 			}
+		}
+		if src.Kind == SCP && src.URL == nil && (strings.ContainsAny(src.User, ":@") || strings.Contains(src.Host, "@")) {
+			t.Fatalf("ParseSource(%q) = scp user %q host %q: a password or a stray @ in the login", s, src.User, src.Host)
 		}
 		if src.Kind == SCP && (src.User == "" || src.Host == "" || src.Port < 1 || src.Port > 65535 || src.Path == "") {
 			t.Fatalf("ParseSource(%q) = incomplete scp source %+v", s, src)

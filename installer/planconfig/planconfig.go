@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -142,8 +143,17 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(t, 10, 64)
+	// Sizes are int64 bytes: 8388607T is the largest that fits; a bigger
+	// one must not wrap round to a negative or small size.
+	tooLarge := errors.New("too large; at most 8388607T (9223372036854775807 bytes)")
+	if errors.Is(err, strconv.ErrRange) && n > 0 {
+		return 0, tooLarge
+	}
 	if err != nil || n < 0 {
 		return 0, errors.New("not a size; use bytes or a number with K, M, G, T")
+	}
+	if n > math.MaxInt64/mult {
+		return 0, tooLarge
 	}
 	return n * mult, nil
 }

@@ -49,7 +49,10 @@ func TestPrecedence(t *testing.T) {
 	check()
 }
 
-func TestKargsBad(t *testing.T) {
+// TestBadInputKargs: installer kernel arguments, bad ones refused by
+// ApplyKargs or by Validate, each error naming its source and never a
+// password.
+func TestBadInputKargs(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`altcos.inst.install_dev="/dev/sda`, "unterminated double quote"},
 		{`altcos.inst.install_dev`, "needs a value: altcos.inst.install_dev=VALUE"},
@@ -57,10 +60,22 @@ func TestKargsBad(t *testing.T) {
 		{`altcos.inst.bogus=1`, "unknown kernel argument altcos.inst.bogus"},
 		{`coreos.inst.save_partlabel=data`, "unknown kernel argument coreos.inst.save_partlabel"},
 		{`altcos.inst.skip_reboot=maybe`, "not a boolean"},
+		{`altcos.inst.ignition_url=http://10.0.2.2/c.ign`, "http://10.0.2.2/c.ign: plain http without --ignition-hash can be altered on the way"},
+		{`altcos.inst.ignition_url=root:S3cr3tPw@10.0.2.2:/srv/c.ign`, "passwords are not taken from the command line"},
+		{`altcos.inst.ignition_url=tftp://h/c.ign`, `unsupported scheme "tftp"`},
+		{`altcos.inst.ignition_url=https://h/c.ign altcos.inst.ignition_hash=md5-abc`, "unknown form; use sha256-<hex> or sha512-<hex>"},
+		{`altcos.inst.ignition_url=https://h/c.ign altcos.inst.ssh_host_key=MD5:ab`, "kernel argument altcos.inst.ssh_host_key: give the host key as SHA256:<base64>"},
 	} {
-		_, err := ApplyKargs(Defaults(), tc.in, "/proc/cmdline")
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "/proc/cmdline: ") {
-			t.Errorf("ApplyKargs(%q) error = %v, want one naming /proc/cmdline containing %q", tc.in, err, tc.want)
+		p := valid()
+		_, err := ApplyKargs(p, tc.in, "/proc/cmdline")
+		if err == nil {
+			err = Validate(p)
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ApplyKargs+Validate(%q) error = %v, want one containing %q", tc.in, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "S3cr3tPw") {
+			t.Errorf("ApplyKargs+Validate(%q) error = %v shows the password", tc.in, err)
 		}
 	}
 	if u, err := ApplyKargs(Defaults(), "quiet root=UUID=x console=ttyS0", "c"); u || err != nil {
@@ -68,16 +83,33 @@ func TestKargsBad(t *testing.T) {
 	}
 }
 
-func TestYAMLBad(t *testing.T) {
+// TestBadInputYAML: installer config files, bad ones refused by ApplyYAML
+// (one line naming the file) or by Validate.
+func TestBadInputYAML(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"dest-devcie: /dev/sda\n", "field dest-devcie not found"},
 		{"dest-device: [\n", "not YAML"},
 		{"yes: maybe\n", "cannot unmarshal"},
 		{"fetch-retries: lots\n", "cannot unmarshal"},
+		{"min-disk-bytes: 99999999999999999999\n", "cannot unmarshal"},
+		{"min-disk-bytes: 8G\n", "cannot unmarshal"},
+		{"ignition-url: [a, b]\n", "cannot unmarshal"},
+		{"ignition-url: root:S3cr3tPw@10.0.2.2:/srv/c.ign\n", "passwords are not taken from the command line"},
+		{"ignition-url: http://10.0.2.2/c.ign\n", "http://10.0.2.2/c.ign: plain http without --ignition-hash"},
+		{"ignition-url: https://h/c.ign\nignition-file: /c.ign\n", "both an Ignition file"},
 	} {
-		err := ApplyYAML(Defaults(), []byte(tc.in), "x.yaml")
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "config x.yaml: ") || strings.Contains(err.Error(), "\n") {
-			t.Errorf("ApplyYAML(%q) error = %v, want one line naming x.yaml containing %q", tc.in, err, tc.want)
+		p := valid()
+		err := ApplyYAML(p, []byte(tc.in), "x.yaml")
+		if err == nil {
+			err = Validate(p)
+		} else if !strings.HasPrefix(err.Error(), "config x.yaml: ") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("ApplyYAML(%q) error = %v, want one line naming x.yaml", tc.in, err)
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ApplyYAML+Validate(%q) error = %v, want one containing %q", tc.in, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "S3cr3tPw") {
+			t.Errorf("ApplyYAML+Validate(%q) error = %v shows the password", tc.in, err)
 		}
 	}
 }
@@ -144,6 +176,20 @@ func TestPrintHidesSecrets(t *testing.T) {
 	}
 }
 
+// TestSCPPasswordNotShown: an scp shorthand with a password is refused by
+// Validate, and neither the error nor the dry-run plan shows the password.
+func TestSCPPasswordNotShown(t *testing.T) {
+	p := valid()
+	p.IgnitionURL = "root:S3cr3tPw@10.0.2.2:/srv/c.ign"
+	p.Origin["ignition-url"] = "flag -I"
+	err := Validate(p)
+	var b bytes.Buffer
+	Print(&b, p)
+	if err == nil || strings.Contains(err.Error(), "S3cr3tPw") || strings.Contains(b.String(), "S3cr3tPw") {
+		t.Errorf("Validate(user:PASSWORD@host:path) = %v, plan:\n%s\nwant an error, and the password in neither", err, b.String())
+	}
+}
+
 func TestParseSize(t *testing.T) {
 	for in, want := range map[string]int64{"1024": 1024, "8G": 8 << 30, "8GiB": 8 << 30, "512M": 512 << 20, "1t": 1 << 40} {
 		if got, err := parseSize(in); err != nil || got != want {
@@ -152,5 +198,24 @@ func TestParseSize(t *testing.T) {
 	}
 	if _, err := parseSize("8X"); err == nil {
 		t.Errorf("parseSize(8X) error nil")
+	}
+	if got, err := parseSize("8388607T"); err != nil || got != 8388607<<40 {
+		t.Errorf("parseSize(8388607T) = %d, %v, want %d", got, err, int64(8388607)<<40)
+	}
+}
+
+// TestParseSizeOverflow: a size that does not fit in 63 bits is refused,
+// not wrapped round to a negative or small number.
+func TestParseSizeOverflow(t *testing.T) {
+	for _, in := range []string{"9999999999T", "8388608T", "9007199254740992K", "9223372036854775808"} {
+		got, err := parseSize(in)
+		if err == nil || !strings.Contains(err.Error(), "too large") {
+			t.Errorf("parseSize(%q) = %d, %v, want a \"too large\" error", in, got, err)
+		}
+	}
+	p := Defaults()
+	err := Set(p, "min-disk-bytes", "9999999999T", "flag --min-disk-bytes", false)
+	if err == nil || !strings.Contains(err.Error(), `min-disk-bytes="9999999999T"`) || !strings.Contains(err.Error(), "at most 8388607T") {
+		t.Errorf("Set(min-disk-bytes=9999999999T) error = %v, want one naming the value and the maximum", err)
 	}
 }

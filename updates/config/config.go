@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/altcos/altcos-tools/updates/fleetlock"
 	"github.com/altcos/altcos-tools/updates/strategy"
 )
 
@@ -106,22 +108,43 @@ func Load(root string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read config %s: %w", f, err)
 		}
-		prev := c.Updates.Periodic.Window
-		c.Updates.Periodic.Window = nil
-		md, err := toml.Decode(string(data), &c)
-		if err != nil {
-			return nil, fmt.Errorf("config %s: %w", f, err)
+		if err := c.apply(data, f); err != nil {
+			return nil, err
 		}
-		if und := md.Undecoded(); len(und) > 0 {
-			return nil, fmt.Errorf("config %s: unknown key %q; see /usr/lib/altcos-updated/config.d for the known ones", f, und[0].String())
-		}
-		c.Updates.Periodic.Window = append(prev, c.Updates.Periodic.Window...)
-		c.Files = append(c.Files, f)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// Parse reads one drop-in (name is how errors call it) over the defaults
+// and validates the result, as Load does for a single file.
+func Parse(data []byte, name string) (*Config, error) {
+	c := Defaults()
+	if err := c.apply(data, name); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// apply merges the drop-in data over c: later keys win, windows add up.
+func (c *Config) apply(data []byte, name string) error {
+	prev := c.Updates.Periodic.Window
+	c.Updates.Periodic.Window = nil
+	md, err := toml.Decode(string(data), c)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return fmt.Errorf("config %s: unknown key %q; see /usr/lib/altcos-updated/config.d for the known ones", name, und[0].String())
+	}
+	c.Updates.Periodic.Window = append(prev, c.Updates.Periodic.Window...)
+	c.Files = append(c.Files, name)
+	return nil
 }
 
 // dropins lists the effective *.toml files in application order.
@@ -160,16 +183,42 @@ func dropins(root string) ([]string, error) {
 
 var groupRE = regexp.MustCompile(`^[a-zA-Z0-9.-]+$`)
 
+// Bounds of the durations: beyond them a number of seconds is a mistake (and
+// at 2^63 ns, about 292 years, it would wrap to a negative time.Duration: a
+// tight polling loop, or a health check failing at once).
+const (
+	MaxSteadyIntervalSecs = 7 * 24 * 3600 // a week between update checks
+	MaxHealthTimeoutSecs  = 24 * 3600     // a day for the health units
+)
+
 // Validate checks the values that would otherwise fail later, at reboot time.
 func (c *Config) Validate() error {
-	if c.Agent.Timing.SteadyIntervalSecs <= 0 {
-		return fmt.Errorf("config: [agent.timing] steady_interval_secs = %d; want a positive number of seconds", c.Agent.Timing.SteadyIntervalSecs)
+	if n := c.Agent.Timing.SteadyIntervalSecs; n <= 0 || n > MaxSteadyIntervalSecs {
+		return fmt.Errorf("config: [agent.timing] steady_interval_secs = %d; want 1 to %d (a week) seconds", n, MaxSteadyIntervalSecs)
 	}
 	if !groupRE.MatchString(c.Identity.Group) {
 		return fmt.Errorf("config: [identity] group = %q; want letters, digits, '.' and '-' only", c.Identity.Group)
 	}
-	if w := c.Identity.RolloutWariness; w != nil && (*w < 0 || *w > 1) {
-		return fmt.Errorf("config: [identity] rollout_wariness = %g; want 0.0 to 1.0", *w)
+	// The node id is the FleetLock client id: the lock service refuses
+	// others, at reboot time.
+	if id := c.Identity.NodeUUID; id != "" {
+		if err := (fleetlock.ClientParams{ID: id, Group: c.Identity.Group}).Validate(); err != nil {
+			return fmt.Errorf("config: [identity] node_uuid: %v", err)
+		}
+	}
+	// NaN compares false with everything: only an explicit range check refuses it.
+	if w := c.Identity.RolloutWariness; w != nil && !(*w >= 0 && *w <= 1) {
+		return fmt.Errorf("config: [identity] rollout_wariness = %g; want a number from 0.0 to 1.0", *w)
+	}
+	if u := c.Cincinnati.BaseURL; u != "" {
+		if err := checkHTTPURL(u); err != nil {
+			return fmt.Errorf("config: [cincinnati] base_url = %q; want an http:// or https:// URL with a host (%v)", u, err)
+		}
+	}
+	if u := c.Updates.FleetLock.BaseURL; u != "" {
+		if err := checkHTTPURL(u); err != nil {
+			return fmt.Errorf("config: [updates.fleet_lock] base_url = %q; want an http:// or https:// URL with a host (%v)", u, err)
+		}
 	}
 	switch c.Updates.Strategy {
 	case strategy.NameImmediate, strategy.NameStage:
@@ -190,8 +239,27 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("config: [updates] strategy = %q; want immediate, periodic, fleet_lock or stage", c.Updates.Strategy)
 	}
-	if c.Health.TimeoutSecs <= 0 {
-		return fmt.Errorf("config: [health] timeout_secs = %d; want a positive number of seconds", c.Health.TimeoutSecs)
+	if n := c.Health.TimeoutSecs; n <= 0 || n > MaxHealthTimeoutSecs {
+		return fmt.Errorf("config: [health] timeout_secs = %d; want 1 to %d (a day) seconds", n, MaxHealthTimeoutSecs)
+	}
+	return nil
+}
+
+// checkHTTPURL accepts an absolute http or https URL with a host.
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("scheme %q", u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return errors.New("no host")
 	}
 	return nil
 }

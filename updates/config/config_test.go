@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,29 +73,63 @@ length_minutes = 60
 	}
 }
 
-func TestBad(t *testing.T) {
+// TestBadInputAgentConfig: agent TOML drop-ins, each row a bad one and the
+// exact refusal (TestBadBounds has the numeric bounds and URLs).
+func TestBadInputAgentConfig(t *testing.T) {
+	const window = "[[updates.periodic.window]]\ndays=[\"Mon\"]\nstart_time=\"01:00\"\n"
 	tests := []struct {
 		name, text, wantIn string
 	}{
-		{"unknown strategy", "[updates]\nstrategy = \"yolo\"\n", "strategy"},
-		{"periodic without windows", "[updates]\nstrategy = \"periodic\"\n", "window"},
-		{"bad window time", "[updates]\nstrategy = \"periodic\"\n[[updates.periodic.window]]\ndays=[\"Mon\"]\nstart_time=\"25:00\"\nlength_minutes=10\n", "start_time"},
-		{"bad window day", "[updates]\nstrategy = \"periodic\"\n[[updates.periodic.window]]\ndays=[\"Xyz\"]\nstart_time=\"01:00\"\nlength_minutes=10\n", "day"},
-		{"zero length", "[updates]\nstrategy = \"periodic\"\n[[updates.periodic.window]]\ndays=[\"Mon\"]\nstart_time=\"01:00\"\nlength_minutes=0\n", "length_minutes"},
-		{"bad zone", "[updates]\nstrategy = \"periodic\"\n[updates.periodic]\ntime_zone=\"Mars/Base\"\n[[updates.periodic.window]]\ndays=[\"Mon\"]\nstart_time=\"01:00\"\nlength_minutes=10\n", "time_zone"},
-		{"fleet_lock without url", "[updates]\nstrategy = \"fleet_lock\"\n", "base_url"},
-		{"unknown key", "[updates]\nstrategery = \"immediate\"\n", "strategery"},
-		{"bad group", "[identity]\ngroup = \"a b\"\n", "group"},
-		{"wariness", "[identity]\nrollout_wariness = 2.0\n", "rollout_wariness"},
-		{"not toml", "[updates\n", "99-x.toml"},
-		{"wrong type", "[agent.timing]\nsteady_interval_secs = \"5m\"\n", "99-x.toml"},
+		{"unknown strategy", "[updates]\nstrategy = \"yolo\"\n", `[updates] strategy = "yolo"; want immediate, periodic or fleet_lock`},
+		{"periodic without windows", "[updates]\nstrategy = \"periodic\"\n", "strategy periodic needs at least one [[updates.periodic.window]]"},
+		{"bad window time", "[updates]\nstrategy = \"periodic\"\n[[updates.periodic.window]]\ndays=[\"Mon\"]\nstart_time=\"25:00\"\nlength_minutes=10\n", `#1: maintenance window start_time "25:00"; want hh:mm`},
+		{"bad window day", "[updates]\nstrategy = \"periodic\"\n[[updates.periodic.window]]\ndays=[\"Xyz\"]\nstart_time=\"01:00\"\nlength_minutes=10\n", `maintenance window day "Xyz"; want Mon..Sun`},
+		{"zero length", "[updates]\nstrategy = \"periodic\"\n" + window + "length_minutes=0\n", "length_minutes = 0; want 1 to 10080"},
+		{"huge length", "[updates]\nstrategy = \"periodic\"\n" + window + "length_minutes=100000000000\n", "length_minutes = 100000000000; want 1 to 10080"},
+		{"bad zone", "[updates]\nstrategy = \"periodic\"\n[updates.periodic]\ntime_zone=\"Mars/Base\"\n" + window + "length_minutes=10\n", `time_zone "Mars/Base" is not an IANA time zone name`},
+		{"fleet_lock without url", "[updates]\nstrategy = \"fleet_lock\"\n", "strategy fleet_lock needs [updates.fleet_lock] base_url"},
+		{"unknown key", "[updates]\nstrategery = \"immediate\"\n", `99-x.toml: unknown key "updates.strategery"`},
+		{"bad group", "[identity]\ngroup = \"a b\"\n", `[identity] group = "a b"; want letters, digits, '.' and '-' only`},
+		{"node_uuid with newline", "[identity]\nnode_uuid = \"n1\\nx\"\n", `[identity] node_uuid: client id "n1\nx" holds '\n'`},
+		{"wariness", "[identity]\nrollout_wariness = 2.0\n", "rollout_wariness = 2; want a number from 0.0 to 1.0"},
+		{"zero interval", "[agent.timing]\nsteady_interval_secs = 0\n", "steady_interval_secs = 0; want 1 to 604800"},
+		{"not toml", "[updates\n", "99-x.toml: toml: line 2"},
+		{"wrong type", "[agent.timing]\nsteady_interval_secs = \"5m\"\n", "99-x.toml: toml: line 2"},
 	}
 	for _, tt := range tests {
 		root := t.TempDir()
 		write(t, root, "etc/altcos-updated/config.d/99-x.toml", tt.text)
 		_, err := Load(root)
 		if err == nil || !strings.Contains(err.Error(), tt.wantIn) {
-			t.Errorf("%s: Load() error = %v, want one naming %q", tt.name, err, tt.wantIn)
+			t.Errorf("%s: Load() error = %v, want one containing %q", tt.name, err, tt.wantIn)
+		}
+	}
+}
+
+// TestBadBounds: numbers that would overflow a time.Duration or make no
+// sense, and URLs the agent cannot use, are refused when the config loads,
+// not at reboot time.
+func TestBadBounds(t *testing.T) {
+	for _, tt := range []struct{ text, want string }{
+		{"[agent.timing]\nsteady_interval_secs = 10000000000\n", "steady_interval_secs = 10000000000; want 1 to 604800"},
+		{"[agent.timing]\nsteady_interval_secs = 604801\n", "want 1 to 604800"},
+		{"[health]\ntimeout_secs = 10000000000\n", "timeout_secs = 10000000000; want 1 to 86400"},
+		{"[identity]\nrollout_wariness = nan\n", "rollout_wariness = NaN; want a number from 0.0 to 1.0"},
+		{"[identity]\nrollout_wariness = inf\n", "rollout_wariness = +Inf; want a number from 0.0 to 1.0"},
+		{"[updates]\nstrategy = \"fleet_lock\"\n[updates.fleet_lock]\nbase_url = \"ftp://x\"\n", `base_url = "ftp://x"; want an http:// or https:// URL with a host`},
+		{"[updates]\nstrategy = \"fleet_lock\"\n[updates.fleet_lock]\nbase_url = \"::::\"\n", `base_url = "::::"; want an http:// or https:// URL with a host`},
+		{"[updates]\nstrategy = \"fleet_lock\"\n[updates.fleet_lock]\nbase_url = \"http:///v1\"\n", "with a host"},
+		{"[cincinnati]\nbase_url = \"file:///etc/passwd\"\n", `[cincinnati] base_url = "file:///etc/passwd"; want an http:// or https:// URL`},
+	} {
+		root := t.TempDir()
+		write(t, root, "etc/altcos-updated/config.d/99-x.toml", tt.text)
+		c, err := Load(root)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			got := ""
+			if c != nil {
+				got = fmt.Sprintf("steady %v, health %v", c.SteadyInterval(), c.HealthTimeout())
+			}
+			t.Errorf("Load(%q) = %s, %v, want an error containing %q", tt.text, got, err, tt.want)
 		}
 	}
 }

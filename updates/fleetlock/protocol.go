@@ -67,16 +67,40 @@ func (e *Error) JSON() []byte {
 
 var groupRE = regexp.MustCompile(`^[a-zA-Z0-9.-]+$`)
 
-// Validate checks the client parameters as the protocol defines them.
+// MaxIDBytes bounds a client id; zincati sends a 32-hex-digit node id.
+const MaxIDBytes = 128
+
+// validID is the client id's charset: the id is stored in etcd, logged and
+// shown by /v1/status, so newlines, NULs and terminal escapes stay out.
+func validID(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == ':' || r == '-'
+}
+
+// ValidateGroup checks a group name: the service refuses at start a group
+// no client could ask for.
+func ValidateGroup(g string) error {
+	if !groupRE.MatchString(g) {
+		return fmt.Errorf("group %q does not match ^[a-zA-Z0-9.-]+$", g)
+	}
+	return nil
+}
+
+// Validate checks the client parameters: an id of at most MaxIDBytes
+// letters, digits, '.', '_', ':' and '-', and a group as ValidateGroup.
 func (p ClientParams) Validate() error {
 	if p.ID == "" {
 		return fmt.Errorf("empty client id")
 	}
-	if len(p.ID) > 256 {
-		return fmt.Errorf("client id longer than 256 bytes")
+	if len(p.ID) > MaxIDBytes {
+		return fmt.Errorf("client id longer than %d bytes; send the node id (32 hex digits)", MaxIDBytes)
 	}
-	if !groupRE.MatchString(p.Group) {
-		return fmt.Errorf("client group %q does not match ^[a-zA-Z0-9.-]+$", p.Group)
+	for _, r := range p.ID {
+		if !validID(r) {
+			return fmt.Errorf("client id %q holds %q; want letters, digits, '.', '_', ':' and '-' (at most %d)", p.ID, r, MaxIDBytes)
+		}
+	}
+	if err := ValidateGroup(p.Group); err != nil {
+		return fmt.Errorf("client %w", err)
 	}
 	return nil
 }

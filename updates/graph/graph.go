@@ -61,6 +61,19 @@ func Parse(data []byte) (*Graph, error) {
 	if g.Nodes == nil {
 		return nil, fmt.Errorf("parse update graph: no \"nodes\" list")
 	}
+	// json fills a [2]int from any array, dropping or zeroing elements: read
+	// the edges again with their real length.
+	var raw struct{ Edges [][]int }
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("parse update graph: %w", err)
+	}
+	for i, e := range raw.Edges {
+		if len(e) != 2 {
+			b, _ := json.Marshal(e)
+			return nil, fmt.Errorf("parse update graph: edge %d %s has %d elements; want [from, to] node indices", i, b, len(e))
+		}
+	}
+	byPayload := map[string]int{}
 	for i, n := range g.Nodes {
 		if n.Version == "" {
 			return nil, fmt.Errorf("parse update graph: node %d has no version", i)
@@ -74,6 +87,12 @@ func Parse(data []byte) (*Graph, error) {
 		if _, err := strconv.Atoi(n.Metadata[KeyAgeIndex]); err != nil {
 			return nil, fmt.Errorf("parse update graph: node %d (%s) has no integer %s", i, n.Version, KeyAgeIndex)
 		}
+		// Find returns the first node of a payload: a second one would be
+		// a release the agent can never be on, and an ambiguous graph.
+		if j, dup := byPayload[n.Payload]; dup {
+			return nil, fmt.Errorf("parse update graph: nodes %d (%s) and %d (%s) have the same payload %s; each release needs its own commit", j, g.Nodes[j].Version, i, n.Version, n.Payload)
+		}
+		byPayload[n.Payload] = i
 	}
 	for _, e := range g.Edges {
 		for _, x := range e {

@@ -66,21 +66,47 @@ func TestBuildBad(t *testing.T) {
 	}
 }
 
-func TestParseBad(t *testing.T) {
+// TestBadInputGraph: update graphs as the agent fetches them, each row a
+// bad one and the refusal text (TestParseRefusesAmbiguous has the edge
+// shape and duplicate payloads).
+func TestBadInputGraph(t *testing.T) {
 	good := `{"version":"v1","payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0"}}`
-	tests := map[string]string{
-		"not json":       `<html>502 Bad Gateway</html>`,
-		"no nodes":       `{"edges":[]}`,
-		"no version":     `{"nodes":[{"payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0"}}]}`,
-		"bad payload":    `{"nodes":[{"version":"v1","payload":"quay.io/x:y","metadata":{"` + KeyAgeIndex + `":"0"}}]}`,
-		"no age index":   `{"nodes":[{"version":"v1","payload":"` + sum('a') + `","metadata":{}}]}`,
-		"edge out":       `{"nodes":[` + good + `],"edges":[[0,3]]}`,
-		"wrong scheme":   `{"nodes":[{"version":"v1","payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0","` + KeyScheme + `":"oci"}}]}`,
-		"truncated json": `{"nodes":[` + good,
+	tests := []struct{ name, in, want string }{
+		{"not json", `<html>502 Bad Gateway</html>`, "parse update graph: invalid character '<'"},
+		{"no nodes", `{"edges":[]}`, `parse update graph: no "nodes" list`},
+		{"no version", `{"nodes":[{"payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0"}}]}`, "node 0 has no version"},
+		{"bad payload", `{"nodes":[{"version":"v1","payload":"quay.io/x:y","metadata":{"` + KeyAgeIndex + `":"0"}}]}`, `node 0 (v1) payload "quay.io/x:y" is not an ostree commit checksum`},
+		{"no age index", `{"nodes":[{"version":"v1","payload":"` + sum('a') + `","metadata":{}}]}`, "node 0 (v1) has no integer " + KeyAgeIndex},
+		{"edge out", `{"nodes":[` + good + `],"edges":[[0,3]]}`, "edge [0 3] names node 3 of 1"},
+		{"negative edge", `{"nodes":[` + good + `],"edges":[[-1,0]]}`, "edge [-1 0] names node -1 of 1"},
+		{"edge of three", `{"nodes":[` + good + `],"edges":[[0,0,0]]}`, "edge 0 [0,0,0] has 3 elements; want [from, to]"},
+		{"edge of strings", `{"nodes":[` + good + `],"edges":[["0","0"]]}`, "parse update graph: json: cannot unmarshal string"},
+		{"duplicate payload", `{"nodes":[` + good + `,` + strings.Replace(good, `"v1"`, `"v2"`, 1) + `]}`, "nodes 0 (v1) and 1 (v2) have the same payload"},
+		{"wrong scheme", `{"nodes":[{"version":"v1","payload":"` + sum('a') + `","metadata":{"` + KeyAgeIndex + `":"0","` + KeyScheme + `":"oci"}}]}`, `has payload scheme "oci", want "checksum"`},
+		{"truncated json", `{"nodes":[` + good, "parse update graph: unexpected end of JSON input"},
 	}
-	for name, in := range tests {
-		if _, err := Parse([]byte(in)); err == nil {
-			t.Errorf("%s: Parse(%q) = nil error, want an error", name, in)
+	for _, tt := range tests {
+		if _, err := Parse([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Parse(%q) = %v, want an error containing %q", tt.name, tt.in, err, tt.want)
+		}
+	}
+}
+
+// TestParseRefusesAmbiguous: an edge that is not a [from, to] pair and two
+// nodes with one payload are refused, naming them, instead of being read as
+// a truncated edge or as whichever node comes first.
+func TestParseRefusesAmbiguous(t *testing.T) {
+	node := func(v string, c byte) string {
+		return `{"version":"` + v + `","payload":"` + sum(c) + `","metadata":{"` + KeyAgeIndex + `":"0"}}`
+	}
+	for _, tt := range []struct{ in, want string }{
+		{`{"nodes":[` + node("v1", 'a') + `,` + node("v2", 'b') + `],"edges":[[0,1,0]]}`, "edge 0 [0,1,0] has 3 elements; want [from, to]"},
+		{`{"nodes":[` + node("v1", 'a') + `,` + node("v2", 'b') + `],"edges":[[0]]}`, "edge 0 [0] has 1 elements; want [from, to]"},
+		{`{"nodes":[` + node("v1", 'a') + `,` + node("v2", 'a') + `],"edges":[[0,1]]}`, "nodes 0 (v1) and 1 (v2) have the same payload " + sum('a') + "; each release needs its own commit"},
+	} {
+		g, err := Parse([]byte(tt.in))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(%s) = %+v, %v, want an error containing %q", tt.in, g, err, tt.want)
 		}
 	}
 }

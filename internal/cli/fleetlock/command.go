@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
+	"github.com/altcos/altcos-tools/updates/fleetlock"
 	"github.com/altcos/altcos-tools/updates/fleetlock/server"
 )
 
@@ -30,6 +30,9 @@ func (g groupFlag) Set(v string) error {
 	slots, err := strconv.Atoi(n)
 	if !ok || err != nil || slots < 1 {
 		return fmt.Errorf("--group %q: want NAME=SLOTS with SLOTS >= 1, e.g. default=1", v)
+	}
+	if err := fleetlock.ValidateGroup(name); err != nil {
+		return fmt.Errorf("--group %q: %w; clients could never ask for it", v, err)
 	}
 	g[name] = slots
 	return nil
@@ -83,7 +86,7 @@ func Run(ctx context.Context, args []string, io stdio.Stdio) error {
 		return fmt.Errorf("listen on %s: %w", *listen, err)
 	}
 	srv := &server.Server{Store: &server.Store{Client: etcd}, Groups: groups, Log: log}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer(*listen) // every read, write and idle phase bounded
 	fmt.Fprintf(io.Out, "altcos-fleetlock: serving http://%s (groups %v)\n", ln.Addr(), map[string]int(groups))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

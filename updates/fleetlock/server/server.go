@@ -29,8 +29,11 @@ type Server struct {
 	// for another group gets unknown_group.
 	Groups map[string]int
 	Log    *slog.Logger
-	// Timeout bounds the etcd transactions of one request.
+	// Timeout bounds the etcd transactions of one request; 0 means 10 s.
 	Timeout time.Duration
+	// ReadTimeout bounds reading one request, headers and body (HTTPServer);
+	// 0 means 30 s.
+	ReadTimeout time.Duration
 
 	mu       sync.Mutex
 	requests map[[3]string]float64 // endpoint, group, result kind ("ok" or an error kind)
@@ -91,11 +94,12 @@ func parse(r *http.Request) (fleetlock.ClientParams, *fleetlock.Error) {
 		return bad("missing or wrong 'fleet-lock-protocol' header")
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, fleetlock.MaxRequestBytes+1))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) || len(data) > fleetlock.MaxRequestBytes {
+		return bad(fmt.Sprintf("request body larger than %d bytes; send {\"client_params\":{\"id\":ID,\"group\":GROUP}}", fleetlock.MaxRequestBytes))
+	}
 	if err != nil {
 		return bad("read request body: " + err.Error())
-	}
-	if len(data) > fleetlock.MaxRequestBytes {
-		return bad("request body too large")
 	}
 	var req fleetlock.Request
 	if err := json.Unmarshal(data, &req); err != nil {
@@ -130,7 +134,8 @@ func (s *Server) serveLock(w http.ResponseWriter, r *http.Request, lock bool) {
 func (s *Server) apply(r *http.Request, p fleetlock.ClientParams, lock bool) *fleetlock.Error {
 	slots, ok := s.Groups[p.Group]
 	if !ok {
-		return &fleetlock.Error{Code: http.StatusBadRequest, Kind: fleetlock.KindUnknownGroup, Value: fmt.Sprintf("unknown group %q; the service knows %s", p.Group, strings.Join(s.groupNames(), ", "))}
+		// The configured groups are the operator's to tell, not any caller's.
+		return &fleetlock.Error{Code: http.StatusBadRequest, Kind: fleetlock.KindUnknownGroup, Value: fmt.Sprintf("unknown group %q; ask the service's operator which group this node belongs to ([identity] group)", p.Group)}
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
@@ -222,4 +227,33 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	upF := promtext.Family{Name: "fleetlock_store_up", Help: "Whether etcd answered this scrape.", Type: "gauge", Samples: []promtext.Sample{{Value: up}}}
 	w.Header().Set("Content-Type", promtext.ContentType)
 	promtext.Write(w, []promtext.Family{slots, holders, reqs, upF})
+}
+
+// HTTPServer is the lock service's HTTP server on addr: every phase of a
+// connection is bounded, so a client that sends its headers or body slowly,
+// or never reads the answer, does not keep a connection and a goroutine
+// forever; bodies over fleetlock.MaxRequestBytes are refused.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	read := s.ReadTimeout
+	if read == 0 {
+		read = 30 * time.Second
+	}
+	etcd := s.Timeout
+	if etcd == 0 {
+		etcd = 10 * time.Second
+	}
+	h := s.Handler()
+	return &http.Server{
+		Addr: addr,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Body = http.MaxBytesReader(w, r.Body, fleetlock.MaxRequestBytes)
+			h.ServeHTTP(w, r)
+		}),
+		ReadHeaderTimeout: min(read, 10*time.Second),
+		ReadTimeout:       read,
+		// From the end of the headers: the body, the etcd transaction, the answer.
+		WriteTimeout:   read + etcd + 10*time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+	}
 }

@@ -236,22 +236,32 @@ func TestZincatiShapedRequest(t *testing.T) {
 	}
 }
 
-func TestBadRequests(t *testing.T) {
-	s := startService(t, t.TempDir(), map[string]int{"default": 1})
+// TestBadInputFleetLockRequests: FleetLock requests, each row a bad one and
+// the answer: status, error kind and a substring of its value; none changes
+// the semaphore, and none shows a configured group.
+func TestBadInputFleetLockRequests(t *testing.T) {
+	s := startService(t, t.TempDir(), map[string]int{"default": 1, "secret-db-group": 1})
 	good := `{"client_params":{"id":"n1","group":"default"}}`
 	tests := []struct {
 		name, method, header, body string
 		code                       int
 		kind                       string
+		value                      string // a substring of the error's value
 	}{
-		{"no header", "POST", "", good, 400, fleetlock.KindInvalidClientIdentity},
-		{"wrong header", "POST", "yes", good, 400, fleetlock.KindInvalidClientIdentity},
-		{"garbage body", "POST", "true", "\x00\xffnot json", 400, fleetlock.KindInvalidClientIdentity},
-		{"empty id", "POST", "true", `{"client_params":{"id":"","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity},
-		{"bad group", "POST", "true", `{"client_params":{"id":"n1","group":"a/b"}}`, 400, fleetlock.KindInvalidClientIdentity},
-		{"airlock's old field name", "POST", "true", `{"client_params":{"node_uuid":"n1","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity},
-		{"unknown group", "POST", "true", `{"client_params":{"id":"n1","group":"db"}}`, 400, fleetlock.KindUnknownGroup},
-		{"GET", "GET", "true", "", 405, fleetlock.KindInvalidClientIdentity},
+		{"id with newline", "POST", "true", `{"client_params":{"id":"n1\nholders: all","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, `client id "n1\nholders: all" holds '\n'; want letters, digits, '.', '_', ':' and '-'`},
+		{"id with NUL", "POST", "true", `{"client_params":{"id":"n1\u0000","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, `holds '\x00'`},
+		{"id with escape", "POST", "true", `{"client_params":{"id":"\u001b[2Jn1","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, `holds '\x1b'`},
+		{"id with space", "POST", "true", `{"client_params":{"id":"n 1","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, `holds ' '`},
+		{"id too long", "POST", "true", `{"client_params":{"id":"` + strings.Repeat("a", 129) + `","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, "client id longer than 128 bytes"},
+		{"unknown group", "POST", "true", `{"client_params":{"id":"n1","group":"db"}}`, 400, fleetlock.KindUnknownGroup, `unknown group "db"; ask the service's operator which group this node belongs to`},
+		{"no header", "POST", "", good, 400, fleetlock.KindInvalidClientIdentity, "missing or wrong 'fleet-lock-protocol' header"},
+		{"wrong header", "POST", "yes", good, 400, fleetlock.KindInvalidClientIdentity, "missing or wrong 'fleet-lock-protocol' header"},
+		{"garbage body", "POST", "true", "\x00\xffnot json", 400, fleetlock.KindInvalidClientIdentity, "request body is not FleetLock JSON"},
+		{"body too large", "POST", "true", strings.Repeat(" ", fleetlock.MaxRequestBytes+1), 400, fleetlock.KindInvalidClientIdentity, "request body larger than 65536 bytes"},
+		{"empty id", "POST", "true", `{"client_params":{"id":"","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, "empty client id"},
+		{"bad group", "POST", "true", `{"client_params":{"id":"n1","group":"a/b"}}`, 400, fleetlock.KindInvalidClientIdentity, `client group "a/b" does not match ^[a-zA-Z0-9.-]+$`},
+		{"airlock's old field name", "POST", "true", `{"client_params":{"node_uuid":"n1","group":"default"}}`, 400, fleetlock.KindInvalidClientIdentity, "empty client id"},
+		{"GET", "GET", "true", "", 405, fleetlock.KindInvalidClientIdentity, "FleetLock requests are POST"},
 	}
 	for _, tt := range tests {
 		req, _ := http.NewRequest(tt.method, s.http.URL+fleetlock.PreRebootPath, strings.NewReader(tt.body))
@@ -265,8 +275,11 @@ func TestBadRequests(t *testing.T) {
 		var e fleetlock.Error
 		err = json.NewDecoder(resp.Body).Decode(&e)
 		resp.Body.Close()
-		if resp.StatusCode != tt.code || err != nil || e.Kind != tt.kind || e.Value == "" {
-			t.Errorf("%s: got %d %+v (%v), want %d kind %s", tt.name, resp.StatusCode, e, err, tt.code, tt.kind)
+		if resp.StatusCode != tt.code || err != nil || e.Kind != tt.kind || e.Value == "" || !strings.Contains(e.Value, tt.value) {
+			t.Errorf("%s: got %d %+v (%v), want %d kind %s value containing %q", tt.name, resp.StatusCode, e, err, tt.code, tt.kind, tt.value)
+		}
+		if strings.Contains(e.Value, "secret-db-group") {
+			t.Errorf("%s: error %q shows a configured group to any caller", tt.name, e.Value)
 		}
 	}
 	if h := s.status(t).Groups["default"].Holders; len(h) != 0 {
