@@ -4,3 +4,11 @@
 // /usr/share/altcos/examples. `make examples` regenerates the .ign files;
 // the test fails when a checked-in .ign is stale.
 package examples
+
+import "embed"
+
+// Files are the example configs: altcos-password.{bu,ign} and
+// testContainers.{bu,ign}. The machine tests install with them.
+//
+//go:embed *.bu *.ign
+var Files embed.FS

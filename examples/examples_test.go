@@ -29,7 +29,7 @@ func TestExamplesTranslate(t *testing.T) {
 	}
 	for _, bu := range bus {
 		t.Run(bu, func(t *testing.T) {
-			want, err := Translate(bu)
+			want, err := translate(bu)
 			if err != nil {
 				t.Fatal(err)
 			}

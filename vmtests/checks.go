@@ -180,7 +180,9 @@ func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n  
 // unit, the first-boot stamp gone, and podman running a locally imported
 // image (served by srv, when not nil). It then changes the Ignition file,
 // reboots, and checks that Ignition did not run again.
-func checkInstalled(ctx context.Context, env *Env, cfg qemu.Config, want deployed, root account, srv *qemu.Server) error {
+//
+// more are further checks on the first boot, after podman's (srv not nil).
+func checkInstalled(ctx context.Context, env *Env, cfg qemu.Config, want deployed, root account, srv *qemu.Server, more ...func(context.Context, *Env, *checks, *qemu.Server) error) error {
 	fx, err := vmtestFixture()
 	if err != nil {
 		return err
@@ -235,6 +237,11 @@ func checkInstalled(ctx context.Context, env *Env, cfg qemu.Config, want deploye
 	if srv != nil {
 		if err := checkPodman(ctx, env, c, srv); err != nil {
 			return err
+		}
+		for _, check := range more {
+			if err := check(ctx, env, c, srv); err != nil {
+				return err
+			}
 		}
 	}
 

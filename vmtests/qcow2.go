@@ -8,13 +8,23 @@ import (
 )
 
 // qcow2 is the qcow2 scenario: a copy-on-write overlay of the QCOW2 image
-// boots with Ignition on fw_cfg and passes checkInstalled.
+// boots with Ignition on fw_cfg (the test config with the example configs
+// testContainers and altcos-password merged in) and passes checkInstalled
+// and checkContainers.
 func qcow2(ctx context.Context, env *Env) error {
 	if env.Art.QCOW2 == "" {
 		return missingf("no QCOW2 image: give --qcow2 or ALTCOS_VMTEST_QCOW2 (make qcow2 builds one)")
 	}
 	// A QCOW2 image is installed without a root password: the config sets it.
-	ign, err := env.rootIgnition()
+	root, err := ignitionWithRootPassword(vmtestIgnition, rootPasswordHash)
+	if err != nil {
+		return err
+	}
+	merged, err := withExamples(root)
+	if err != nil {
+		return err
+	}
+	ign, err := env.writeFile("vmtest-examples.ign", merged)
 	if err != nil {
 		return err
 	}
@@ -33,5 +43,5 @@ func qcow2(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return checkInstalled(ctx, env, c, want, account{User: "root", Password: rootPassword}, srv)
+	return checkInstalled(ctx, env, c, want, account{User: "root", Password: rootPassword}, srv, checkContainers)
 }

@@ -21,13 +21,13 @@ type Scenario struct {
 func Scenarios() []Scenario {
 	const install, refusal = 15 * time.Minute, 4 * time.Minute
 	return []Scenario{
-		{"bios-unattended", "unattended install from the customized live ISO, BIOS; then boot and check the installed system", install, biosUnattended},
+		{"bios-unattended", "unattended install from the customized live ISO on a SATA (AHCI) CD-ROM onto a SATA disk, BIOS; then boot it and check the installed system", install, biosUnattended},
 		{"bad-ignition-url", "an unreachable Ignition URL: the installer says why and the disk stays byte-identical", refusal, badIgnitionURL},
 		{"bad-ignition-config", "an invalid Ignition config: the installer says why and the disk stays byte-identical", refusal, badIgnitionConfig},
 		{"pxe", "PXE-style boot (-kernel -initrd -append) installing unattended with Ignition from the host's HTTP server and its hash", install, pxeInstall},
-		{"uefi-unattended", "unattended install from the customized live ISO, UEFI (OVMF); then boot and check", install, uefiUnattended},
+		{"uefi-unattended", "unattended install from the customized live ISO written to a USB stick, its only medium, UEFI (OVMF); then boot and check", install, uefiUnattended},
 		{"interactive", "install from the live ISO over the serial console: choose the disk, y, root password twice, y to reboot", install, interactive},
-		{"qcow2", "boot the QCOW2 image with Ignition from fw_cfg and check it", 10 * time.Minute, qcow2},
+		{"qcow2", "boot the QCOW2 image with Ignition from fw_cfg (plus the example configs) and check it, and as altcos: docker, docker-compose and rootless podman", 15 * time.Minute, qcow2},
 		{"power-cut", "QEMU killed during the deploy: the disk does not boot ALTCOS, and a second install succeeds", 10 * time.Minute, powerCut},
 		{"update-rollback", "the QCOW2 of v1 upgrades to a v2 served by the host on 127.0.0.1:8080, reboots into v2 with v1 the rollback entry, and rollback boots v1", 12 * time.Minute, updateRollback},
 	}

@@ -9,9 +9,9 @@ import (
 	"github.com/altcos/altcos-tools/installer/ignition"
 )
 
-// Translate reads a Butane file and returns the Ignition JSON the installer
+// translate reads a Butane file and returns the Ignition JSON the installer
 // would install for it (the OS's spec), indented, with a final newline.
-func Translate(path string) ([]byte, error) {
+func translate(path string) ([]byte, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
