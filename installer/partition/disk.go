@@ -15,11 +15,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Write writes the GPT (both copies) and the protective MBR of parts to f,
-// a disk or image of size bytes. The MBR's boot code area (bytes 0-439) is
-// left for the bootloader.
-func Write(f backend.WritableFile, size int64, sectorSize int, parts []Part) error {
-	if err := Table(parts, sectorSize).Write(f, size); err != nil {
+// Write writes the GPT (both copies) and the protective MBR of parts and
+// the kept partitions' entries to f, a disk or image of size bytes. The
+// MBR's boot code area (bytes 0-439) is left for the bootloader.
+func Write(f backend.WritableFile, size int64, sectorSize int, parts []Part, kept ...Kept) error {
+	if err := Table(parts, sectorSize, kept...).Write(f, size); err != nil {
 		return fmt.Errorf("write partition table: %w", err)
 	}
 	return nil
@@ -110,9 +110,10 @@ const WipeLen = 1 * MiB
 
 // Wipe zeroes the protective MBR, both GPT copies and the start of each of
 // parts on w, a disk of size bytes, so that nothing reads it as partitioned
-// or finds the filesystems written. Errors do not stop it: it wipes what it
-// can and reports every failure.
-func Wipe(w io.WriterAt, size int64, parts []Part) error {
+// or finds the filesystems written. The bytes of kept partitions are never
+// written. Errors do not stop it: it wipes what it can and reports every
+// failure.
+func Wipe(w io.WriterAt, size int64, parts []Part, kept ...Kept) error {
 	zero := make([]byte, WipeLen)
 	offs := []int64{0, size - WipeLen}
 	for _, p := range parts {
@@ -130,8 +131,10 @@ func Wipe(w io.WriterAt, size int64, parts []Part) error {
 		if n <= 0 {
 			continue
 		}
-		if _, err := w.WriteAt(zero[:n], off); err != nil {
-			errs = append(errs, fmt.Errorf("wipe %d bytes at %d: %w", n, off, err))
+		for _, r := range subtract(off, n, keptRanges(kept)) {
+			if _, err := w.WriteAt(zero[:r[1]-r[0]], r[0]); err != nil {
+				errs = append(errs, fmt.Errorf("wipe %d bytes at %d: %w", r[1]-r[0], r[0], err))
+			}
 		}
 	}
 	if s, ok := w.(interface{ Sync() error }); ok {
