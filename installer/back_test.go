@@ -399,9 +399,10 @@ func testcommitClear(dir string) {
 }
 
 type recordingReporter struct {
-	steps []string
-	bytes int64
-	onB   func(done int64)
+	steps  []string
+	bytes  int64
+	onB    func(done int64)
+	onInfo func(msg string)
 }
 
 func (r *recordingReporter) Step(n, total int, name string) { r.steps = append(r.steps, name) }
@@ -411,7 +412,11 @@ func (r *recordingReporter) Bytes(done, total int64) {
 		r.onB(done)
 	}
 }
-func (r *recordingReporter) Info(string) {}
+func (r *recordingReporter) Info(msg string) {
+	if r.onInfo != nil {
+		r.onInfo(msg)
+	}
+}
 
 // TestInstallFailureWipes injects failures after partitioning: SIGTERM in
 // the middle of the stream (the context cancelled from the progress

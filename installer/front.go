@@ -96,7 +96,7 @@ func checkTarget(ctx context.Context, s *state) error {
 		case err != nil:
 			return fmt.Errorf("check image file %s: %w", p.Device, err)
 		}
-		return nil
+		return readKept(s)
 	}
 	d, err := findTarget(p, s.env)
 	if err != nil {
@@ -106,7 +106,7 @@ func checkTarget(ctx context.Context, s *state) error {
 		return &TargetError{Device: p.Device, Reason: "cannot be the target: " + strings.Join(d.Reasons, "; ")}
 	}
 	s.env.Log.Info("target disk", "device", d.Path, "size", d.Size, "model", d.Model, "transport", d.Transport)
-	return nil
+	return readKept(s)
 }
 
 // fetchIgnition fetches the config, checks its hash, translates Butane and

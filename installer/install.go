@@ -10,6 +10,7 @@ import (
 	"log/slog"
 
 	"github.com/altcos/altcos-tools/deployarchive"
+	layout "github.com/altcos/altcos-tools/installer/partition"
 )
 
 // Env is what an install talks to: logs, progress, the operator, and the root
@@ -34,7 +35,8 @@ type state struct {
 	// archive opens the deploy archive stream (local file or https, hash checked).
 	archive func(ctx context.Context) (io.ReadCloser, error)
 
-	target *target // the opened, exclusively held device or image, once partitioning starts
+	kept   []layout.Kept // partitions of the target's GPT to keep, from "check target"
+	target *target       // the opened, exclusively held device or image, once partitioning starts
 	// wrote is set when the first byte has been written to the target; a
 	// failure after it wipes what was written unless PreserveOnError.
 	wrote bool
