@@ -55,7 +55,8 @@ func TestKargsBad(t *testing.T) {
 		{`altcos.inst.install_dev`, "needs a value: altcos.inst.install_dev=VALUE"},
 		{`altcos.inst.ignition_url=`, "is empty"},
 		{`altcos.inst.bogus=1`, "unknown kernel argument altcos.inst.bogus"},
-		{`coreos.inst.save_partlabel=data`, "unknown kernel argument coreos.inst.save_partlabel"},
+		{`coreos.inst.secure_ipl`, "IBM Z Secure IPL does not exist on this architecture"},
+		{`coreos.inst.firstboot_args=x`, "unknown kernel argument coreos.inst.firstboot_args"},
 		{`altcos.inst.skip_reboot=maybe`, "not a boolean"},
 	} {
 		_, err := ApplyKargs(Defaults(), tc.in, "/proc/cmdline")
