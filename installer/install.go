@@ -57,11 +57,13 @@ var steps = []step{
 	{"open deploy archive", openArchive, false, FailFetch},    // back half: manifest, sha256, size vs disk
 	{"fetch ignition", fetchIgnition, false, FailInternal},    // front half: sources, hash, Butane, validation against manifest.IgnitionSpec
 	{"confirm", confirm, false, FailInternal},                 // front half: show the disk, operator types y
+	{"pre-install hooks", preInstall, false, FailHook},        // the operator's programs, before the first write
 	{"partition", partition, true, FailDisk},                  // back half: GPT, BLKPG, wait for nodes
 	{"make filesystems", makeFilesystems, true, FailDisk},     // back half: mkfs.vfat, mkfs.ext4
 	{"deploy", deploy, true, FailDisk},                        // back half: stream the archive, kernel args
 	{"install bootloader", installBootloader, true, FailDisk}, // back half: GRUB BIOS + UEFI
 	{"first boot", firstBoot, true, FailDisk},                 // back half: Ignition config, stamp, root password
+	{"post-install hooks", postInstall, true, FailHook},       // the operator's programs, filesystems mounted
 	{"finish", finish, true, FailDisk},                        // back half: sync, unmount, release
 }
 
@@ -123,6 +125,8 @@ const (
 	// FailDisk is a failure while writing the target: partitioning,
 	// filesystems, deploy, bootloader, first boot, finish.
 	FailDisk
+	// FailHook is a pre- or post-install hook that failed.
+	FailHook
 )
 
 func (e *StepError) Error() string { return e.Step + ": " + e.Err.Error() }

@@ -52,7 +52,7 @@ func TestInstallImageEndToEnd(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("install exit %d:\n%s\n%s", r.code, r.out, r.errout)
 	}
-	for _, step := range []string{"[1/10] check target", "[3/10] fetch ignition", "[7/10] deploy", "[10/10] finish"} {
+	for _, step := range []string{"[1/12] check target", "[3/12] fetch ignition", "[8/12] deploy", "[12/12] finish"} {
 		if !strings.Contains(r.out, step) {
 			t.Errorf("install output lacks %q:\n%s", step, r.out)
 		}
