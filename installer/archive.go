@@ -74,7 +74,7 @@ func openFileArchive(s *state, file string) error {
 	}
 	// A local archive is checked whole before the first write; one read
 	// more is cheap next to a half-written disk.
-	_, sum, err := deployarchive.HashFile(file)
+	sum, err := hashFile(file, fi.Size(), s.env.Progress)
 	if err != nil {
 		return err
 	}
