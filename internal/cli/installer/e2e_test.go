@@ -57,6 +57,11 @@ func TestInstallImageEndToEnd(t *testing.T) {
 			t.Errorf("install output lacks %q:\n%s", step, r.out)
 		}
 	}
+	// The last line names the disk and ends with a newline: the shell's
+	// prompt (or the reboot question) starts on a line of its own.
+	if !strings.HasSuffix(r.out, " installed on "+img+"\n") {
+		t.Errorf("install output does not end with the installed line and a newline: %q", r.out[max(0, len(r.out)-200):])
+	}
 	for _, secret := range []string{marker, hash, hash[len(hash)-20:]} {
 		if strings.Contains(r.out+r.errout, secret) {
 			t.Errorf("install printed a secret %q:\n%s\n%s", secret, r.out, r.errout)
