@@ -161,13 +161,12 @@ func TestInstallKeepsPartition(t *testing.T) {
 
 	t.Run("overlap refused before writing", func(t *testing.T) {
 		img := imageWithData(t)
-		before := rangeSum(t, img, 0, 8<<30)
 		// Keep data, and pretend a second kept partition sits where boot goes.
 		script := fmt.Sprintf("%s6 : start=%d, size=%d, type=%s, name=old-boot\n", img, (300<<20)/512, (100<<20)/512, layout.TypeLinux)
 		if err := run.Run(context.Background(), nil, run.Cmd{Argv: []string{"sfdisk", "--quiet", "--append", img}, Stdin: strings.NewReader(script)}); err != nil {
 			t.Fatal(err)
 		}
-		before = rangeSum(t, img, 0, 8<<30)
+		before := rangeSum(t, img, 0, 8<<30)
 		err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageFile: archive, Yes: true, SavePartLabel: []string{"data", "old-*"}}, Env{})
 		var te *TargetError
 		want := `kept partition 6 "old-boot" (300-400 MiB) overlaps boot (partition 3, 129-513 MiB)`
