@@ -149,3 +149,22 @@ func TestDefaultConsole(t *testing.T) {
 		}
 	}
 }
+
+// TestYAMLKeepAndHooks: installer.d files take the new settings as lists,
+// as coreos-installer's config files do.
+func TestYAMLKeepAndHooks(t *testing.T) {
+	p := Defaults()
+	doc := "save-partlabel: [data, \"logs*\"]\nsave-partindex:\n  - 5-\n  - \"-2\"\ninsecure: true\npre-install: [/etc/altcos/pre.sh]\npost-install: [/etc/altcos/post.sh]\n"
+	if err := ApplyYAML(p, []byte(doc), "50-dc.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p.SavePartLabel, []string{"data", "logs*"}) || !reflect.DeepEqual(p.SavePartIndex, []string{"5-", "-2"}) || !p.Insecure ||
+		!reflect.DeepEqual(p.PreInstall, []string{"/etc/altcos/pre.sh"}) || !reflect.DeepEqual(p.PostInstall, []string{"/etc/altcos/post.sh"}) {
+		t.Errorf("ApplyYAML = %q %q %v %q %q", p.SavePartLabel, p.SavePartIndex, p.Insecure, p.PreInstall, p.PostInstall)
+	}
+	for _, k := range []string{"save-partlabel", "save-partindex", "insecure", "pre-install", "post-install"} {
+		if p.Origin[k] != "config 50-dc.yaml" {
+			t.Errorf("origin of %s = %q, want config 50-dc.yaml", k, p.Origin[k])
+		}
+	}
+}
