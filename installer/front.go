@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/altcos/altcos-tools/installer/disks"
@@ -206,6 +207,15 @@ func confirm(ctx context.Context, s *state) error {
 		}
 		lines = describe(d)
 		question = fmt.Sprintf("Wipe %s and install ALTCOS? Everything on it will be lost.", d.Path)
+	}
+	if len(s.kept) > 0 {
+		var nums []string
+		for _, k := range s.kept {
+			nums = append(nums, strconv.Itoa(k.Number))
+		}
+		but := " but the kept partition(s) " + strings.Join(nums, ", ")
+		lines[0] += "  (all" + but + ")"
+		question = strings.Replace(question, "Everything on it will be lost.", "Everything on it"+but+" will be lost.", 1)
 	}
 	if p.DryRun {
 		s.env.Progress.Info("dry run: would wipe " + lines[0])

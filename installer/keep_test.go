@@ -114,7 +114,7 @@ func TestInstallKeepsPartition(t *testing.T) {
 		if root.Name != "root" || (root.Start+root.Size)*512 != dataStart || data.Name != "data" || data.Start*512 != dataStart {
 			t.Errorf("sfdisk: root %+v, data %+v; want root to end where data starts", root, data)
 		}
-		if want := `keep partition 5 "data" (7168-8190 MiB): label "data" matches --save-partlabel data`; !contains(msgs, want) {
+		if want := `keep partition 5 "data" (7168-8190 MiB): label "data" matches save-partlabel data`; !contains(msgs, want) {
 			t.Errorf("messages %q lack %q", msgs, want)
 		}
 		// The filesystem inside is intact: e2fsck, and the file read by debugfs.

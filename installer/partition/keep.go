@@ -104,13 +104,13 @@ func (s Selector) Select(all []Kept) ([]Kept, error) {
 		why := ""
 		for _, g := range s.Labels {
 			if ok, _ := path.Match(g, k.Name); ok {
-				why = fmt.Sprintf("label %q matches --save-partlabel %s", k.Name, g)
+				why = fmt.Sprintf("label %q matches save-partlabel %s", k.Name, g)
 				break
 			}
 		}
 		for _, x := range s.Indexes {
 			if r, _ := ParseIndexRange(x); why == "" && r.has(k.Number) {
-				why = fmt.Sprintf("number %d is in --save-partindex %s", k.Number, x)
+				why = fmt.Sprintf("number %d is in save-partindex %s", k.Number, x)
 			}
 		}
 		if why != "" {

@@ -68,7 +68,7 @@ func TestDryRunKeep(t *testing.T) {
 		"save-partlabel": {"data", "flag --save-partlabel"},
 		"save-partindex": {"7-9", "flag --save-partindex"},
 	})
-	for _, want := range []string{`keep partition 5 "data" (9216-9728 MiB): label "data" matches --save-partlabel data`, "root (partition 4) will span 513-9216 MiB"} {
+	for _, want := range []string{`keep partition 5 "data" (9216-9728 MiB): label "data" matches save-partlabel data`, "root (partition 4) will span 513-9216 MiB", "dry run: would wipe " + e.image + "  10G  image file  (all but the kept partition(s) 5)"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, r.out)
 		}
