@@ -77,7 +77,7 @@ func TestKargsTable(t *testing.T) {
 // means an unsigned image (and warns), never insecure Ignition.
 func TestKargsFCOSPXE(t *testing.T) {
 	p := Defaults()
-	line := "initrd=x coreos.live.rootfs_url=http://h/r.img coreos.inst.install_dev=/dev/sda coreos.inst.ignition_url=https://h/c.ign " +
+	line := "initrd=x coreos.inst=yes coreos.live.rootfs_url=http://h/r.img coreos.inst.install_dev=/dev/sda coreos.inst.ignition_url=https://h/c.ign " +
 		"coreos.inst.save_partlabel=data coreos.inst.save_partindex=6- coreos.inst.insecure coreos.inst.skip_reboot coreos.inst.platform_id=metal coreos.inst.secure_ipl=0"
 	if u, err := ApplyKargs(p, line, "/proc/cmdline"); err != nil || !u {
 		t.Fatalf("ApplyKargs(FCOS PXE line) = %v, %v; want an unattended plan", u, err)
@@ -87,8 +87,8 @@ func TestKargsFCOSPXE(t *testing.T) {
 		t.Errorf("plan = insecure %v, insecure-ignition %v, save-partlabel %q, save-partindex %q, no-reboot %v",
 			p.Insecure, p.InsecureIgnition, p.SavePartLabel, p.SavePartIndex, p.NoReboot)
 	}
-	if !contains(p.Warnings, InsecureWarning) {
-		t.Errorf("warnings %q lack the insecure one", p.Warnings)
+	if !contains(p.Warnings, InsecureWarning) || !contains(p.Warnings, "coreos.inst=yes: not needed (deprecated in Fedora CoreOS); the coreos.inst.* arguments start the install") {
+		t.Errorf("warnings %q lack the insecure or the coreos.inst=yes one", p.Warnings)
 	}
 	if err := Validate(p); err != nil {
 		t.Errorf("Validate(FCOS PXE plan) = %v", err)

@@ -247,6 +247,12 @@ func ApplyKargs(p *installer.Plan, cmdline, name string) (bool, error) {
 	}
 	got := map[string]*val{}
 	var order []string
+	for _, a := range args {
+		if a.Key == "coreos.inst" || a.Key == "altcos.inst" {
+			// Fedora CoreOS's old switch; it warns and carries on, as here.
+			p.Warnings = append(p.Warnings, a.String()+": not needed (deprecated in Fedora CoreOS); the "+a.Key+".* arguments start the install")
+		}
+	}
 	for _, prefix := range []string{"coreos.inst.", "altcos.inst."} {
 		seen := map[string]bool{}
 		for _, a := range args {
