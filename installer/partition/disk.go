@@ -69,7 +69,15 @@ func AddToKernel(f *os.File, parts []Part, sectorSize int) error {
 func RemoveFromKernel(f *os.File, parts []Part) error {
 	var errs []error
 	for _, p := range parts {
-		if err := blkpg(f, unix.BLKPG_DEL_PARTITION, p, 0); err != nil && !errors.Is(err, unix.ENXIO) {
+		err := blkpg(f, unix.BLKPG_DEL_PARTITION, p, 0)
+		// udev probes a partition after a write to it is closed (blkid
+		// opens it for a moment), and the kernel will not delete an open
+		// partition: wait that out, as unmounting does.
+		for try := 0; errors.Is(err, unix.EBUSY) && try < 20; try++ {
+			time.Sleep(100 * time.Millisecond)
+			err = blkpg(f, unix.BLKPG_DEL_PARTITION, p, 0)
+		}
+		if err != nil && !errors.Is(err, unix.ENXIO) {
 			errs = append(errs, fmt.Errorf("remove partition %d of %s from the kernel: %w", p.Number, f.Name(), err))
 		}
 	}
