@@ -48,7 +48,7 @@ func openArchive(ctx context.Context, s *state) error {
 	if p.Stream != "" && p.Stream != s.manifest.Stream {
 		return fmt.Errorf("deploy archive is stream %s (%s), not %s; choose the %s image or drop --stream", s.manifest.Stream, s.manifest.Version, p.Stream, p.Stream)
 	}
-	return checkDiskSize(p, s.manifest)
+	return checkDiskSize(p, s.manifest, s.kept)
 }
 
 // manifestPath is the manifest next to a local archive.
@@ -74,7 +74,7 @@ func openFileArchive(s *state, file string) error {
 	}
 	// A local archive is checked whole before the first write; one read
 	// more is cheap next to a half-written disk.
-	_, sum, err := deployarchive.HashFile(file)
+	sum, err := hashFile(file, fi.Size(), s.env.Progress)
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ const (
 )
 
 // checkDiskSize refuses a target too small for the layout or the archive.
-func checkDiskSize(p *Plan, m *deployarchive.Manifest) error {
+func checkDiskSize(p *Plan, m *deployarchive.Manifest, kept []layout.Kept) error {
 	size, ss, err := targetSize(p)
 	if p.ImageMode && errors.Is(err, os.ErrNotExist) {
 		size, ss, err = imageSize(p), 512, nil // created by the partition step
@@ -200,7 +200,7 @@ func checkDiskSize(p *Plan, m *deployarchive.Manifest) error {
 	if err != nil {
 		return err
 	}
-	parts, err := layout.Layout(size, ss)
+	parts, err := layout.LayoutKeep(size, ss, kept)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.Device, err)
 	}

@@ -402,17 +402,25 @@ func testcommitClear(dir string) {
 type recordingReporter struct {
 	steps []string
 	bytes int64
-	onB   func(done int64)
+	onB   func(done int64) // called in the deploy step
+
+	onInfo func(msg string)
 }
 
 func (r *recordingReporter) Step(n, total int, name string) { r.steps = append(r.steps, name) }
 func (r *recordingReporter) Bytes(done, total int64) {
 	r.bytes = done
-	if r.onB != nil {
+	// onB injects failures mid-stream: in the deploy step only (the
+	// archive's sha256 pass reports bytes too).
+	if r.onB != nil && len(r.steps) > 0 && r.steps[len(r.steps)-1] == "deploy" {
 		r.onB(done)
 	}
 }
-func (r *recordingReporter) Info(string) {}
+func (r *recordingReporter) Info(msg string) {
+	if r.onInfo != nil {
+		r.onInfo(msg)
+	}
+}
 
 // TestInstallFailureWipes injects failures after partitioning: SIGTERM in
 // the middle of the stream (the context cancelled from the progress

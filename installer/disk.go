@@ -22,13 +22,18 @@ func partition(ctx context.Context, s *state) error {
 		return err
 	}
 	s.target = t
-	parts, err := layout.Layout(t.size, t.sectorSize)
+	kept, err := recheckKept(s, t)
+	if err != nil {
+		return err
+	}
+	parts, err := layout.LayoutKeep(t.size, t.sectorSize, kept)
 	if err != nil {
 		return fmt.Errorf("%s: %w", t.dev, err)
 	}
-	// Known before the first write, so a failure from here on wipes them.
-	t.parts = parts
-	if err := layout.Write(t.f, t.size, t.sectorSize, parts); err != nil {
+	// Known before the first write, so a failure from here on wipes them
+	// (and restores the kept partitions' entries).
+	t.parts, t.kept = parts, kept
+	if err := layout.Write(t.f, t.size, t.sectorSize, parts, kept...); err != nil {
 		return fmt.Errorf("%s: %w", t.dev, err)
 	}
 	if err := layout.AddToKernel(t.f, parts, t.sectorSize); err != nil {

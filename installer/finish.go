@@ -55,23 +55,28 @@ func maybeReboot(p *Plan, env Env) error {
 // cleanup undoes a failed install after its first write: unmount, wipe the
 // partition tables (both GPT copies, the protective MBR) and the starts of
 // the partitions (filesystem signatures, GRUB's core image), remove the
-// partitions from the kernel, release the device.
+// partitions from the kernel, release the device. Kept partitions are
+// never written: the wipe skips their bytes, and a table holding only
+// their entries, as they were, is written back.
 func cleanup(s *state) error {
 	t := s.target
-	if t == nil || t.f == nil {
-		// Failed before the device was opened: nothing was written.
+	if t == nil || t.f == nil || t.parts == nil {
+		// Failed before the partition table was written: nothing to undo.
 		return s.target.close(s.env.Log)
 	}
 	errs := []error{t.unmountAll()}
-	parts := t.parts
-	if parts == nil {
-		parts, _ = layout.Layout(t.size, t.sectorSize)
-	}
-	if err := layout.Wipe(t.f, t.size, parts); err != nil {
+	if err := layout.Wipe(t.f, t.size, t.parts, t.kept...); err != nil {
 		errs = append(errs, fmt.Errorf("wipe %s: %w", t.dev, err))
 	}
+	if len(t.kept) > 0 {
+		if err := layout.Write(t.f, t.size, t.sectorSize, nil, t.kept...); err != nil {
+			errs = append(errs, fmt.Errorf("restore the kept partitions' table on %s: %w", t.dev, err))
+		} else {
+			s.env.Progress.Info(fmt.Sprintf("restored a partition table with the %d kept partition(s) alone on %s", len(t.kept), s.plan.Device))
+		}
+	}
 	if t.partsAdded {
-		errs = append(errs, layout.RemoveFromKernel(t.f, parts))
+		errs = append(errs, layout.RemoveFromKernel(t.f, t.parts))
 		t.partsAdded = false
 	}
 	errs = append(errs, t.close(s.env.Log))

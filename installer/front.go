@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/altcos/altcos-tools/installer/disks"
@@ -96,7 +97,7 @@ func checkTarget(ctx context.Context, s *state) error {
 		case err != nil:
 			return fmt.Errorf("check image file %s: %w", p.Device, err)
 		}
-		return nil
+		return readKept(s)
 	}
 	d, err := findTarget(p, s.env)
 	if err != nil {
@@ -106,7 +107,7 @@ func checkTarget(ctx context.Context, s *state) error {
 		return &TargetError{Device: p.Device, Reason: "cannot be the target: " + strings.Join(d.Reasons, "; ")}
 	}
 	s.env.Log.Info("target disk", "device", d.Path, "size", d.Size, "model", d.Model, "transport", d.Transport)
-	return nil
+	return readKept(s)
 }
 
 // fetchIgnition fetches the config, checks its hash, translates Butane and
@@ -206,6 +207,15 @@ func confirm(ctx context.Context, s *state) error {
 		}
 		lines = describe(d)
 		question = fmt.Sprintf("Wipe %s and install ALTCOS? Everything on it will be lost.", d.Path)
+	}
+	if len(s.kept) > 0 {
+		var nums []string
+		for _, k := range s.kept {
+			nums = append(nums, strconv.Itoa(k.Number))
+		}
+		but := " but the kept partition(s) " + strings.Join(nums, ", ")
+		lines[0] += "  (all" + but + ")"
+		question = strings.Replace(question, "Everything on it will be lost.", "Everything on it"+but+" will be lost.", 1)
 	}
 	if p.DryRun {
 		s.env.Progress.Info("dry run: would wipe " + lines[0])

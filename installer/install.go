@@ -10,6 +10,7 @@ import (
 	"log/slog"
 
 	"github.com/altcos/altcos-tools/deployarchive"
+	layout "github.com/altcos/altcos-tools/installer/partition"
 )
 
 // Env is what an install talks to: logs, progress, the operator, and the root
@@ -34,7 +35,8 @@ type state struct {
 	// archive opens the deploy archive stream (local file or https, hash checked).
 	archive func(ctx context.Context) (io.ReadCloser, error)
 
-	target *target // the opened, exclusively held device or image, once partitioning starts
+	kept   []layout.Kept // partitions of the target's GPT to keep, from "check target"
+	target *target       // the opened, exclusively held device or image, once partitioning starts
 	// wrote is set when the first byte has been written to the target; a
 	// failure after it wipes what was written unless PreserveOnError.
 	wrote bool
@@ -62,11 +64,13 @@ var steps = []step{
 	{"open deploy archive", openArchive, false, FailFetch},    // back half: manifest, sha256, size vs disk
 	{"fetch ignition", fetchIgnition, false, FailInternal},    // front half: sources, hash, Butane, validation against manifest.IgnitionSpec
 	{"confirm", confirm, false, FailInternal},                 // front half: show the disk, operator types y
+	{"pre-install hooks", preInstall, false, FailHook},        // the operator's programs, before the first write
 	{"partition", partition, true, FailDisk},                  // back half: GPT, BLKPG, wait for nodes
 	{"make filesystems", makeFilesystems, true, FailDisk},     // back half: mkfs.vfat, mkfs.ext4
 	{"deploy", deploy, true, FailDisk},                        // back half: stream the archive, kernel args
 	{"install bootloader", installBootloader, true, FailDisk}, // back half: GRUB BIOS + UEFI
 	{"first boot", firstBoot, true, FailDisk},                 // back half: Ignition config, stamp, root password
+	{"post-install hooks", postInstall, true, FailHook},       // the operator's programs, filesystems mounted
 	{"finish", finish, true, FailDisk},                        // back half: sync, unmount, release
 }
 
@@ -136,6 +140,8 @@ const (
 	// FailDisk is a failure while writing the target: partitioning,
 	// filesystems, deploy, bootloader, first boot, finish.
 	FailDisk
+	// FailHook is a pre- or post-install hook that failed.
+	FailHook
 )
 
 func (e *StepError) Error() string { return e.Step + ": " + e.Err.Error() }

@@ -38,6 +38,21 @@ type Plan struct {
 	// the live medium's release keys (installer.DefaultKeyrings).
 	GPGKeyring string `yaml:"gpg-keyring" json:"gpg_keyring,omitempty"`
 
+	// Insecure allows an unsigned image, as coreos-installer's --insecure.
+	// Deploy archives carry no signature (their manifest's sha256 is always
+	// checked), so it changes nothing and says so.
+	Insecure bool `yaml:"insecure" json:"insecure,omitempty"`
+
+	// Partitions of the target's GPT to keep, as coreos-installer's
+	// --save-partlabel GLOB and --save-partindex N|N-|-N|N-M.
+	SavePartLabel []string `yaml:"save-partlabel" json:"save_partlabel,omitempty"`
+	SavePartIndex []string `yaml:"save-partindex" json:"save_partindex,omitempty"`
+
+	// Hooks: programs run before the first write and after the install
+	// with the target and the plan in ALTCOS_INSTALL_* variables.
+	PreInstall  []string `yaml:"pre-install" json:"pre_install,omitempty"`
+	PostInstall []string `yaml:"post-install" json:"post_install,omitempty"`
+
 	RootPasswordHash string `yaml:"root-password-hash" json:"-"` // never printed
 
 	Yes             bool `yaml:"yes" json:"yes,omitempty"`
@@ -53,4 +68,7 @@ type Plan struct {
 	// "default", "config /etc/altcos/installer.d/10-x.yaml", "kernel argument
 	// altcos.inst.install_dev", "flag --ignition-url", "prompt", "live medium".
 	Origin map[string]string `yaml:"-" json:"origin,omitempty"`
+	// Warnings are settings accepted but not honoured as asked (a kernel
+	// argument of Fedora CoreOS this installer does differently).
+	Warnings []string `yaml:"-" json:"warnings,omitempty"`
 }

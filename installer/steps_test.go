@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +17,8 @@ func TestStepFailureClasses(t *testing.T) {
 	for _, st := range steps {
 		want := FailInternal
 		switch {
+		case strings.HasSuffix(st.name, " hooks"):
+			want = FailHook
 		case st.writes:
 			want = FailDisk
 		case st.name == "open deploy archive":

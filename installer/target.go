@@ -29,6 +29,7 @@ type target struct {
 	size       int64
 	sectorSize int
 	parts      []layout.Part
+	kept       []layout.Kept // entries and bytes never written, restored on failure
 	partsAdded bool
 
 	work     string   // scratch directory: mount points, GRUB images

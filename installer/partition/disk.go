@@ -15,11 +15,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Write writes the GPT (both copies) and the protective MBR of parts to f,
-// a disk or image of size bytes. The MBR's boot code area (bytes 0-439) is
-// left for the bootloader.
-func Write(f backend.WritableFile, size int64, sectorSize int, parts []Part) error {
-	if err := Table(parts, sectorSize).Write(f, size); err != nil {
+// Write writes the GPT (both copies) and the protective MBR of parts and
+// the kept partitions' entries to f, a disk or image of size bytes. The
+// MBR's boot code area (bytes 0-439) is left for the bootloader.
+func Write(f backend.WritableFile, size int64, sectorSize int, parts []Part, kept ...Kept) error {
+	if err := Table(parts, sectorSize, kept...).Write(f, size); err != nil {
 		return fmt.Errorf("write partition table: %w", err)
 	}
 	return nil
@@ -69,7 +69,15 @@ func AddToKernel(f *os.File, parts []Part, sectorSize int) error {
 func RemoveFromKernel(f *os.File, parts []Part) error {
 	var errs []error
 	for _, p := range parts {
-		if err := blkpg(f, unix.BLKPG_DEL_PARTITION, p, 0); err != nil && !errors.Is(err, unix.ENXIO) {
+		err := blkpg(f, unix.BLKPG_DEL_PARTITION, p, 0)
+		// udev probes a partition after a write to it is closed (blkid
+		// opens it for a moment), and the kernel will not delete an open
+		// partition: wait that out, as unmounting does.
+		for try := 0; errors.Is(err, unix.EBUSY) && try < 20; try++ {
+			time.Sleep(100 * time.Millisecond)
+			err = blkpg(f, unix.BLKPG_DEL_PARTITION, p, 0)
+		}
+		if err != nil && !errors.Is(err, unix.ENXIO) {
 			errs = append(errs, fmt.Errorf("remove partition %d of %s from the kernel: %w", p.Number, f.Name(), err))
 		}
 	}
@@ -110,9 +118,10 @@ const WipeLen = 1 * MiB
 
 // Wipe zeroes the protective MBR, both GPT copies and the start of each of
 // parts on w, a disk of size bytes, so that nothing reads it as partitioned
-// or finds the filesystems written. Errors do not stop it: it wipes what it
-// can and reports every failure.
-func Wipe(w io.WriterAt, size int64, parts []Part) error {
+// or finds the filesystems written. The bytes of kept partitions are never
+// written. Errors do not stop it: it wipes what it can and reports every
+// failure.
+func Wipe(w io.WriterAt, size int64, parts []Part, kept ...Kept) error {
 	zero := make([]byte, WipeLen)
 	offs := []int64{0, size - WipeLen}
 	for _, p := range parts {
@@ -130,8 +139,10 @@ func Wipe(w io.WriterAt, size int64, parts []Part) error {
 		if n <= 0 {
 			continue
 		}
-		if _, err := w.WriteAt(zero[:n], off); err != nil {
-			errs = append(errs, fmt.Errorf("wipe %d bytes at %d: %w", n, off, err))
+		for _, r := range subtract(off, n, keptRanges(kept)) {
+			if _, err := w.WriteAt(zero[:r[1]-r[0]], r[0]); err != nil {
+				errs = append(errs, fmt.Errorf("wipe %d bytes at %d: %w", r[1]-r[0], r[0], err))
+			}
 		}
 	}
 	if s, ok := w.(interface{ Sync() error }); ok {

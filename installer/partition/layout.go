@@ -84,8 +84,9 @@ func Layout(size int64, sectorSize int) ([]Part, error) {
 	return parts, nil
 }
 
-// Table is the go-diskfs GPT of parts, with a protective MBR.
-func Table(parts []Part, sectorSize int) *gpt.Table {
+// Table is the go-diskfs GPT of parts and the kept partitions' entries as
+// they were, with a protective MBR.
+func Table(parts []Part, sectorSize int, kept ...Kept) *gpt.Table {
 	t := &gpt.Table{LogicalSectorSize: sectorSize, PhysicalSectorSize: sectorSize, ProtectiveMBR: true}
 	ss := int64(sectorSize)
 	for _, p := range parts {
@@ -96,6 +97,18 @@ func Table(parts []Part, sectorSize int) *gpt.Table {
 			Size:  uint64(p.Size),
 			Type:  gpt.Type(p.Type),
 			Name:  p.Name,
+		})
+	}
+	for _, k := range kept {
+		t.Partitions = append(t.Partitions, &gpt.Partition{
+			Index:      k.Number,
+			Start:      uint64(k.Start / ss),
+			End:        uint64(k.End()/ss - 1),
+			Size:       uint64(k.Size),
+			Type:       gpt.Type(k.Type),
+			Name:       k.Name,
+			GUID:       k.GUID,
+			Attributes: k.Attributes,
 		})
 	}
 	return t

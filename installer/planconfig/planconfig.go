@@ -94,10 +94,15 @@ func Set(p *installer.Plan, key, value, origin string, appendList bool) error {
 		}
 		f.SetInt(n)
 	case reflect.Slice:
-		if appendList {
-			f.Set(reflect.Append(f, reflect.ValueOf(value)))
-		} else {
-			f.Set(reflect.ValueOf([]string{value}))
+		vals := []string{value}
+		if key == "save-partlabel" || key == "save-partindex" {
+			vals = strings.Split(value, ",") // as coreos-installer reads them
+		}
+		if !appendList {
+			f.Set(reflect.ValueOf([]string(nil)))
+		}
+		for _, v := range vals {
+			f.Set(reflect.Append(f, reflect.ValueOf(v)))
 		}
 	}
 	if p.Origin == nil {
@@ -237,31 +242,6 @@ func ApplyFile(p *installer.Plan, path string) error {
 	return ApplyYAML(p, data, path)
 }
 
-// karg maps an installer kernel argument (after altcos.inst. or coreos.inst.) to a plan key.
-var karg = map[string]string{
-	"install_dev":        "dest-device",
-	"ignition_url":       "ignition-url",
-	"ignition_hash":      "ignition-hash",
-	"image_url":          "image-url",
-	"platform_id":        "platform",
-	"stream":             "stream",
-	"skip_reboot":        "no-reboot",
-	"insecure":           "insecure-ignition",
-	"append_karg":        "append-karg",
-	"root_password_hash": "root-password-hash",
-	// Not in coreos-installer: an unattended scp fetch needs the host's key.
-	"ssh_host_key": "ssh-host-key",
-}
-
-func kargNames() string {
-	var ks []string
-	for k := range karg {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return strings.Join(ks, ", ")
-}
-
 // ApplyKargs applies the installer's kernel arguments in cmdline (name is
 // where it was read, e.g. /proc/cmdline). altcos.inst.* wins over the same
 // coreos.inst.* whatever their order. It reports whether any was present:
@@ -277,6 +257,12 @@ func ApplyKargs(p *installer.Plan, cmdline, name string) (bool, error) {
 	}
 	got := map[string]*val{}
 	var order []string
+	for _, a := range args {
+		if a.Key == "coreos.inst" || a.Key == "altcos.inst" {
+			// Fedora CoreOS's old switch; it warns and carries on, as here.
+			p.Warnings = append(p.Warnings, a.String()+": not needed (deprecated in Fedora CoreOS); the "+a.Key+".* arguments start the install")
+		}
+	}
 	for _, prefix := range []string{"coreos.inst.", "altcos.inst."} {
 		seen := map[string]bool{}
 		for _, a := range args {
@@ -284,11 +270,20 @@ func ApplyKargs(p *installer.Plan, cmdline, name string) (bool, error) {
 			if !ok {
 				continue
 			}
-			key, known := karg[sub]
+			spec, known := findKarg(sub)
 			if !known {
 				return false, errorf("%s: unknown kernel argument %s; the installer reads %s* with: %s", name, a.Key, prefix, kargNames())
 			}
-			isBool := key == "no-reboot" || key == "insecure-ignition"
+			key, isBool := spec.Key, spec.Kind == KargBool
+			if isBool && a.HasValue && a.Value == "" {
+				a.Value = "false" // KEY= is false, as coreos-installer reads it
+			}
+			if spec.Refuse != "" {
+				if on, err := parseBool(a.Value); isBool && a.HasValue && err == nil && !on {
+					continue // secure_ipl=0 asks for nothing
+				}
+				return false, errorf("%s: kernel argument %s: %s", name, a.Key, spec.Refuse)
+			}
 			if !a.HasValue && !isBool {
 				return false, errorf("%s: kernel argument %s needs a value: %s=VALUE", name, a.Key, a.Key)
 			}
@@ -309,10 +304,20 @@ func ApplyKargs(p *installer.Plan, cmdline, name string) (bool, error) {
 				}
 				seen[key] = true
 			}
+			if spec.Warn != "" && !contains(p.Warnings, a.Key+": "+spec.Warn) {
+				p.Warnings = append(p.Warnings, a.Key+": "+spec.Warn)
+			}
 			g := got[key]
-			if key == "append-karg" {
+			switch spec.Kind {
+			case KargRepeat:
 				g.vals = append(g.vals, v)
-			} else {
+			case KargCommaList:
+				for _, x := range strings.Split(v, ",") {
+					if x != "" {
+						g.vals = append(g.vals, x)
+					}
+				}
+			default:
 				g.vals = []string{v}
 			}
 		}

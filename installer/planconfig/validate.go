@@ -11,6 +11,7 @@ import (
 	"github.com/altcos/altcos-tools/installer"
 	"github.com/altcos/altcos-tools/installer/ignition"
 	"github.com/altcos/altcos-tools/installer/kargs"
+	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/installer/password"
 )
 
@@ -28,6 +29,9 @@ func Finish(p *installer.Plan) {
 	if p.ImageFile == "" && p.ImageURL == "" {
 		p.ImageFile = DefaultArchive
 		p.Origin["image-file"] = "live medium"
+	}
+	if p.Insecure && !contains(p.Warnings, InsecureWarning) {
+		p.Warnings = append(p.Warnings, InsecureWarning)
 	}
 }
 
@@ -57,7 +61,11 @@ func Validate(p *installer.Plan) error {
 			}
 		}
 		if s.Kind == ignition.HTTP && s.URL.Scheme == "http" && p.IgnitionHash == "" && !p.InsecureIgnition {
-			return errorf("%s: plain http without --ignition-hash can be altered on the way; give --ignition-hash sha256-<hex>, use https, or pass --insecure-ignition", s)
+			hint := ""
+			if p.Insecure {
+				hint = fmt.Sprintf(" (%s: insecure allows an unsigned image, as in Fedora CoreOS; it does not cover Ignition)", o("insecure"))
+			}
+			return errorf("%s: plain http without --ignition-hash can be altered on the way; give --ignition-hash sha256-<hex>, use https, or pass --insecure-ignition (kernel argument altcos.inst.insecure_ignition)%s", s, hint)
 		}
 	} else if p.IgnitionHash != "" {
 		return errorf("%s: a hash without an Ignition config; give -i FILE or -I URL", o("ignition-hash"))
@@ -104,6 +112,26 @@ func Validate(p *installer.Plan) error {
 	}
 	if p.MinDiskBytes < 0 {
 		return errorf("%s: negative minimum disk size", o("min-disk-bytes"))
+	}
+	for _, g := range p.SavePartLabel {
+		if err := (layout.Selector{Labels: []string{g}}).Check(); err != nil {
+			return errorf("%s: %v; give a GPT partition name or a glob like data*", o("save-partlabel"), err)
+		}
+	}
+	for _, x := range p.SavePartIndex {
+		if _, err := layout.ParseIndexRange(x); err != nil {
+			return errorf("%s: %v", o("save-partindex"), err)
+		}
+	}
+	for _, h := range []struct {
+		key   string
+		files []string
+	}{{"pre-install", p.PreInstall}, {"post-install", p.PostInstall}} {
+		for _, f := range h.files {
+			if _, err := installer.HookArgv(f); err != nil {
+				return errorf("%s: %v", o(h.key), err)
+			}
+		}
 	}
 	return nil
 }

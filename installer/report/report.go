@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -37,10 +36,15 @@ func human(n int64) string {
 }
 
 // Terminal redraws one status line ("[5/10] deploy  42%  1.2 GiB of 2.9 GiB").
+// A message ends the status line where it stands and goes below it, inside
+// its step; the next byte count draws a fresh status line under it. So the
+// screen reads in order, and whatever comes after a message (a prompt, the
+// shell) starts on a line of its own.
 type Terminal struct {
 	mu   sync.Mutex
 	w    io.Writer
-	line string
+	line string // the status line being redrawn, "" when the cursor is at a line start
+	base string // the current step's header
 	last time.Time
 }
 
@@ -52,14 +56,21 @@ func (t *Terminal) draw(s string) {
 	fmt.Fprintf(t.w, "\r\x1b[K%s", s)
 }
 
+// endLine leaves the status line as it stands and moves to a new line.
+func (t *Terminal) endLine() {
+	if t.line != "" {
+		fmt.Fprintln(t.w)
+		t.line = ""
+	}
+}
+
 // Step starts a new status line.
 func (t *Terminal) Step(n, total int, name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.line != "" {
-		fmt.Fprintln(t.w)
-	}
-	t.draw(fmt.Sprintf("[%d/%d] %s", n, total, name))
+	t.endLine()
+	t.base = fmt.Sprintf("[%d/%d] %s", n, total, name)
+	t.draw(t.base)
 }
 
 // Bytes redraws the status line, at most ten times a second.
@@ -71,33 +82,26 @@ func (t *Terminal) Bytes(done, total int64) {
 		return
 	}
 	t.last = now
-	base, _, _ := strings.Cut(t.line, "  ")
 	if total > 0 {
-		t.draw(fmt.Sprintf("%s  %3d%%  %s of %s", base, done*100/total, human(done), human(total)))
+		t.draw(fmt.Sprintf("%s  %3d%%  %s of %s", t.base, done*100/total, human(done), human(total)))
 	} else {
-		t.draw(fmt.Sprintf("%s  %s", base, human(done)))
+		t.draw(fmt.Sprintf("%s  %s", t.base, human(done)))
 	}
 }
 
-// Info prints a line above the status line.
+// Info prints a line under the status line, which stays as it was.
 func (t *Terminal) Info(msg string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	line := t.line
-	fmt.Fprintf(t.w, "\r\x1b[K%s\n", msg)
-	if line != "" {
-		t.draw(line)
-	}
+	t.endLine()
+	fmt.Fprintln(t.w, msg)
 }
 
 // Done ends the status line.
 func (t *Terminal) Done(err error, class string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.line != "" {
-		fmt.Fprintln(t.w)
-		t.line = ""
-	}
+	t.endLine()
 }
 
 // Plain prints one line per step and per tenth of a byte count, for serial

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func TestTerminal(t *testing.T) {
 	r.Bytes(50, 100)
 	r.Done(nil, "")
 	out := b.String()
-	for _, want := range []string{"\r\x1b[K[1/2] check target", "\r\x1b[Knote\n", "[2/2] deploy   50%  50 B of 100 B", "\n"} {
+	for _, want := range []string{"\r\x1b[K[1/2] check target\nnote\n", "[2/2] deploy   50%  50 B of 100 B", "\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Terminal output %q lacks %q", out, want)
 		}
@@ -70,5 +71,54 @@ func TestJSON(t *testing.T) {
 		if e != want[i] {
 			t.Errorf("event %d = %+v, want %+v", i, e, want[i])
 		}
+	}
+}
+
+// screen replays terminal output (carriage return, erase line, newline) and
+// returns the lines as a person would see them.
+func screen(out string) []string {
+	lines := []string{""}
+	for i := 0; i < len(out); i++ {
+		switch {
+		case out[i] == '\r':
+			lines[len(lines)-1] = ""
+		case strings.HasPrefix(out[i:], "\x1b[K"):
+			i += 2
+		case out[i] == '\n':
+			lines = append(lines, "")
+		default:
+			lines[len(lines)-1] += out[i : i+1]
+		}
+	}
+	return lines
+}
+
+// TestTerminalMessagesInTheirStep: on a terminal, a step's messages show
+// under its header (not above it), and the last message ends its line
+// before whatever comes next (the reboot prompt).
+func TestTerminalMessagesInTheirStep(t *testing.T) {
+	var b bytes.Buffer
+	r := NewTerminal(&b)
+	r.Step(3, 12, "fetch ignition")
+	r.Info("no Ignition config: the installed system boots without one")
+	r.Step(8, 12, "deploy")
+	r.Bytes(50, 100)
+	r.Info("a note mid-stream")
+	r.Bytes(100, 100)
+	r.Step(12, 12, "finish")
+	r.Info("ALTCOS v1 installed on /dev/vda")
+	b.WriteString("Reboot now? ") // the prompt writes on its own
+	want := []string{
+		"[3/12] fetch ignition",
+		"no Ignition config: the installed system boots without one",
+		"[8/12] deploy   50%  50 B of 100 B",
+		"a note mid-stream",
+		"[8/12] deploy  100%  100 B of 100 B",
+		"[12/12] finish",
+		"ALTCOS v1 installed on /dev/vda",
+		"Reboot now? ",
+	}
+	if got := screen(b.String()); !reflect.DeepEqual(got, want) {
+		t.Errorf("Terminal screen =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

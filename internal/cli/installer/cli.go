@@ -27,6 +27,7 @@ const (
 	exitUsage    = 2  // bad input: flags, kernel arguments, config files, the disk chosen, the Ignition config, a "no" at the prompt
 	exitFetch    = 3  // fetching the Ignition config or the deploy archive failed (network, server, host key, hash)
 	exitDisk     = 4  // partitioning, filesystems, deploy, bootloader, first boot, finish failed on the target
+	exitHook     = 5  // a pre- or post-install hook failed
 	exitInternal = 70 // anything else: a bug or an unexpected system state
 )
 
@@ -45,9 +46,13 @@ wipe. Without a terminal the same questions are plain lines on stdin/stdout.
 
 The plan comes from, later winning: /etc/altcos/installer.d/*.yaml (lexical
 order), kernel arguments altcos.inst.* (coreos.inst.* accepted too):
-install_dev, ignition_url, ignition_hash, image_url, platform_id, stream,
-skip_reboot, insecure, append_karg, root_password_hash, ssh_host_key (any of
-them makes the install unattended), then --config files, then flags.
+install_dev, ignition_url, image_url, platform_id, stream, save_partlabel,
+save_partindex, insecure, skip_reboot (Fedora CoreOS's, with its meanings:
+insecure allows an unsigned image), and ignition_hash, insecure_ignition,
+append_karg, delete_karg, console, root_password_hash, ssh_host_key,
+pre_install, post_install (any of them makes the install unattended), then
+--config files, then flags. The live system's console= arguments are the
+installed system's unless console is set.
 --dry-run prints every setting with where it came from, runs every check,
 and writes nothing.
 
@@ -60,6 +65,7 @@ Exit codes:
   3   fetch failure: Ignition config or deploy archive (network, HTTP
       status, TLS, SSH host key or login, hash mismatch)
   4   disk failure: partitioning, filesystems, deploy, bootloader, first boot
+  5   a pre- or post-install hook failed
   70  internal error
 `
 
@@ -133,6 +139,8 @@ func classify(err error) (int, string) {
 		return exitDisk, "disk"
 	case errors.As(err, &se) && se.Fail == installer.FailFetch:
 		return exitFetch, "fetch"
+	case errors.As(err, &se) && se.Fail == installer.FailHook:
+		return exitHook, "hook"
 	}
 	return exitInternal, "internal"
 }

@@ -192,7 +192,7 @@ func TestBadInput(t *testing.T) {
 
 func TestSeedFormAndHelp(t *testing.T) {
 	r := runCLI(t, "", "--help")
-	for _, want := range []string{"altcos-installer DEVICE IGNITION", "list-disks", "hash-password", "2   bad input", "3   fetch failure", "4   disk failure", "70  internal error"} {
+	for _, want := range []string{"altcos-installer DEVICE IGNITION", "list-disks", "hash-password", "2   bad input", "3   fetch failure", "4   disk failure", "5   a pre- or post-install hook failed", "70  internal error"} {
 		if r.code != 0 || !strings.Contains(r.out, want) {
 			t.Errorf("--help = %d, output lacks %q", r.code, want)
 		}

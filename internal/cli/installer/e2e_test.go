@@ -52,10 +52,15 @@ func TestInstallImageEndToEnd(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("install exit %d:\n%s\n%s", r.code, r.out, r.errout)
 	}
-	for _, step := range []string{"[1/10] check target", "[3/10] fetch ignition", "[7/10] deploy", "[10/10] finish"} {
+	for _, step := range []string{"[1/12] check target", "[3/12] fetch ignition", "[8/12] deploy", "[12/12] finish"} {
 		if !strings.Contains(r.out, step) {
 			t.Errorf("install output lacks %q:\n%s", step, r.out)
 		}
+	}
+	// The last line names the disk and ends with a newline: the shell's
+	// prompt (or the reboot question) starts on a line of its own.
+	if !strings.HasSuffix(r.out, " installed on "+img+"\n") {
+		t.Errorf("install output does not end with the installed line and a newline: %q", r.out[max(0, len(r.out)-200):])
 	}
 	for _, secret := range []string{marker, hash, hash[len(hash)-20:]} {
 		if strings.Contains(r.out+r.errout, secret) {

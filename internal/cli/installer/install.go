@@ -43,7 +43,8 @@ var metavar = map[string]string{
 	"ignition-file": "SOURCE", "ignition-url": "URL", "ignition-hash": "HASH", "fetch-retries": "N", "append-karg": "KARG",
 	"delete-karg": "KARG", "console": "CONSOLE", "platform": "ID", "stream": "STREAM", "image-file": "FILE", "image-url": "URL", "gpg-keyring": "FILE",
 	"root-password-hash": "HASH", "ssh-known-hosts": "FILE", "ssh-host-key": "SHA256:...", "ca-bundle": "FILE",
-	"min-disk-size": "SIZE", "dest-device": "DEVICE", "config": "FILE", "cmdline-file": "FILE", "config-dir": "DIR", "sysroot": "DIR",
+	"min-disk-size": "SIZE", "dest-device": "DEVICE", "save-partlabel": "GLOB", "save-partindex": "N|N-|-N|N-M",
+	"pre-install": "FILE", "post-install": "FILE", "config": "FILE", "cmdline-file": "FILE", "config-dir": "DIR", "sysroot": "DIR",
 }
 
 // installFlags is the install command's flag set.
@@ -89,6 +90,11 @@ func newInstallFlags(errw io.Writer) *installFlags {
 	plan("ignition-url", "Ignition or Butane config URL: http(s)://, scp://, data:", false, "I", "ignition-url")
 	plan("ignition-hash", "expected hash of the config: sha256-<hex> or sha512-<hex>", false, "ignition-hash")
 	plan("insecure-ignition", "allow a plain http config URL without --ignition-hash", true, "insecure-ignition")
+	plan("insecure", "allow an unsigned image (as coreos-installer; deploy archives are not signed, their sha256 is still checked)", true, "insecure")
+	plan("save-partlabel", "keep the partitions whose GPT name matches GLOB (repeat the flag, or a,b)", false, "save-partlabel")
+	plan("save-partindex", "keep the partitions numbered N, N and up (N-), up to N (-N) or N-M (repeat the flag, or a,b)", false, "save-partindex")
+	plan("pre-install", "run FILE before the first write; it fails the install (repeat the flag)", false, "pre-install")
+	plan("post-install", "run FILE after the install, filesystems mounted (ALTCOS_INSTALL_SYSROOT); it fails the install (repeat the flag)", false, "post-install")
 	plan("fetch-retries", "retries of a failed network fetch: N or infinite (default 0)", false, "fetch-retries")
 	plan("append-karg", "kernel argument to add to the installed system (repeat the flag)", false, "append-karg")
 	plan("delete-karg", "kernel argument to remove from the installed system (repeat the flag)", false, "delete-karg")
@@ -135,7 +141,7 @@ func newInstallFlags(errw io.Writer) *installFlags {
 		for _, d := range docs {
 			fmt.Fprintf(errw, "  %-30s %s\n", d.names, d.help)
 		}
-		fmt.Fprint(errw, "\nExit codes: 0 ok, 2 bad input, 3 fetch failure, 4 disk failure, 70 internal (altcos-installer --help)\n")
+		fmt.Fprint(errw, "\nExit codes: 0 ok, 2 bad input, 3 fetch failure, 4 disk failure, 5 hook failure, 70 internal (altcos-installer --help)\n")
 	}
 	return f
 }
@@ -147,8 +153,10 @@ func (f *installFlags) resolve(pos []string) (p *installer.Plan, unattended bool
 	if err := planconfig.ApplyDir(p, f.configDir); err != nil {
 		return nil, false, err
 	}
+	var liveCmdline []byte
 	if f.cmdline != "" {
 		b, err := os.ReadFile(f.cmdline)
+		liveCmdline = b
 		if err != nil && !(errors.Is(err, os.ErrNotExist) && f.cmdline == "/proc/cmdline") {
 			return nil, false, usagef("kernel command line %s: %v; check --cmdline-file", f.cmdline, errors.Unwrap(err))
 		}
@@ -188,6 +196,10 @@ func (f *installFlags) resolve(pos []string) (p *installer.Plan, unattended bool
 		if fi, err := os.Stat(p.Device); (err == nil && fi.Mode().IsRegular()) || f.imageMode {
 			p.ImageMode = true
 		}
+	}
+	if !p.ImageMode {
+		// The installed machine is this one: its consoles are the live system's.
+		planconfig.DefaultConsole(p, string(liveCmdline), f.cmdline)
 	}
 	return p, unattended, nil
 }
@@ -235,6 +247,9 @@ func install(ctx context.Context, args []string, io stdio.Stdio) error {
 	planconfig.Finish(p)
 	if err := planconfig.Validate(p); err != nil {
 		return fail(err)
+	}
+	for _, w := range p.Warnings {
+		rep.Info("warning: " + w)
 	}
 	if p.DryRun && p.JSON {
 		json.NewEncoder(io.Out).Encode(struct {

@@ -39,7 +39,7 @@ func TestNoSecretsPrinted(t *testing.T) {
 	}))
 	defer srv.Close()
 	credURL := strings.Replace(srv.URL, "http://", "http://user:"+urlMarker+"@", 1)
-	cmdline := e.file(t, "cmdline-secret", "altcos.inst.root_password_hash="+hash+" altcos.inst.ignition_url="+credURL+"/marked.ign?token="+urlMarker+" altcos.inst.insecure\n")
+	cmdline := e.file(t, "cmdline-secret", "altcos.inst.root_password_hash="+hash+" altcos.inst.ignition_url="+credURL+"/marked.ign?token="+urlMarker+" altcos.inst.insecure_ignition\n")
 
 	for _, tc := range []struct {
 		name string
