@@ -38,11 +38,6 @@ type Plan struct {
 	// the live medium's release keys (installer.DefaultKeyrings).
 	GPGKeyring string `yaml:"gpg-keyring" json:"gpg_keyring,omitempty"`
 
-	// Insecure allows an unsigned image, as coreos-installer's --insecure.
-	// Deploy archives carry no signature (their manifest's sha256 is always
-	// checked), so it changes nothing and says so.
-	Insecure bool `yaml:"insecure" json:"insecure,omitempty"`
-
 	// Partitions of the target's GPT to keep, as coreos-installer's
 	// --save-partlabel GLOB and --save-partindex N|N-|-N|N-M.
 	SavePartLabel []string `yaml:"save-partlabel" json:"save_partlabel,omitempty"`

@@ -67,9 +67,9 @@ var Kargs = []Karg{
 	{Name: "post_install", Key: "post-install", Kind: KargRepeat},
 }
 
-// InsecureWarning is said whenever insecure is set: Fedora CoreOS's
-// meaning (allow an unsigned image) needs nothing here.
-const InsecureWarning = "insecure: ALTCOS deploy archives are not signed, so there is no signature to skip; the archive's sha256 from its manifest is still checked (for a plain-http Ignition URL use insecure-ignition)"
+// InsecureWarning is said whenever insecure is set (Fedora CoreOS's
+// meaning: allow an unsigned image).
+const InsecureWarning = "insecure: the signatures of a downloaded deploy archive and its manifest are not checked (the archive's sha256 from its manifest still is); for a plain-http Ignition URL use insecure-ignition"
 
 func findKarg(name string) (Karg, bool) {
 	for _, k := range Kargs {

@@ -27,7 +27,7 @@ func TestFCOSPXEKargs(t *testing.T) {
 		"console":           {"-", "unset"}, // image mode: the build host's consoles are not the machine's
 	})
 	for _, want := range []string{
-		"warning: insecure: ALTCOS deploy archives are not signed",
+		"warning: insecure: the signatures of a downloaded deploy archive",
 		"warning: coreos.inst.stream: installs the deploy archive of the live medium",
 		"keep partitions: no partition of " + e.image + " matches; nothing is kept",
 	} {
