@@ -410,9 +410,16 @@ func TestComposeTestOS(t *testing.T) {
 	list := initramfsList(t, ctx, r, res.Ref, mods+"/initramfs.img")
 	for _, want := range []string{"usr/lib/ostree/ostree-prepare-root", "usr/bin/ignition",
 		"usr/sbin/altcos-ignition-user", "usr/lib/systemd/system/altcos-ignition-var.service",
-		"usr/lib/systemd/system/altcos-ignition-selinux.service", "usr/sbin/setfiles", "qemu_fw_cfg.ko", "virtio_blk.ko"} {
+		"usr/lib/systemd/system/altcos-ignition-selinux.service", "usr/sbin/setfiles", "qemu_fw_cfg.ko", "virtio_blk.ko",
+		// a generic kernel's bare-metal drivers: SATA, NVMe, USB storage
+		"ahci.ko", "nvme.ko", "usb-storage.ko"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("initramfs listing lacks %s", want)
+		}
+	}
+	for _, omitted := range dracutOmitDrivers[:3] {
+		if strings.Contains(list, "/"+omitted+".ko") {
+			t.Errorf("initramfs listing has %s.ko, which dracut was told to omit", omitted)
 		}
 	}
 	if err := r.Fsck(ctx); err != nil {

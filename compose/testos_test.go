@@ -2,7 +2,6 @@ package compose
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"log/slog"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/ostree"
 	"github.com/altcos/altcos-tools/testos"
+	"github.com/klauspost/compress/zstd"
 )
 
 // testOSTree builds (or reuses) the test OS tree in the project's cache,
@@ -38,10 +38,12 @@ func initramfsList(t *testing.T, ctx context.Context, r *ostree.Repo, rev, path 
 	if err := r.Cat(ctx, rev, path, &img); err != nil {
 		t.Fatalf("ostree cat %s: %v", path, err)
 	}
-	zr, err := gzip.NewReader(&img)
+	// dracut --compress zstd: unpacked faster at boot than its default gzip.
+	zr, err := zstd.NewReader(&img)
 	if err != nil {
-		t.Fatalf("initramfs %s is not gzip: %v", path, err)
+		t.Fatalf("initramfs %s is not zstd: %v", path, err)
 	}
+	defer zr.Close()
 	out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"cpio", "-t", "--quiet"}, Stdin: zr})
 	if err != nil {
 		t.Fatalf("list initramfs %s: %v", path, err)

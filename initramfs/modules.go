@@ -111,15 +111,23 @@ func ResolveModules(dir string, required, optional []string) (*ModuleSet, error)
 			add(d)
 		}
 	}
+	pre := softdepsPre(dir)
 	seen := map[string]bool{}
 	var missing []string
-	want := func(names []string, must bool) {
+	var want func(names []string, must bool)
+	want = func(names []string, must bool) {
 		for _, n := range names {
 			n = strings.ReplaceAll(n, "-", "_")
 			if seen[n] {
 				continue
 			}
 			seen[n] = true
+			// modules.softdep's "pre:" modules load first: ext4 needs
+			// crc32c, which no modules.dep line names (a generic kernel
+			// has both as modules; "Cannot load crc32c driver" otherwise).
+			if _, ok := byName[n]; ok {
+				want(pre[n], false)
+			}
 			switch file, ok := byName[n]; {
 			case builtin[n]:
 				set.Builtin = append(set.Builtin, n)
@@ -168,6 +176,47 @@ func ResolveModules(dir string, required, optional []string) (*ModuleSet, error)
 		set.Alias = ab.String()
 	}
 	return set, nil
+}
+
+// softdepsPre reads the "pre:" soft dependencies of modules.softdep in dir,
+// by module name, with aliases (crypto-crc32c) resolved to the module names
+// of modules.alias's exact entries. A missing file means none.
+func softdepsPre(dir string) map[string][]string {
+	data, err := os.ReadFile(filepath.Join(dir, "modules.softdep"))
+	if err != nil {
+		return nil
+	}
+	aliases := map[string][]string{}
+	if a, err := os.ReadFile(filepath.Join(dir, "modules.alias")); err == nil {
+		for _, line := range strings.Split(string(a), "\n") {
+			f := strings.Fields(line)
+			if len(f) == 3 && f[0] == "alias" && !strings.ContainsAny(f[1], "*?[") {
+				aliases[f[1]] = append(aliases[f[1]], f[2])
+			}
+		}
+	}
+	pre := map[string][]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] != "softdep" {
+			continue
+		}
+		mod := strings.ReplaceAll(f[1], "-", "_")
+		for _, d := range f[2:] {
+			if d == "post:" {
+				break
+			}
+			if d == "pre:" {
+				continue
+			}
+			if names, ok := aliases[d]; ok {
+				pre[mod] = append(pre[mod], names...)
+			} else {
+				pre[mod] = append(pre[mod], d)
+			}
+		}
+	}
+	return pre
 }
 
 // ArchivePath is where the initramfs carries module file f: its base name

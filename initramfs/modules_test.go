@@ -1,6 +1,8 @@
 package initramfs
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,5 +60,32 @@ func TestResolveModulesErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("ResolveModules(%s) = %v, want an error containing %q", tt.dir, err, tt.want)
 		}
+	}
+}
+
+// TestResolveModulesSoftdep: a generic kernel's ext4 needs crc32c, named
+// only by modules.softdep through an alias; it must be carried and loaded
+// before ext4.
+func TestResolveModulesSoftdep(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"modules.dep":     "kernel/fs/ext4/ext4.ko: kernel/fs/jbd2/jbd2.ko\nkernel/fs/jbd2/jbd2.ko:\nkernel/crypto/crc32c_generic.ko:\nkernel/fs/btrfs/btrfs.ko:\n",
+		"modules.softdep": "# comment\nsoftdep ext4 pre: crypto-crc32c\nsoftdep btrfs pre: xor\n",
+		"modules.alias":   "alias crypto-crc32c crc32c_generic\nalias crypto-crc32c-generic crc32c_generic\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := ResolveModules(dir, []string{"ext4"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"crc32c_generic", "ext4"}; !reflect.DeepEqual(set.Load, want) {
+		t.Errorf("ResolveModules load = %q, want %q (the soft dependency first)", set.Load, want)
+	}
+	if want := []string{"kernel/crypto/crc32c_generic.ko", "kernel/fs/ext4/ext4.ko", "kernel/fs/jbd2/jbd2.ko"}; !reflect.DeepEqual(set.Files, want) {
+		t.Errorf("ResolveModules files = %q, want %q", set.Files, want)
 	}
 }

@@ -139,7 +139,7 @@ func (c Config) Args() ([]string, error) {
 	default:
 		return nil, fmt.Errorf("machine config: unknown firmware %q (bios or uefi)", c.Firmware)
 	}
-	xhci := false
+	xhci, sata := false, 0
 	for i, d := range c.Drives {
 		if d.Bus == "usb" && !xhci {
 			a = append(a, "-device", "qemu-xhci,id=xhci")
@@ -160,6 +160,14 @@ func (c Config) Args() ([]string, error) {
 		dev, err := d.device(i, id, &a)
 		if err != nil {
 			return nil, err
+		}
+		if d.Bus == "ahci" {
+			// q35's AHCI controller has six ports, one drive each.
+			if sata == 6 {
+				return nil, errors.New("machine config: more than 6 drives on q35's AHCI controller")
+			}
+			dev += fmt.Sprintf(",bus=ide.%d", sata)
+			sata++
 		}
 		if d.CDROM {
 			drive += ",media=cdrom,readonly=on"

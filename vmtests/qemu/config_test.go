@@ -46,10 +46,10 @@ func TestConfigArgs(t *testing.T) {
 		{name: "bad firmware", cfg: Config{Name: "f", Firmware: "coreboot"}, wantErr: "unknown firmware"},
 		{name: "ahci cdrom", cfg: Config{Name: "c", Drives: []Drive{{Path: "/l.iso", CDROM: true, Bus: "ahci"}}},
 			want: "-name c -machine q35 -accel tcg -m 2048 -smp 1 -nodefaults -display none -serial stdio -device virtio-rng-pci " +
-				"-drive file=/l.iso,format=raw,if=none,id=drive0,media=cdrom,readonly=on -device ide-cd,drive=drive0"},
+				"-drive file=/l.iso,format=raw,if=none,id=drive0,media=cdrom,readonly=on -device ide-cd,drive=drive0,bus=ide.0"},
 		{name: "sata disk, usb stick, nvme", cfg: Config{Name: "h", Drives: []Drive{{Path: "/d.img", Bus: "ahci", BootIndex: 2}, {Path: "/s.iso", Bus: "usb", BootIndex: 1}, {Path: "/n.img", Bus: "nvme"}}},
 			want: "-name h -machine q35 -accel tcg -m 2048 -smp 1 -nodefaults -display none -serial stdio -device virtio-rng-pci " +
-				"-drive file=/d.img,format=raw,if=none,id=drive0,cache=unsafe -device ide-hd,drive=drive0,bootindex=2 " +
+				"-drive file=/d.img,format=raw,if=none,id=drive0,cache=unsafe -device ide-hd,drive=drive0,bus=ide.0,bootindex=2 " +
 				"-device qemu-xhci,id=xhci -drive file=/s.iso,format=raw,if=none,id=drive1,cache=unsafe -device usb-storage,bus=xhci.0,drive=drive1,removable=on,bootindex=1 " +
 				"-drive file=/n.img,format=raw,if=none,id=drive2,cache=unsafe -device nvme,drive=drive2,serial=nvme2"},
 		{name: "bad disk bus", cfg: Config{Name: "c", Drives: []Drive{{Path: "/d.img", Bus: "scsi"}}}, wantErr: "disk bus"},
