@@ -87,12 +87,12 @@ func checkContainers(ctx context.Context, env *Env, c *checks, srv *qemu.Server)
 			cmd:  "stat -c '%a %U %n' " + base + "docker/docker/hello.sh " + base + "docker/docker-compose/start.sh " + base + "docker/docker-compose/stop.sh " + base + "podman/tetris.sh " + base + "docker/docker-compose/docker-compose.yml",
 			want: "755 altcos " + base + "docker/docker/hello.sh\n755 altcos " + base + "docker/docker-compose/start.sh\n755 altcos " + base + "docker/docker-compose/stop.sh\n755 altcos " + base + "podman/tetris.sh\n644 altcos " + base + "docker/docker-compose/docker-compose.yml"},
 		{what: "dockerd is up (docker.socket)", cmd: asAltcos("docker version --format '{{.Server.Os}}'"), want: "linux", timeout: 5 * time.Minute},
-		{what: "docker import as altcos", cmd: asAltcos("docker import -q "+srv.GuestURL("hello-rootfs.tar")+" localhost/vmtest-hello") + " >/dev/null && echo imported", want: "imported", timeout: 5 * time.Minute},
+		{what: "docker import as altcos", cmd: asAltcos("docker import "+srv.GuestURL("hello-rootfs.tar")+" localhost/vmtest-hello") + " >/dev/null && echo imported", want: "imported", timeout: 5 * time.Minute},
 		{what: "docker run as altcos", cmd: asAltcos("docker run --rm --network none localhost/vmtest-hello /bin/busybox echo '" + dockerGreeting + "'"), want: dockerGreeting, timeout: 5 * time.Minute},
 		{what: "docker-compose up -d as altcos", cmd: "install -d -o altcos -g altcos " + stack + " && echo " + base64.StdEncoding.EncodeToString([]byte(composeFile)) + " | base64 -d > " + stack + "/docker-compose.yml && chown altcos: " + stack + "/docker-compose.yml && cd " + stack + " && " + asAltcos("docker-compose up -d") + " >/dev/null 2>&1 && echo up", want: "up", timeout: 10 * time.Minute},
-		{what: "the stack answers on its published port", cmd: "for i in $(seq 60); do curl -fsS http://127.0.0.1:" + stackPort + "/ && break; sleep 2; done", want: stackGreeting, timeout: 5 * time.Minute},
+		{what: "the stack answers on its published port", cmd: "for i in $(seq 60); do curl -fsS http://127.0.0.1:" + stackPort + "/ 2>/dev/null && break; sleep 2; done", contains: []string{stackGreeting}, timeout: 5 * time.Minute},
 		{what: "docker-compose down stops it", cmd: "cd " + stack + " && " + asAltcos("docker-compose down") + " >/dev/null 2>&1; " + asAltcos("docker ps -q") + " | wc -l", want: "0", timeout: 5 * time.Minute},
-		{what: "rootless podman as altcos", cmd: "su - altcos -c 'podman import -q " + srv.GuestURL("hello-rootfs.tar") + " localhost/vmtest-hello >/dev/null && podman run --rm --network none localhost/vmtest-hello /bin/busybox echo \"" + rootlessMessage + "\"'", want: rootlessMessage, timeout: 10 * time.Minute},
+		{what: "rootless podman as altcos", cmd: "su - altcos -c 'podman import -q " + srv.GuestURL("hello-rootfs.tar") + " localhost/vmtest-hello >/dev/null && podman run --rm --network none localhost/vmtest-hello /bin/busybox echo \"" + rootlessMessage + "\"'", contains: []string{rootlessMessage}, timeout: 10 * time.Minute},
 	}
 	for _, s := range steps {
 		t := s.timeout
