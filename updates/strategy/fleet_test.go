@@ -68,7 +68,7 @@ func TestUserWaitOnEveryRebootingStrategy(t *testing.T) {
 				if err := s.WaitReboot(context.Background()); err != nil {
 					t.Fatalf("WaitReboot() = %v", err)
 				}
-				want := MaxPostpone
+				want := maxPostpone
 				if logout > 0 {
 					want = logout
 				}
