@@ -62,7 +62,7 @@ func TestUpdateNow(t *testing.T) {
 	st := &blockStrategy{}
 	a := newAgent(t, sys, st, nil)
 	a.Clock = strategy.RealClock{}
-	a.NowPoll = 10 * time.Millisecond
+	a.nowPoll = 10 * time.Millisecond
 	var mu sync.Mutex
 	g := graphOf(t, v1)
 	checks := make(chan struct{}, 10)
@@ -101,7 +101,7 @@ func TestUpdateNow(t *testing.T) {
 	sys = newFakeSystem(v1, v1, v2)
 	st = &blockStrategy{}
 	b := newAgent(t, sys, st, graphOf(t, v1, v2))
-	b.NowPoll = 10 * time.Millisecond
+	b.nowPoll = 10 * time.Millisecond
 	go func() {
 		for st.waitsSeen() == 0 {
 			time.Sleep(5 * time.Millisecond)
