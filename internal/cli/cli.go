@@ -81,6 +81,18 @@ func (l *List) String() string {
 // Set adds v.
 func (l *List) Set(v string) error { *l = append(*l, v); return nil }
 
+// NewFlagSet is the flag set of a subcommand: its errors go to w, and -h
+// prints usage (the synopsis lines, "usage: tool cmd ...") and the flags.
+func NewFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	fs.Usage = func() {
+		fmt.Fprintln(w, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
 // ParseFlags parses args into fs. help is true when -h or --help asked for
 // the flags (fs has printed them: the command is done); any other bad flag
 // is a stdio.UsageError.
