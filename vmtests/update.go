@@ -182,12 +182,10 @@ func updateRollback(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	overlay := filepath.Join(env.Out, "disk.qcow2")
-	if err := qemu.Overlay(ctx, env.Log, env.Art.QCOW2, overlay); err != nil {
+	c, err := env.qcow2Machine(ctx, "update", ign)
+	if err != nil {
 		return err
 	}
-	c := env.diskMachine("update", qemu.BIOS, overlay, "qcow2")
-	c.FwCfg = map[string]string{"opt/com.coreos/config": ign}
 	m, err := qemu.Start(ctx, env.Log, c)
 	if err != nil {
 		return err
