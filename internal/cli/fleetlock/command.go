@@ -86,14 +86,5 @@ func Run(ctx context.Context, args []string, io stdio.Stdio) error {
 	srv := &server.Server{Store: &server.Store{Client: etcd}, Groups: groups, Log: log}
 	hs := srv.HTTPServer(*listen) // every read, write and idle phase bounded
 	fmt.Fprintf(io.Out, "altcos-fleetlock: serving http://%s (groups %v)\n", ln.Addr(), map[string]int(groups))
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return hs.Shutdown(sctx)
+	return cli.Serve(ctx, hs, ln)
 }
