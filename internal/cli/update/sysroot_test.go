@@ -118,17 +118,25 @@ func commitOn(t *testing.T, repo, stream, version string, extra map[string]strin
 	return graph.Release{Version: version, Checksum: sum}
 }
 
-// newSysroot makes a sysroot in a directory, deployed from stream's head
-// on the served repo with kargs; it returns the common flags.
-func newSysroot(t *testing.T, work, url, stream string, kargs ...string) (string, []string) {
+// initSysroot makes an empty sysroot for altcos in work/sysroot, without a
+// bootloader; sysrepo is the --repo flag of its repository.
+func initSysroot(t *testing.T, work string) (sysroot, sysrepo string) {
 	t.Helper()
-	sysroot := filepath.Join(work, "sysroot")
+	sysroot = filepath.Join(work, "sysroot")
 	os.MkdirAll(sysroot, 0o755)
 	t.Cleanup(func() { unimmutable(t, sysroot) })
 	ostreeRun(t, "admin", "init-fs", "--modern", sysroot)
 	ostreeRun(t, "admin", "os-init", "--sysroot="+sysroot, altcos.OSName)
-	sysrepo := "--repo=" + filepath.Join(sysroot, "ostree/repo")
+	sysrepo = "--repo=" + filepath.Join(sysroot, "ostree/repo")
 	ostreeRun(t, "config", sysrepo, "set", "sysroot.bootloader", "none")
+	return sysroot, sysrepo
+}
+
+// newSysroot makes a sysroot in a directory, deployed from stream's head
+// on the served repo with kargs; it returns the common flags.
+func newSysroot(t *testing.T, work, url, stream string, kargs ...string) (string, []string) {
+	t.Helper()
+	sysroot, sysrepo := initSysroot(t, work)
 	ostreeRun(t, "remote", "add", sysrepo, "--no-gpg-verify", "altcos", url+"/repo")
 	ref := altcos.Ref(altcos.DefaultArch, stream)
 	ostreeRun(t, "pull", sysrepo, "altcos", ref)
