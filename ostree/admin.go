@@ -89,12 +89,8 @@ type DeployOptions struct {
 // deployArgs builds `ostree admin deploy --sysroot=S --os=OS [--karg-none] --karg=... REFSPEC`.
 func deployArgs(sysroot string, o DeployOptions) []string {
 	var args []string
-	if o.OSName != "" {
-		args = append(args, "--os="+o.OSName)
-	}
-	if o.KargsNone {
-		args = append(args, "--karg-none")
-	}
+	args = appendValue(args, "--os=", o.OSName)
+	args = appendIf(args, o.KargsNone, "--karg-none")
 	for _, k := range o.Kargs {
 		args = append(args, "--karg="+k)
 	}
@@ -104,15 +100,9 @@ func deployArgs(sysroot string, o DeployOptions) []string {
 	for _, k := range o.KargsDelete {
 		args = append(args, "--karg-delete="+k)
 	}
-	if o.OriginFile != "" {
-		args = append(args, "--origin-file="+o.OriginFile)
-	}
-	if o.Retain {
-		args = append(args, "--retain")
-	}
-	if o.Stage {
-		args = append(args, "--stage")
-	}
+	args = appendValue(args, "--origin-file=", o.OriginFile)
+	args = appendIf(args, o.Retain, "--retain")
+	args = appendIf(args, o.Stage, "--stage")
 	return AdminArgs(sysroot, "deploy", append(args, o.Refspec)...)
 }
 

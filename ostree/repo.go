@@ -79,21 +79,11 @@ func commitArgs(repo string, o CommitOptions) []string {
 	} else {
 		args = append(args, "--branch="+o.Branch)
 	}
-	if o.Parent != "" {
-		args = append(args, "--parent="+o.Parent)
-	}
-	if o.Subject != "" {
-		args = append(args, "--subject="+o.Subject)
-	}
-	if o.Body != "" {
-		args = append(args, "--body="+o.Body)
-	}
-	if o.Timestamp != "" {
-		args = append(args, "--timestamp="+o.Timestamp)
-	}
-	if o.Bootable {
-		args = append(args, "--bootable")
-	}
+	args = appendValue(args, "--parent=", o.Parent)
+	args = appendValue(args, "--subject=", o.Subject)
+	args = appendValue(args, "--body=", o.Body)
+	args = appendValue(args, "--timestamp=", o.Timestamp)
+	args = appendIf(args, o.Bootable, "--bootable")
 	keys := make([]string, 0, len(o.Metadata))
 	for k := range o.Metadata {
 		keys = append(keys, k)

@@ -152,24 +152,12 @@ type UpgradeOpts struct {
 // to the remote the system was installed from.
 func upgradeArgs(sysroot string, o UpgradeOpts) []string {
 	var args []string
-	if o.OS != "" {
-		args = append(args, "--os="+o.OS)
-	}
-	if o.Commit != "" {
-		args = append(args, "--override-commit="+o.Commit)
-	}
-	if o.PullOnly {
-		args = append(args, "--pull-only")
-	}
-	if o.DeployOnly {
-		args = append(args, "--deploy-only")
-	}
-	if o.Stage {
-		args = append(args, "--stage")
-	}
-	if o.AllowDowngrade {
-		args = append(args, "--allow-downgrade")
-	}
+	args = appendValue(args, "--os=", o.OS)
+	args = appendValue(args, "--override-commit=", o.Commit)
+	args = appendIf(args, o.PullOnly, "--pull-only")
+	args = appendIf(args, o.DeployOnly, "--deploy-only")
+	args = appendIf(args, o.Stage, "--stage")
+	args = appendIf(args, o.AllowDowngrade, "--allow-downgrade")
 	return AdminArgs(sysroot, "upgrade", args...)
 }
 
