@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,7 +34,7 @@ func withExamples(config []byte) ([]byte, error) {
 	}
 	ign, _ := c["ignition"].(map[string]any)
 	if ign == nil {
-		return nil, fmt.Errorf("Ignition config has no \"ignition\" section")
+		return nil, errors.New(`the Ignition config has no "ignition" section`)
 	}
 	cfg, _ := ign["config"].(map[string]any)
 	if cfg == nil {
