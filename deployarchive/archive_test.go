@@ -166,20 +166,6 @@ func TestVerifier(t *testing.T) {
 func TestBadInputDeployArchive(t *testing.T) {
 	src := makeSysroot(t)
 	good, _ := packToBytes(t, src)
-	tarOf := func(hdrs ...*tar.Header) []byte {
-		var buf bytes.Buffer
-		zw, _ := zstd.NewWriter(&buf)
-		tw := tar.NewWriter(zw)
-		for _, h := range hdrs {
-			tw.WriteHeader(h)
-			if h.Size > 0 {
-				tw.Write(bytes.Repeat([]byte{'a'}, int(h.Size)))
-			}
-		}
-		tw.Close()
-		zw.Close()
-		return buf.Bytes()
-	}
 	tests := []struct {
 		name string
 		in   []byte
@@ -322,17 +308,6 @@ func TestUnpackKeepsOSSetID(t *testing.T) {
 // directory known without re-chmodding or chowning the mounted boot
 // filesystem's top.
 func TestUnpackMountPoints(t *testing.T) {
-	tarOf := func(hdrs ...*tar.Header) []byte {
-		var buf bytes.Buffer
-		zw, _ := zstd.NewWriter(&buf)
-		tw := tar.NewWriter(zw)
-		for _, h := range hdrs {
-			tw.WriteHeader(h)
-		}
-		tw.Close()
-		zw.Close()
-		return buf.Bytes()
-	}
 	for _, tt := range []struct {
 		name string
 		in   []byte
@@ -410,4 +385,21 @@ func TestBadInputManifest(t *testing.T) {
 	if err := good.CheckArch("aarch64"); err == nil || !strings.Contains(err.Error(), "deploy archive is for x86_64, this machine is aarch64") {
 		t.Errorf("CheckArch(aarch64) = %v, want an error naming both architectures", err)
 	}
+}
+
+// tarOf is a zstd-compressed tar stream of hdrs, each regular entry filled
+// with Size bytes 'a': the hand-made archives of the bad-input tests.
+func tarOf(hdrs ...*tar.Header) []byte {
+	var buf bytes.Buffer
+	zw, _ := zstd.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, h := range hdrs {
+		tw.WriteHeader(h)
+		if h.Size > 0 {
+			tw.Write(bytes.Repeat([]byte{'a'}, int(h.Size)))
+		}
+	}
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
 }

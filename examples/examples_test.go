@@ -57,10 +57,6 @@ func TestExamplesTranslate(t *testing.T) {
 // TestPasswordExample checks the password example sets the documented
 // password "1" for altcos, with a yescrypt hash.
 func TestPasswordExample(t *testing.T) {
-	b, err := os.ReadFile("altcos-password.ign")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cfg struct {
 		Passwd struct {
 			Users []struct {
@@ -69,9 +65,7 @@ func TestPasswordExample(t *testing.T) {
 			} `json:"users"`
 		} `json:"passwd"`
 	}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, "altcos-password.ign", &cfg)
 	if len(cfg.Passwd.Users) != 1 || cfg.Passwd.Users[0].Name != "altcos" || !strings.HasPrefix(cfg.Passwd.Users[0].PasswordHash, "$y$") {
 		t.Fatalf("users = %+v, want altcos with a yescrypt hash", cfg.Passwd.Users)
 	}
@@ -81,10 +75,6 @@ func TestPasswordExample(t *testing.T) {
 // TestContainersExample checks the tree the seed documents: every script
 // executable, the compose file and the podman example present.
 func TestContainersExample(t *testing.T) {
-	b, err := os.ReadFile("testContainers.ign")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cfg struct {
 		Storage struct {
 			Files []struct {
@@ -93,9 +83,7 @@ func TestContainersExample(t *testing.T) {
 			} `json:"files"`
 		} `json:"storage"`
 	}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, "testContainers.ign", &cfg)
 	modes := map[string]int{}
 	for _, f := range cfg.Storage.Files {
 		modes[f.Path] = f.Mode
@@ -170,4 +158,16 @@ func TestComposeFileValid(t *testing.T) {
 		return
 	}
 	t.Fatal("testContainers has no docker-compose.yml")
+}
+
+// readJSON decodes the example file name into v.
+func readJSON(t *testing.T, name string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
 }

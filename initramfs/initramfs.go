@@ -19,6 +19,7 @@
 package initramfs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -119,10 +120,7 @@ type Options struct {
 // Build writes the live initramfs to o.Output (through a temporary file
 // renamed at the end, so a failure leaves no partial output).
 func Build(ctx context.Context, o Options) error {
-	log := o.Log
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	log := cmp.Or(o.Log, slog.New(slog.DiscardHandler))
 	if o.Output == "" || o.ModulesDir == "" || o.KernelVersion == "" || o.GoModuleDir == "" {
 		return fmt.Errorf("initramfs: output, modules dir, kernel version and Go module dir are required")
 	}

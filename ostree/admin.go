@@ -12,9 +12,9 @@ import (
 // RepoPath is the system repository of the sysroot.
 func (s *Sysroot) RepoPath() string { return filepath.Join(s.Path, "ostree", "repo") }
 
-// InitFSArgs builds `ostree admin init-fs [--modern] PATH`. --modern makes the
+// initFSArgs builds `ostree admin init-fs [--modern] PATH`. --modern makes the
 // layout of a current sysroot (no /boot/loader compatibility symlink dance).
-func InitFSArgs(path string, modern bool) []string {
+func initFSArgs(path string, modern bool) []string {
 	argv := []string{Tool, "admin", "init-fs"}
 	if modern {
 		argv = append(argv, "--modern")
@@ -24,7 +24,7 @@ func InitFSArgs(path string, modern bool) []string {
 
 // InitFS makes an empty sysroot at s.Path.
 func (s *Sysroot) InitFS(ctx context.Context, modern bool) error {
-	return run.Run(ctx, s.Log, run.Cmd{Argv: InitFSArgs(s.Path, modern)})
+	return run.Run(ctx, s.Log, run.Cmd{Argv: initFSArgs(s.Path, modern)})
 }
 
 // OSInit makes the state directory of osname (ostree/deploy/OSNAME).
@@ -39,15 +39,15 @@ func (s *Sysroot) PullLocal(ctx context.Context, src, ref string) error {
 	return run.Run(ctx, s.Log, run.Cmd{Argv: RepoArgs(s.RepoPath(), "pull-local", src, ref)})
 }
 
-// RemoteAddArgs builds `ostree remote add` for an unsigned remote (ALTCOS
+// remoteAddArgs builds `ostree remote add` for an unsigned remote (ALTCOS
 // test streams carry no GPG signatures; a signed stream adds its keys later).
-func RemoteAddArgs(repo, name, url string) []string {
+func remoteAddArgs(repo, name, url string) []string {
 	return []string{Tool, "remote", "add", "--repo=" + repo, "--if-not-exists", "--no-gpg-verify", name, url}
 }
 
 // AddRemote adds the remote name with url to the sysroot's repository.
 func (s *Sysroot) AddRemote(ctx context.Context, name, url string) error {
-	return run.Run(ctx, s.Log, run.Cmd{Argv: RemoteAddArgs(s.RepoPath(), name, url)})
+	return run.Run(ctx, s.Log, run.Cmd{Argv: remoteAddArgs(s.RepoPath(), name, url)})
 }
 
 // CreateRef makes ref (e.g. altcos:altcos/x86_64/sisyphus) point where from points.
@@ -86,15 +86,11 @@ type DeployOptions struct {
 	GRUB2Exec string
 }
 
-// DeployArgs builds `ostree admin deploy --sysroot=S --os=OS [--karg-none] --karg=... REFSPEC`.
-func DeployArgs(sysroot string, o DeployOptions) []string {
+// deployArgs builds `ostree admin deploy --sysroot=S --os=OS [--karg-none] --karg=... REFSPEC`.
+func deployArgs(sysroot string, o DeployOptions) []string {
 	var args []string
-	if o.OSName != "" {
-		args = append(args, "--os="+o.OSName)
-	}
-	if o.KargsNone {
-		args = append(args, "--karg-none")
-	}
+	args = appendValue(args, "--os=", o.OSName)
+	args = appendIf(args, o.KargsNone, "--karg-none")
 	for _, k := range o.Kargs {
 		args = append(args, "--karg="+k)
 	}
@@ -104,28 +100,22 @@ func DeployArgs(sysroot string, o DeployOptions) []string {
 	for _, k := range o.KargsDelete {
 		args = append(args, "--karg-delete="+k)
 	}
-	if o.OriginFile != "" {
-		args = append(args, "--origin-file="+o.OriginFile)
-	}
-	if o.Retain {
-		args = append(args, "--retain")
-	}
-	if o.Stage {
-		args = append(args, "--stage")
-	}
+	args = appendValue(args, "--origin-file=", o.OriginFile)
+	args = appendIf(args, o.Retain, "--retain")
+	args = appendIf(args, o.Stage, "--stage")
 	return AdminArgs(sysroot, "deploy", append(args, o.Refspec)...)
 }
 
 // Deploy deploys o.Refspec into the sysroot.
 func (s *Sysroot) Deploy(ctx context.Context, o DeployOptions) error {
-	c := run.Cmd{Argv: DeployArgs(s.Path, o)}
+	c := run.Cmd{Argv: deployArgs(s.Path, o)}
 	if o.GRUB2Exec != "" {
 		c.Env = []string{"OSTREE_GRUB2_EXEC=" + o.GRUB2Exec, "OSTREE=" + run.Path(Tool)}
 	}
 	return run.Run(ctx, s.Log, c)
 }
 
-// Status runs `ostree admin status` and parses it with ParseAdminStatus.
+// Status runs `ostree admin status` and parses it with parseAdminStatus.
 // Unlike ListDeployments it keeps the output's leading blanks, which mark
 // the deployments of a sysroot that is not booted (an image being built, a
 // mounted disk).
@@ -134,7 +124,7 @@ func (s *Sysroot) Status(ctx context.Context) ([]DeploymentEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("status of sysroot %s: %w", s.Path, err)
 	}
-	return ParseAdminStatus(string(out))
+	return parseAdminStatus(string(out))
 }
 
 // GRUB2Generator is the program ostree's grub2 integration runs

@@ -18,13 +18,13 @@ func TestAdminArgv(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"init-fs modern", InitFSArgs("/s", true), []string{"ostree", "admin", "init-fs", "--modern", "/s"}},
-		{"init-fs", InitFSArgs("/s", false), []string{"ostree", "admin", "init-fs", "/s"}},
-		{"remote add", RemoteAddArgs("/s/ostree/repo", "altcos", "https://x/repo"),
+		{"init-fs modern", initFSArgs("/s", true), []string{"ostree", "admin", "init-fs", "--modern", "/s"}},
+		{"init-fs", initFSArgs("/s", false), []string{"ostree", "admin", "init-fs", "/s"}},
+		{"remote add", remoteAddArgs("/s/ostree/repo", "altcos", "https://x/repo"),
 			[]string{"ostree", "remote", "add", "--repo=/s/ostree/repo", "--if-not-exists", "--no-gpg-verify", "altcos", "https://x/repo"}},
-		{"deploy", DeployArgs("/s", DeployOptions{OSName: "alt-containeros", Refspec: "altcos:altcos/x86_64/sisyphus", Kargs: []string{"root=LABEL=root", "rw"}}),
+		{"deploy", deployArgs("/s", DeployOptions{OSName: "alt-containeros", Refspec: "altcos:altcos/x86_64/sisyphus", Kargs: []string{"root=LABEL=root", "rw"}}),
 			[]string{"ostree", "admin", "deploy", "--sysroot=/s", "--os=alt-containeros", "--karg=root=LABEL=root", "--karg=rw", "altcos:altcos/x86_64/sisyphus"}},
-		{"deploy karg-none", DeployArgs("/s", DeployOptions{Refspec: "abc", KargsNone: true}),
+		{"deploy karg-none", deployArgs("/s", DeployOptions{Refspec: "abc", KargsNone: true}),
 			[]string{"ostree", "admin", "deploy", "--sysroot=/s", "--karg-none", "abc"}},
 	}
 	for _, tt := range tests {

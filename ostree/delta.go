@@ -15,9 +15,9 @@ import (
 // object. ostree pull uses them on its own; nothing else is needed on the
 // client.
 
-// StaticDeltaArgs builds `ostree static-delta generate --repo=R --if-not-exists
+// staticDeltaArgs builds `ostree static-delta generate --repo=R --if-not-exists
 // --from=FROM --to=TO` (from "" : --empty, a delta from nothing).
-func StaticDeltaArgs(repo, from, to string) []string {
+func staticDeltaArgs(repo, from, to string) []string {
 	args := []string{"generate", "--if-not-exists"}
 	if from == "" {
 		args = append(args, "--empty")
@@ -30,7 +30,7 @@ func StaticDeltaArgs(repo, from, to string) []string {
 // StaticDelta generates the delta from -> to unless it exists. The caller
 // updates the summary (SummaryUpdate) once after its deltas.
 func (r *Repo) StaticDelta(ctx context.Context, from, to string) error {
-	if err := run.Run(ctx, r.Log, run.Cmd{Argv: StaticDeltaArgs(r.Path, from, to)}); err != nil {
+	if err := run.Run(ctx, r.Log, run.Cmd{Argv: staticDeltaArgs(r.Path, from, to)}); err != nil {
 		return fmt.Errorf("static delta %.12s -> %.12s in %s: %w", from, to, r.Path, err)
 	}
 	return nil

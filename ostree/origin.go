@@ -24,23 +24,23 @@ import (
 	"github.com/altcos/altcos-tools/internal/run"
 )
 
-// PullArgs builds `ostree pull --repo=REPO REMOTE REF_OR_CHECKSUM`.
-func PullArgs(repo, remote, what string) []string {
+// pullArgs builds `ostree pull --repo=REPO REMOTE REF_OR_CHECKSUM`.
+func pullArgs(repo, remote, what string) []string {
 	return RepoArgs(repo, "pull", remote, what)
 }
 
 // Pull fetches what (a ref of remote, or a commit checksum) into the
 // sysroot's repository.
 func (s *Sysroot) Pull(ctx context.Context, remote, what string) error {
-	if err := run.Run(ctx, s.Log, run.Cmd{Argv: PullArgs(s.RepoPath(), remote, what)}); err != nil {
+	if err := run.Run(ctx, s.Log, run.Cmd{Argv: pullArgs(s.RepoPath(), remote, what)}); err != nil {
 		return fmt.Errorf("pull %s from remote %s: %w", what, remote, err)
 	}
 	return nil
 }
 
-// OriginText is an origin file following refspec; with commit set, pinned to
+// originText is an origin file following refspec; with commit set, pinned to
 // it (override-commit, as `ostree admin upgrade --override-commit` records).
-func OriginText(refspec, commit string) string {
+func originText(refspec, commit string) string {
 	s := "[origin]\nrefspec=" + refspec + "\n"
 	if commit != "" {
 		s += "override-commit=" + commit + "\n"
@@ -57,7 +57,7 @@ func (s *Sysroot) DeployCommitOrigin(ctx context.Context, osname, refspec, commi
 		return fmt.Errorf("deploy commit %s: %w", commit, err)
 	}
 	defer os.Remove(f.Name())
-	if _, err := f.WriteString(OriginText(refspec, commit)); err != nil {
+	if _, err := f.WriteString(originText(refspec, commit)); err != nil {
 		f.Close()
 		return fmt.Errorf("deploy commit %s: write origin: %w", commit, err)
 	}

@@ -7,20 +7,20 @@ import (
 )
 
 func TestOriginArgv(t *testing.T) {
-	if got := strings.Join(PullArgs("/s/ostree/repo", "altcos", sum2), " "); got != "ostree pull --repo=/s/ostree/repo altcos "+sum2 {
-		t.Errorf("PullArgs() = %q", got)
+	if got := strings.Join(pullArgs("/s/ostree/repo", "altcos", sum2), " "); got != "ostree pull --repo=/s/ostree/repo altcos "+sum2 {
+		t.Errorf("pullArgs() = %q", got)
 	}
-	if got, want := OriginText("altcos:altcos/x86_64/p10", sum2), "[origin]\nrefspec=altcos:altcos/x86_64/p10\noverride-commit="+sum2+"\n"; got != want {
-		t.Errorf("OriginText() = %q, want %q", got, want)
+	if got, want := originText("altcos:altcos/x86_64/p10", sum2), "[origin]\nrefspec=altcos:altcos/x86_64/p10\noverride-commit="+sum2+"\n"; got != want {
+		t.Errorf("originText() = %q, want %q", got, want)
 	}
 	o := DeployOptions{OSName: "alt-containeros", Refspec: sum1, OriginFile: "/tmp/o", Stage: true, Retain: true,
 		Kargs: []string{"quiet"}, KargsAppend: []string{"console=ttyS0"}, KargsDelete: []string{"rhgb"}}
 	want := "ostree admin deploy --sysroot=/s --os=alt-containeros --karg=quiet --karg-append=console=ttyS0 --karg-delete=rhgb --origin-file=/tmp/o --retain --stage " + sum1
-	if got := strings.Join(DeployArgs("/s", o), " "); got != want {
-		t.Errorf("DeployArgs() = %q, want %q", got, want)
+	if got := strings.Join(deployArgs("/s", o), " "); got != want {
+		t.Errorf("deployArgs() = %q, want %q", got, want)
 	}
-	if got := strings.Join(CleanupArgs("/s"), " "); got != "ostree admin cleanup --sysroot=/s" {
-		t.Errorf("CleanupArgs() = %q", got)
+	if got := strings.Join(cleanupArgs("/s"), " "); got != "ostree admin cleanup --sysroot=/s" {
+		t.Errorf("cleanupArgs() = %q", got)
 	}
 }
 

@@ -53,3 +53,19 @@ func (s *Sysroot) output(ctx context.Context, subcmd string, args ...string) (st
 	out, err := run.Output(ctx, s.Log, run.Cmd{Argv: AdminArgs(s.Path, subcmd, args...)})
 	return strings.TrimSpace(string(out)), err
 }
+
+// appendValue appends the option flag (ending in "=") with v when v is set.
+func appendValue(args []string, flag, v string) []string {
+	if v == "" {
+		return args
+	}
+	return append(args, flag+v)
+}
+
+// appendIf appends the switch flag when on.
+func appendIf(args []string, on bool, flag string) []string {
+	if !on {
+		return args
+	}
+	return append(args, flag)
+}

@@ -36,8 +36,8 @@ func IsRepo(dir string) bool {
 	return err == nil && st.IsDir()
 }
 
-// InitArgs builds the argv of `ostree init --repo=PATH --mode=MODE`.
-func InitArgs(repo, mode string) []string {
+// initArgs builds the argv of `ostree init --repo=PATH --mode=MODE`.
+func initArgs(repo, mode string) []string {
 	return RepoArgs(repo, "init", "--mode="+mode)
 }
 
@@ -46,7 +46,7 @@ func (r *Repo) Init(ctx context.Context, mode string) error {
 	if err := os.MkdirAll(r.Path, 0o755); err != nil {
 		return fmt.Errorf("create ostree repo %s: %w", r.Path, err)
 	}
-	return run.Run(ctx, r.Log, run.Cmd{Argv: InitArgs(r.Path, mode)})
+	return run.Run(ctx, r.Log, run.Cmd{Argv: initArgs(r.Path, mode)})
 }
 
 // CommitOptions describes one `ostree commit`.
@@ -71,29 +71,19 @@ type CommitOptions struct {
 	Parent string
 }
 
-// CommitArgs builds the argv of `ostree commit` for o.
-func CommitArgs(repo string, o CommitOptions) []string {
+// commitArgs builds the argv of `ostree commit` for o.
+func commitArgs(repo string, o CommitOptions) []string {
 	var args []string
 	if o.Orphan {
 		args = append(args, "--orphan")
 	} else {
 		args = append(args, "--branch="+o.Branch)
 	}
-	if o.Parent != "" {
-		args = append(args, "--parent="+o.Parent)
-	}
-	if o.Subject != "" {
-		args = append(args, "--subject="+o.Subject)
-	}
-	if o.Body != "" {
-		args = append(args, "--body="+o.Body)
-	}
-	if o.Timestamp != "" {
-		args = append(args, "--timestamp="+o.Timestamp)
-	}
-	if o.Bootable {
-		args = append(args, "--bootable")
-	}
+	args = appendValue(args, "--parent=", o.Parent)
+	args = appendValue(args, "--subject=", o.Subject)
+	args = appendValue(args, "--body=", o.Body)
+	args = appendValue(args, "--timestamp=", o.Timestamp)
+	args = appendIf(args, o.Bootable, "--bootable")
 	keys := make([]string, 0, len(o.Metadata))
 	for k := range o.Metadata {
 		keys = append(keys, k)
@@ -114,7 +104,7 @@ func (r *Repo) Commit(ctx context.Context, o CommitOptions) (string, error) {
 	if !o.Orphan && o.Branch == "" {
 		return "", errors.New("ostree commit: no branch given (or Orphan)")
 	}
-	out, err := run.Output(ctx, r.Log, run.Cmd{Argv: CommitArgs(r.Path, o)})
+	out, err := run.Output(ctx, r.Log, run.Cmd{Argv: commitArgs(r.Path, o)})
 	if err != nil {
 		return "", err
 	}
@@ -189,15 +179,15 @@ func (r *Repo) SetRef(ctx context.Context, ref, commit string) error {
 	return err
 }
 
-// MetadataArgs builds the argv of `ostree show --print-metadata-key=KEY REV`.
-func MetadataArgs(repo, rev, key string) []string {
+// metadataArgs builds the argv of `ostree show --print-metadata-key=KEY REV`.
+func metadataArgs(repo, rev, key string) []string {
 	return RepoArgs(repo, "show", "--print-metadata-key="+key, rev)
 }
 
 // Metadata returns the string value of the commit metadata key at rev (a ref
 // or a checksum). A missing key gives an error wrapping ErrNoMetadata.
 func (r *Repo) Metadata(ctx context.Context, rev, key string) (string, error) {
-	out, err := run.Output(ctx, r.Log, run.Cmd{Argv: MetadataArgs(r.Path, rev, key)})
+	out, err := run.Output(ctx, r.Log, run.Cmd{Argv: metadataArgs(r.Path, rev, key)})
 	if err != nil {
 		var re *run.Error
 		if errors.As(err, &re) && strings.Contains(re.Stderr, "No such metadata key") {
@@ -205,16 +195,16 @@ func (r *Repo) Metadata(ctx context.Context, rev, key string) (string, error) {
 		}
 		return "", err
 	}
-	v, err := ParseGVariantString(strings.TrimSpace(string(out)))
+	v, err := parseGVariantString(strings.TrimSpace(string(out)))
 	if err != nil {
 		return "", fmt.Errorf("commit %s: metadata %s: %w", rev, key, err)
 	}
 	return v, nil
 }
 
-// ParseGVariantString decodes a GVariant text-format string as printed by
+// parseGVariantString decodes a GVariant text-format string as printed by
 // `ostree show --print-metadata-key` ('...' or "...", with backslash escapes).
-func ParseGVariantString(s string) (string, error) {
+func parseGVariantString(s string) (string, error) {
 	if len(s) < 2 || (s[0] != '\'' && s[0] != '"') || s[len(s)-1] != s[0] {
 		return "", fmt.Errorf("not a GVariant string: %.40q", s)
 	}
@@ -271,8 +261,8 @@ func (r *Repo) History(ctx context.Context, rev string) (string, error) {
 	return r.output(ctx, "log", rev)
 }
 
-// LsArgs builds the argv of `ostree ls [-R] REV PATH...`.
-func LsArgs(repo, rev string, recursive bool, paths ...string) []string {
+// lsArgs builds the argv of `ostree ls [-R] REV PATH...`.
+func lsArgs(repo, rev string, recursive bool, paths ...string) []string {
 	args := []string{}
 	if recursive {
 		args = append(args, "-R")
@@ -285,16 +275,16 @@ func LsArgs(repo, rev string, recursive bool, paths ...string) []string {
 // Ls lists paths in rev (each line of `ostree ls` reduced to its path,
 // symlinks without their target).
 func (r *Repo) Ls(ctx context.Context, rev string, recursive bool, paths ...string) ([]string, error) {
-	out, err := run.Output(ctx, r.Log, run.Cmd{Argv: LsArgs(r.Path, rev, recursive, paths...)})
+	out, err := run.Output(ctx, r.Log, run.Cmd{Argv: lsArgs(r.Path, rev, recursive, paths...)})
 	if err != nil {
 		return nil, err
 	}
-	return ParseLs(string(out)), nil
+	return parseLs(string(out)), nil
 }
 
-// ParseLs extracts the paths from `ostree ls` output, whose lines are
+// parseLs extracts the paths from `ostree ls` output, whose lines are
 // "MODE UID GID SIZE PATH" or "MODE UID GID SIZE PATH -> TARGET".
-func ParseLs(out string) []string {
+func parseLs(out string) []string {
 	var paths []string
 	for _, l := range strings.Split(out, "\n") {
 		f := strings.Fields(l)

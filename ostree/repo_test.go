@@ -6,7 +6,7 @@ import (
 )
 
 func TestCommitArgs(t *testing.T) {
-	got := CommitArgs("/r", CommitOptions{
+	got := commitArgs("/r", CommitOptions{
 		Branch: "altcos/x86_64/sisyphus", Tree: "/t", Subject: "s.20261125.0.0",
 		Timestamp: "@1764028800", Bootable: true,
 		Metadata: map[string]string{"version": "s.20261125.0.0", "altcos.stream": "s"},
@@ -16,12 +16,12 @@ func TestCommitArgs(t *testing.T) {
 		"--add-metadata-string=altcos.stream=s", "--add-metadata-string=version=s.20261125.0.0",
 		"--tree=dir=/t"}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("CommitArgs() = %q, want %q", got, want)
+		t.Errorf("commitArgs() = %q, want %q", got, want)
 	}
-	orphan := CommitArgs("/r", CommitOptions{Orphan: true, Tree: "/t", Parent: "none"})
+	orphan := commitArgs("/r", CommitOptions{Orphan: true, Tree: "/t", Parent: "none"})
 	want = []string{"ostree", "commit", "--repo=/r", "--orphan", "--parent=none", "--tree=dir=/t"}
 	if !reflect.DeepEqual(orphan, want) {
-		t.Errorf("CommitArgs(orphan) = %q, want %q", orphan, want)
+		t.Errorf("commitArgs(orphan) = %q, want %q", orphan, want)
 	}
 }
 
@@ -29,11 +29,11 @@ func TestSmallArgs(t *testing.T) {
 	tests := []struct {
 		got, want []string
 	}{
-		{InitArgs("/r", ModeArchive), []string{"ostree", "init", "--repo=/r", "--mode=archive"}},
-		{MetadataArgs("/r", "altcos/x86_64/sisyphus", "version"),
+		{initArgs("/r", ModeArchive), []string{"ostree", "init", "--repo=/r", "--mode=archive"}},
+		{metadataArgs("/r", "altcos/x86_64/sisyphus", "version"),
 			[]string{"ostree", "show", "--repo=/r", "--print-metadata-key=version", "altcos/x86_64/sisyphus"}},
-		{LsArgs("/r", "abc", true, "/usr/lib/modules"), []string{"ostree", "ls", "--repo=/r", "-R", "abc", "/usr/lib/modules"}},
-		{LsArgs("/r", "abc", false), []string{"ostree", "ls", "--repo=/r", "abc"}},
+		{lsArgs("/r", "abc", true, "/usr/lib/modules"), []string{"ostree", "ls", "--repo=/r", "-R", "abc", "/usr/lib/modules"}},
+		{lsArgs("/r", "abc", false), []string{"ostree", "ls", "--repo=/r", "abc"}},
 	}
 	for _, tt := range tests {
 		if !reflect.DeepEqual(tt.got, tt.want) {
@@ -58,19 +58,19 @@ func TestParseGVariantString(t *testing.T) {
 		{`'bad\u00'`, "", true},
 	}
 	for _, tt := range tests {
-		got, err := ParseGVariantString(tt.in)
+		got, err := parseGVariantString(tt.in)
 		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("ParseGVariantString(%s) = %q, %v, want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			t.Errorf("parseGVariantString(%s) = %q, %v, want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
 }
 
 func TestParseLs(t *testing.T) {
 	out := "d00755 0 0      0 /usr/lib/modules/6.1\n-00644 0 0 14149568 /usr/lib/modules/6.1/vmlinuz\nl00777 0 0      0 /bin -> usr/bin\n"
-	got := ParseLs(out)
+	got := parseLs(out)
 	want := []string{"/usr/lib/modules/6.1", "/usr/lib/modules/6.1/vmlinuz", "/bin"}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("ParseLs() = %q, want %q", got, want)
+		t.Errorf("parseLs() = %q, want %q", got, want)
 	}
 }
 

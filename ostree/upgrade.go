@@ -3,7 +3,7 @@ package ostree
 // The update stack's side of the wrapper: read the deployments back from
 // `ostree admin status`, make the rollback deployment the default, undeploy,
 // clean up, and read a ref's history for the update graph. Pulling a commit
-// and deploying it with its origin is in origin.go; UpgradeArgs stays for
+// and deploying it with its origin is in origin.go; upgradeArgs stays for
 // `ostree admin upgrade --override-commit`, which the update stack no longer
 // runs (its origin is the booted deployment's, see origin.go).
 //
@@ -55,12 +55,12 @@ func (d DeploymentEntry) OriginPath() string {
 	return filepath.Join("ostree/deploy", d.OSName, "deploy", d.ID()+".origin")
 }
 
-// ParseAdminStatus parses the text of `ostree admin status` (2022.7 format):
+// parseAdminStatus parses the text of `ostree admin status` (2022.7 format):
 //
 //   - alt-containeros 33b0...76e.0 (pending)
 //     Version: sisyphus.20261125.2.0
 //     origin refspec: altcos:altcos/x86_64/sisyphus
-func ParseAdminStatus(text string) ([]DeploymentEntry, error) {
+func parseAdminStatus(text string) ([]DeploymentEntry, error) {
 	var out []DeploymentEntry
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for sc.Scan() {
@@ -134,7 +134,7 @@ func (s *Sysroot) ListDeployments(ctx context.Context) ([]DeploymentEntry, error
 	if err != nil {
 		return nil, fmt.Errorf("list deployments of sysroot %s: %w", s.Path, err)
 	}
-	return ParseAdminStatus(string(out))
+	return parseAdminStatus(string(out))
 }
 
 // UpgradeOpts are the options of one `ostree admin upgrade` run.
@@ -147,59 +147,47 @@ type UpgradeOpts struct {
 	AllowDowngrade bool
 }
 
-// UpgradeArgs builds `ostree admin upgrade` for o. Upgrading (rather than
+// upgradeArgs builds `ostree admin upgrade` for o. Upgrading (rather than
 // `deploy`) keeps the deployment's origin refspec and remote, so a pull goes
 // to the remote the system was installed from.
-func UpgradeArgs(sysroot string, o UpgradeOpts) []string {
+func upgradeArgs(sysroot string, o UpgradeOpts) []string {
 	var args []string
-	if o.OS != "" {
-		args = append(args, "--os="+o.OS)
-	}
-	if o.Commit != "" {
-		args = append(args, "--override-commit="+o.Commit)
-	}
-	if o.PullOnly {
-		args = append(args, "--pull-only")
-	}
-	if o.DeployOnly {
-		args = append(args, "--deploy-only")
-	}
-	if o.Stage {
-		args = append(args, "--stage")
-	}
-	if o.AllowDowngrade {
-		args = append(args, "--allow-downgrade")
-	}
+	args = appendValue(args, "--os=", o.OS)
+	args = appendValue(args, "--override-commit=", o.Commit)
+	args = appendIf(args, o.PullOnly, "--pull-only")
+	args = appendIf(args, o.DeployOnly, "--deploy-only")
+	args = appendIf(args, o.Stage, "--stage")
+	args = appendIf(args, o.AllowDowngrade, "--allow-downgrade")
 	return AdminArgs(sysroot, "upgrade", args...)
 }
 
-// RedeployArgs builds the `ostree admin deploy` that puts d's commit back on
+// redeployArgs builds the `ostree admin deploy` that puts d's commit back on
 // top with d's own origin, keeping every other deployment (--retain).
-func RedeployArgs(sysroot string, d DeploymentEntry) []string {
+func redeployArgs(sysroot string, d DeploymentEntry) []string {
 	return AdminArgs(sysroot, "deploy", "--os="+d.OSName, "--retain",
 		"--origin-file="+filepath.Join(sysroot, d.OriginPath()), d.Checksum)
 }
 
-// UndeployArgs builds `ostree admin undeploy INDEX`.
-func UndeployArgs(sysroot string, index int) []string {
+// undeployArgs builds `ostree admin undeploy INDEX`.
+func undeployArgs(sysroot string, index int) []string {
 	return AdminArgs(sysroot, "undeploy", strconv.Itoa(index))
 }
 
 // UndeployIndex deletes the deployment at index.
 func (s *Sysroot) UndeployIndex(ctx context.Context, index int) error {
-	if err := run.Run(ctx, s.Log, run.Cmd{Argv: UndeployArgs(s.Path, index)}); err != nil {
+	if err := run.Run(ctx, s.Log, run.Cmd{Argv: undeployArgs(s.Path, index)}); err != nil {
 		return fmt.Errorf("undeploy deployment %d: %w", index, err)
 	}
 	return nil
 }
 
-// CleanupArgs builds `ostree admin cleanup`: it deletes deployments no
+// cleanupArgs builds `ostree admin cleanup`: it deletes deployments no
 // longer listed and the repository objects nothing refers to.
-func CleanupArgs(sysroot string) []string { return AdminArgs(sysroot, "cleanup") }
+func cleanupArgs(sysroot string) []string { return AdminArgs(sysroot, "cleanup") }
 
 // Cleanup runs `ostree admin cleanup`.
 func (s *Sysroot) Cleanup(ctx context.Context) error {
-	if err := run.Run(ctx, s.Log, run.Cmd{Argv: CleanupArgs(s.Path)}); err != nil {
+	if err := run.Run(ctx, s.Log, run.Cmd{Argv: cleanupArgs(s.Path)}); err != nil {
 		return fmt.Errorf("clean up sysroot %s: %w", s.Path, err)
 	}
 	return nil
@@ -239,7 +227,7 @@ func (s *Sysroot) MakeDefault(ctx context.Context, d DeploymentEntry) error {
 		}
 		return nil
 	}
-	if err := run.Run(ctx, s.Log, run.Cmd{Argv: RedeployArgs(s.Path, d)}); err != nil {
+	if err := run.Run(ctx, s.Log, run.Cmd{Argv: redeployArgs(s.Path, d)}); err != nil {
 		return fmt.Errorf("make deployment %s the default: %w", d.ID(), err)
 	}
 	// The new copy is at index 0, so the old one moved one place down.
@@ -258,8 +246,8 @@ type HistoryCommit struct {
 	Subject  string
 }
 
-// ParseRefHistory parses `ostree log` output: newest first, as printed.
-func ParseRefHistory(text string) ([]HistoryCommit, error) {
+// parseRefHistory parses `ostree log` output: newest first, as printed.
+func parseRefHistory(text string) ([]HistoryCommit, error) {
 	var out []HistoryCommit
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for sc.Scan() {
@@ -306,7 +294,7 @@ func (r *Repo) RefHistory(ctx context.Context, ref string) ([]HistoryCommit, err
 	if err != nil {
 		return nil, fmt.Errorf("history of ref %s in %s: %w", ref, r.Path, err)
 	}
-	cs, err := ParseRefHistory(out)
+	cs, err := parseRefHistory(out)
 	if err != nil {
 		return nil, fmt.Errorf("history of ref %s in %s: %w", ref, r.Path, err)
 	}

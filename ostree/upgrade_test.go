@@ -18,9 +18,9 @@ func TestParseAdminStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ParseAdminStatus(string(text))
+	got, err := parseAdminStatus(string(text))
 	if err != nil {
-		t.Fatalf("ParseAdminStatus() error: %v", err)
+		t.Fatalf("parseAdminStatus() error: %v", err)
 	}
 	ref := "altcos:altcos/x86_64/sisyphus"
 	want := []DeploymentEntry{
@@ -29,7 +29,7 @@ func TestParseAdminStatus(t *testing.T) {
 		{Index: 2, OSName: "alt-containeros", Checksum: sum0, Serial: 0, Version: "sisyphus.20261101.0.0", Refspec: ref, Pinned: true, RollbackMark: true},
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("ParseAdminStatus() = %+v, want %+v", got, want)
+		t.Errorf("parseAdminStatus() = %+v, want %+v", got, want)
 	}
 }
 
@@ -39,13 +39,13 @@ func TestParseAdminStatusBad(t *testing.T) {
 		"  alt-containeros abc.0\n",
 		"* alt-containeros " + sum1 + ".x\n",
 	} {
-		if _, err := ParseAdminStatus(in); err == nil {
-			t.Errorf("ParseAdminStatus(%q) = nil error, want an error", in)
+		if _, err := parseAdminStatus(in); err == nil {
+			t.Errorf("parseAdminStatus(%q) = nil error, want an error", in)
 		}
 	}
-	got, err := ParseAdminStatus("No deployments.\n")
+	got, err := parseAdminStatus("No deployments.\n")
 	if err != nil || len(got) != 0 {
-		t.Errorf("ParseAdminStatus(No deployments.) = %v, %v, want none, nil", got, err)
+		t.Errorf("parseAdminStatus(No deployments.) = %v, %v, want none, nil", got, err)
 	}
 }
 
@@ -62,8 +62,8 @@ func TestUpgradeArgs(t *testing.T) {
 			"ostree admin upgrade --sysroot=/s --override-commit=" + sum1 + " --deploy-only --allow-downgrade"},
 	}
 	for _, tt := range tests {
-		if got := strings.Join(UpgradeArgs("/s", tt.o), " "); got != tt.want {
-			t.Errorf("UpgradeArgs(/s, %+v) = %q, want %q", tt.o, got, tt.want)
+		if got := strings.Join(upgradeArgs("/s", tt.o), " "); got != tt.want {
+			t.Errorf("upgradeArgs(/s, %+v) = %q, want %q", tt.o, got, tt.want)
 		}
 	}
 }
@@ -71,11 +71,11 @@ func TestUpgradeArgs(t *testing.T) {
 func TestRedeployAndUndeployArgs(t *testing.T) {
 	d := DeploymentEntry{Index: 1, OSName: "alt-containeros", Checksum: sum1, Serial: 0}
 	want := "ostree admin deploy --sysroot=/s --os=alt-containeros --retain --origin-file=/s/ostree/deploy/alt-containeros/deploy/" + sum1 + ".0.origin " + sum1
-	if got := strings.Join(RedeployArgs("/s", d), " "); got != want {
-		t.Errorf("RedeployArgs() = %q, want %q", got, want)
+	if got := strings.Join(redeployArgs("/s", d), " "); got != want {
+		t.Errorf("redeployArgs() = %q, want %q", got, want)
 	}
-	if got := strings.Join(UndeployArgs("/s", 2), " "); got != "ostree admin undeploy --sysroot=/s 2" {
-		t.Errorf("UndeployArgs(/s, 2) = %q", got)
+	if got := strings.Join(undeployArgs("/s", 2), " "); got != "ostree admin undeploy --sysroot=/s 2" {
+		t.Errorf("undeployArgs(/s, 2) = %q", got)
 	}
 }
 
@@ -108,7 +108,7 @@ func TestRollbackTarget(t *testing.T) {
 func TestParseRefHistory(t *testing.T) {
 	text := "commit " + sum2 + "\nParent:  " + sum1 + "\nContentChecksum:  0c70\nDate:  2026-11-25 09:51:33 +0000\nVersion: sisyphus.20261125.2.0\n\n    v2\n\n" +
 		"commit " + sum1 + "\nContentChecksum:  2b56\nDate:  2026-11-25 09:51:30 +0000\nVersion: sisyphus.20261125.1.0\n\n    v1\n\n"
-	got, err := ParseRefHistory(text)
+	got, err := parseRefHistory(text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,9 +117,9 @@ func TestParseRefHistory(t *testing.T) {
 		{Checksum: sum1, Version: "sisyphus.20261125.1.0", Date: "2026-11-25 09:51:30 +0000", Subject: "v1"},
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("ParseRefHistory() = %+v, want %+v", got, want)
+		t.Errorf("parseRefHistory() = %+v, want %+v", got, want)
 	}
-	if _, err := ParseRefHistory("commit xyz\n"); err == nil {
-		t.Error("ParseRefHistory(commit xyz) = nil error, want an error")
+	if _, err := parseRefHistory("commit xyz\n"); err == nil {
+		t.Error("parseRefHistory(commit xyz) = nil error, want an error")
 	}
 }

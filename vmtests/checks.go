@@ -175,6 +175,16 @@ func (c *checks) err() error {
 
 func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n    ") }
 
+// checkAsRoot is checkInstalled of the deployment the artifacts promise,
+// logging in as root with the test password.
+func checkAsRoot(ctx context.Context, env *Env, cfg qemu.Config, srv *qemu.Server, more ...func(context.Context, *Env, *checks, *qemu.Server) error) error {
+	want, err := env.expected(ctx)
+	if err != nil {
+		return err
+	}
+	return checkInstalled(ctx, env, cfg, want, account{User: "root", Password: rootPassword}, srv, more...)
+}
+
 // checkInstalled boots the installed disk described by cfg, logs in as root
 // and checks the first boot: ostree admin status, the Ignition user, file and
 // unit, the first-boot stamp gone, and podman running a locally imported

@@ -34,7 +34,7 @@ func withExamples(config []byte) ([]byte, error) {
 	}
 	ign, _ := c["ignition"].(map[string]any)
 	if ign == nil {
-		return nil, errors.New("the Ignition config has no \"ignition\" section")
+		return nil, errors.New(`the Ignition config has no "ignition" section`)
 	}
 	cfg, _ := ign["config"].(map[string]any)
 	if cfg == nil {

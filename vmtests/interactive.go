@@ -3,7 +3,6 @@ package vmtests
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,15 +14,11 @@ func interactive(ctx context.Context, env *Env) error {
 	if env.Art.ISO == "" {
 		return missingf("no live ISO: give --iso or ALTCOS_VMTEST_ISO (make iso builds one)")
 	}
-	srv, err := qemu.Serve(env.Log, map[string][]byte{"config.ign": vmtestIgnition})
+	srv, disk, err := serveConfigOnBlankDisk(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	disk := filepath.Join(env.Out, "disk.img")
-	if err := qemu.BlankDisk(ctx, env.Log, disk, diskSize); err != nil {
-		return err
-	}
 	c := env.machine("interactive-install", qemu.BIOS)
 	c.NoReboot = true
 	c.Net = true
@@ -68,11 +63,7 @@ func interactive(ctx context.Context, env *Env) error {
 		return err
 	}
 	m.Close()
-	want, err := env.expected(ctx)
-	if err != nil {
-		return err
-	}
-	return checkInstalled(ctx, env, env.diskMachine("interactive-disk", qemu.BIOS, disk, "raw"), want, account{User: "root", Password: rootPassword}, nil)
+	return checkAsRoot(ctx, env, env.diskMachine("interactive-disk", qemu.BIOS, disk, "raw"), nil)
 }
 
 // A prompt of the installer and what the operator answers.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/altcos/altcos-tools/installer/bootloader"
@@ -40,16 +39,12 @@ func powerCut(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	srv, err := qemu.Serve(env.Log, map[string][]byte{"config.ign": vmtestIgnition})
+	srv, disk, err := serveConfigOnBlankDisk(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	disk := filepath.Join(env.Out, "disk.img")
-	if err := qemu.BlankDisk(ctx, env.Log, disk, diskSize); err != nil {
-		return err
-	}
-	kargs := pxeInstallKargs(env.targetDevice(), srv.GuestURL("config.ign"), "sha256-"+sha256Hex(vmtestIgnition))
+	kargs := configInstallKargs(env, srv)
 	m, err := qemu.Start(ctx, env.Log, pxeMachine(env, "powercut-install", kernel, initrd, disk, kargs...))
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package vmtests
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
@@ -16,16 +15,12 @@ func pxeInstall(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	srv, err := qemu.Serve(env.Log, map[string][]byte{"config.ign": vmtestIgnition})
+	srv, disk, err := serveConfigOnBlankDisk(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	disk := filepath.Join(env.Out, "disk.img")
-	if err := qemu.BlankDisk(ctx, env.Log, disk, diskSize); err != nil {
-		return err
-	}
-	c := pxeMachine(env, "pxe-install", kernel, initrd, disk, pxeInstallKargs(env.targetDevice(), srv.GuestURL("config.ign"), "sha256-"+sha256Hex(vmtestIgnition))...)
+	c := pxeMachine(env, "pxe-install", kernel, initrd, disk, configInstallKargs(env, srv)...)
 	env.step("%s: PXE-style boot, Ignition from %s", c.Name, srv.GuestURL("config.ign"))
 	m, err := qemu.Start(ctx, env.Log, c)
 	if err != nil {
@@ -39,9 +34,5 @@ func pxeInstall(ctx context.Context, env *Env) error {
 	if n := srv.Hits("config.ign"); n < 1 {
 		return fmt.Errorf("the installer never fetched %s", srv.GuestURL("config.ign"))
 	}
-	want, err := env.expected(ctx)
-	if err != nil {
-		return err
-	}
-	return checkInstalled(ctx, env, env.diskMachine("pxe-disk", qemu.BIOS, disk, "raw"), want, account{User: "root", Password: rootPassword}, srv)
+	return checkAsRoot(ctx, env, env.diskMachine("pxe-disk", qemu.BIOS, disk, "raw"), srv)
 }

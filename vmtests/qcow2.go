@@ -2,7 +2,6 @@ package vmtests
 
 import (
 	"context"
-	"path/filepath"
 
 	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
@@ -28,20 +27,14 @@ func qcow2(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	overlay := filepath.Join(env.Out, "disk.qcow2")
-	if err := qemu.Overlay(ctx, env.Log, env.Art.QCOW2, overlay); err != nil {
+	c, err := env.qcow2Machine(ctx, "qcow2", ign)
+	if err != nil {
 		return err
 	}
-	c := env.diskMachine("qcow2", qemu.BIOS, overlay, "qcow2")
-	c.FwCfg = map[string]string{"opt/com.coreos/config": ign}
 	srv, err := qemu.Serve(env.Log, nil)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	want, err := env.expected(ctx)
-	if err != nil {
-		return err
-	}
-	return checkInstalled(ctx, env, c, want, account{User: "root", Password: rootPassword}, srv, checkContainers)
+	return checkAsRoot(ctx, env, c, srv, checkContainers)
 }

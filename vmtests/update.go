@@ -182,12 +182,10 @@ func updateRollback(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	overlay := filepath.Join(env.Out, "disk.qcow2")
-	if err := qemu.Overlay(ctx, env.Log, env.Art.QCOW2, overlay); err != nil {
+	c, err := env.qcow2Machine(ctx, "update", ign)
+	if err != nil {
 		return err
 	}
-	c := env.diskMachine("update", qemu.BIOS, overlay, "qcow2")
-	c.FwCfg = map[string]string{"opt/com.coreos/config": ign}
 	m, err := qemu.Start(ctx, env.Log, c)
 	if err != nil {
 		return err
@@ -246,14 +244,9 @@ func updateRollback(ctx context.Context, env *Env) error {
 
 	// Reboot into v2: ostree-finalize-staged writes the deployment and the menu at shutdown.
 	env.step("update: rebooting into v2")
-	if err := m.SendLine("systemctl reboot"); err != nil {
+	if err := rebootLogin(ctx, env, ck, root, "second"); err != nil {
 		return err
 	}
-	tb = time.Now()
-	if ck.sh, err = login(ctx, m, root.User, root.Password, updateBootTimeout); err != nil {
-		return err
-	}
-	env.step("update: second boot, logged in after %s", timeSince(tb))
 	if ok, err := ck.expect(ctx, "v2 is booted", "ostree admin status; echo marker=$(cat "+v2Marker+")", commandTimeout, "", "* "+altcos.OSName+" "+v2.Commit+".0", "Version: "+v2.Version, "(rollback)", "marker="+v2.Version); err != nil || !ok {
 		return firstErr(err, ck.err())
 	}
@@ -280,14 +273,9 @@ func updateRollback(ctx context.Context, env *Env) error {
 		return firstErr(err, ck.err())
 	}
 	env.step("update: rolled back; rebooting into v1")
-	if err := m.SendLine("systemctl reboot"); err != nil {
+	if err := rebootLogin(ctx, env, ck, root, "third"); err != nil {
 		return err
 	}
-	tb = time.Now()
-	if ck.sh, err = login(ctx, m, root.User, root.Password, updateBootTimeout); err != nil {
-		return err
-	}
-	env.step("update: third boot, logged in after %s", timeSince(tb))
 	if ok, err := ck.expect(ctx, "v1 is booted again", "ostree admin status; test -e "+v2Marker+" && echo v2-marker || echo no-v2-marker", commandTimeout, "",
 		"* "+altcos.OSName+" "+v1.Commit+".", "Version: "+v1.Version, "no-v2-marker"); err != nil {
 		return err
@@ -313,4 +301,20 @@ func firstErr(err, otherwise error) error {
 		return err
 	}
 	return otherwise
+}
+
+// rebootLogin reboots the machine of ck and logs in again as root when it
+// is back: the update scenario's second and third boots.
+func rebootLogin(ctx context.Context, env *Env, ck *checks, root account, which string) error {
+	if err := ck.m.SendLine("systemctl reboot"); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	sh, err := login(ctx, ck.m, root.User, root.Password, updateBootTimeout)
+	if err != nil {
+		return err
+	}
+	ck.sh = sh
+	env.step("update: %s boot, logged in after %s", which, timeSince(t0))
+	return nil
 }

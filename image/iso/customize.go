@@ -1,10 +1,10 @@
 package iso
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path"
@@ -43,10 +43,7 @@ type CustomizeOptions struct {
 // hybrid MBR, ESP partition) is replayed from the input by xorriso. Nothing is
 // written when the config does not validate; the output appears only whole.
 func Customize(ctx context.Context, o CustomizeOptions) error {
-	log := o.Log
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	log := cmp.Or(o.Log, slog.New(slog.DiscardHandler))
 	if !strings.HasPrefix(o.DestDevice, "/dev/") {
 		return fmt.Errorf("destination device %q: give a device path such as /dev/vda", o.DestDevice)
 	}

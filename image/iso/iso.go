@@ -30,9 +30,9 @@
 package iso
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -95,10 +95,7 @@ type Options struct {
 // same folder, renamed at the end, so a failure (or a full disk) leaves no
 // partial ISO behind.
 func Build(ctx context.Context, o Options) error {
-	log := o.Log
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	log := cmp.Or(o.Log, slog.New(slog.DiscardHandler))
 	// 1. Inputs: manifest, kernel, initramfs, GRUB platforms.
 	m, err := image.ReadArchiveManifest(o.ArchiveDir)
 	if err != nil {

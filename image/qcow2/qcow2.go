@@ -4,6 +4,7 @@
 package qcow2
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -52,10 +53,7 @@ func installArgs(installer, archive, img string) []string {
 // converts it with qemu-img. Files go through temporary names in Output's
 // folder; a failure leaves nothing behind.
 func Build(ctx context.Context, o Options) error {
-	log := o.Log
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
+	log := cmp.Or(o.Log, slog.New(slog.DiscardHandler))
 	if _, err := image.ReadArchiveManifest(o.ArchiveDir); err != nil {
 		return err
 	}

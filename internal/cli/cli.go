@@ -1,7 +1,7 @@
 // Package cli holds what the altcos-* command lines share, once: a table of
-// subcommands with its usage text, the repeatable string flag, flags parsed
-// before, between and after the arguments, SOURCE_DATE_EPOCH and the
-// logger. Each tool is a package under it (internal/cli/build for
+// subcommands with its usage text, a subcommand's flag set, the repeatable
+// string flag, flags parsed before, between and after the arguments,
+// SOURCE_DATE_EPOCH, the logger, and serving HTTP until cancelled. Each tool is a package under it (internal/cli/build for
 // altcos-build, ...) whose Run(ctx, args, stdio) error cmd/<tool>/main.go
 // hands to stdio.Main, so that tests drive every command in-process.
 package cli
@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
@@ -81,6 +83,18 @@ func (l *List) String() string {
 // Set adds v.
 func (l *List) Set(v string) error { *l = append(*l, v); return nil }
 
+// NewFlagSet is the flag set of a subcommand: its errors go to w, and -h
+// prints usage (the synopsis lines, "usage: tool cmd ...") and the flags.
+func NewFlagSet(name, usage string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	fs.Usage = func() {
+		fmt.Fprintln(w, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
 // ParseFlags parses args into fs. help is true when -h or --help asked for
 // the flags (fs has printed them: the command is done); any other bad flag
 // is a stdio.UsageError.
@@ -138,4 +152,19 @@ func Logger(w io.Writer, verbose bool) *slog.Logger {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// Serve serves hs on ln until ctx ends (SIGINT, SIGTERM), then shuts it
+// down, letting the requests under way finish for up to five seconds.
+func Serve(ctx context.Context, hs *http.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return hs.Shutdown(sctx)
 }

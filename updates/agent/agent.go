@@ -17,8 +17,8 @@ import (
 // ErrRebooting is returned once the agent has asked the system to reboot.
 var ErrRebooting = errors.New("rebooting")
 
-// HealthPoll is how often the health checks look at the units.
-const HealthPoll = 5 * time.Second
+// healthPoll is how often the health checks look at the units.
+const healthPoll = 5 * time.Second
 
 // Agent is altcos-updated: one node's update loop.
 type Agent struct {
@@ -34,10 +34,10 @@ type Agent struct {
 	// qemu, ...), sent to the graph service as zincati does.
 	Platform string
 	// UpdateNowPath is the file `altcos-update update-now` writes; default:
-	// update-now next to StatePath. NowPoll is how often a waiting agent
-	// looks for it (default NowPoll).
+	// update-now next to StatePath. nowPoll is how often a waiting agent
+	// looks for it (default nowPoll).
 	UpdateNowPath string
-	NowPoll       time.Duration
+	nowPoll       time.Duration
 	// stagedReported is the commit whose "staged, reboot to apply" the
 	// stage strategy has logged (once per commit).
 	stagedReported string
@@ -62,8 +62,8 @@ func (a *Agent) defaults() {
 	if a.UpdateNowPath == "" {
 		a.UpdateNowPath = UpdateNowPath(a.StatePath)
 	}
-	if a.NowPoll <= 0 {
-		a.NowPoll = NowPoll
+	if a.nowPoll <= 0 {
+		a.nowPoll = nowPoll
 	}
 	if a.FetchGraph == nil {
 		base := a.Config.Cincinnati.BaseURL
@@ -232,7 +232,7 @@ func (a *Agent) healthCheck(ctx context.Context) error {
 		if left <= 0 {
 			return fmt.Errorf("units not active after %s: %s", a.Config.HealthTimeout(), strings.Join(waiting, ", "))
 		}
-		if err := a.Clock.Sleep(ctx, min(HealthPoll, left)); err != nil {
+		if err := a.Clock.Sleep(ctx, min(healthPoll, left)); err != nil {
 			return err
 		}
 	}

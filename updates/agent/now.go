@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// NowPoll is how often a waiting agent looks for an update-now request.
+// nowPoll is how often a waiting agent looks for an update-now request.
 // Polling a file keeps the request working across agent restarts and needs
 // no pid file or signal plumbing; one stat a second costs nothing.
-const NowPoll = time.Second
+const nowPoll = time.Second
 
 // UpdateNowPath is the update-now request file next to the state file:
 // /var/lib/altcos-updated/update-now.
@@ -23,7 +23,7 @@ func UpdateNowPath(statePath string) string {
 
 // RequestUpdateNow asks the running agent (altcos-update update-now) to skip
 // its strategy's wait once: it takes the request at its next loop iteration,
-// or within NowPoll while it waits.
+// or within nowPoll while it waits.
 func RequestUpdateNow(statePath string) error {
 	p := UpdateNowPath(statePath)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -61,7 +61,7 @@ func (a *Agent) waitOrNow(ctx context.Context, wait func(context.Context) error)
 	defer cancel()
 	fired := make(chan struct{})
 	go func() {
-		t := time.NewTicker(a.NowPoll)
+		t := time.NewTicker(a.nowPoll)
 		defer t.Stop()
 		for {
 			select {

@@ -100,10 +100,10 @@ func ParseRefspec(refspec string) (Origin, error) {
 	return Origin{Remote: remote, Ref: ref, Arch: parts[1], Stream: parts[2]}, nil
 }
 
-// SkipSet lists the commits the graph must not offer: every deployed one
+// skipSet lists the commits the graph must not offer: every deployed one
 // (updating to the rollback entry again would undo a rollback) and the
 // denied ones.
-func SkipSet(ds []ostree.DeploymentEntry, denied map[string]string) map[string]bool {
+func skipSet(ds []ostree.DeploymentEntry, denied map[string]string) map[string]bool {
 	skip := map[string]bool{}
 	for _, d := range ds {
 		skip[d.Checksum] = true
@@ -123,7 +123,7 @@ type Update struct {
 // FindUpdate picks the next release for the Base deployment from g.
 func FindUpdate(g *graph.Graph, ds []ostree.DeploymentEntry, denied map[string]string, allowDowngrade bool) (Update, bool, error) {
 	cur := Base(ds)
-	n, ok, err := g.Next(cur.Checksum, graph.Policy{AllowDowngrade: allowDowngrade, Skip: SkipSet(ds, denied)})
+	n, ok, err := g.Next(cur.Checksum, graph.Policy{AllowDowngrade: allowDowngrade, Skip: skipSet(ds, denied)})
 	if err != nil || !ok {
 		return Update{}, false, err
 	}

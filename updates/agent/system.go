@@ -85,12 +85,12 @@ func (s *OSTreeSystem) Rollback(ctx context.Context) error {
 	return s.Sysroot.MakeDefault(ctx, t)
 }
 
-// RebootArgs is how the agent reboots: through systemd, so units stop cleanly
+// rebootArgs is how the agent reboots: through systemd, so units stop cleanly
 // and a staged deployment is finalized.
-func RebootArgs() []string { return []string{"systemctl", "reboot"} }
+func rebootArgs() []string { return []string{"systemctl", "reboot"} }
 
 func (s *OSTreeSystem) Reboot(ctx context.Context) error {
-	return run.Run(ctx, s.Log, run.Cmd{Argv: RebootArgs()})
+	return run.Run(ctx, s.Log, run.Cmd{Argv: rebootArgs()})
 }
 
 func (s *OSTreeSystem) UnitState(ctx context.Context, unit string) (string, error) {

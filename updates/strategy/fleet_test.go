@@ -68,7 +68,7 @@ func TestUserWaitOnEveryRebootingStrategy(t *testing.T) {
 				if err := s.WaitReboot(context.Background()); err != nil {
 					t.Fatalf("WaitReboot() = %v", err)
 				}
-				want := MaxPostpone
+				want := maxPostpone
 				if logout > 0 {
 					want = logout
 				}
@@ -97,14 +97,7 @@ func TestFleetLockInWindows(t *testing.T) {
 	t.Run("waits for the window, then locks", func(t *testing.T) {
 		c := &fakeClock{now: t0} // Wed 10:00
 		l := &fakeLocker{}
-		ev := &recEvents{locks: map[string]int{}}
-		s, err := New(Params{Name: NameFleetLock, Schedule: sched}, Deps{Clock: c, Locker: l, Events: ev})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.WaitReboot(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		ev := waitFleetLock(t, sched, c, l)
 		if want := time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC); !c.now.Equal(want) || !l.locked {
 			t.Errorf("WaitReboot() returned at %s, locked=%v; want %s, locked", c.now, l.locked, want)
 		}
@@ -115,14 +108,7 @@ func TestFleetLockInWindows(t *testing.T) {
 	t.Run("slot after the window closed: released, next week", func(t *testing.T) {
 		c := &fakeClock{now: t0}
 		l := &fakeLocker{fails: 10} // 10+20+40+80+160+5x300 s = 30m10s of backoff: past 22:30
-		ev := &recEvents{locks: map[string]int{}}
-		s, err := New(Params{Name: NameFleetLock, Schedule: sched}, Deps{Clock: c, Locker: l, Events: ev})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.WaitReboot(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		ev := waitFleetLock(t, sched, c, l)
 		if !sched.Contains(c.now) || c.now.Before(time.Date(2026, 12, 2, 22, 0, 0, 0, time.UTC)) || !l.locked {
 			t.Errorf("WaitReboot() returned at %s, locked=%v; want inside next Wednesday's window, locked", c.now, l.locked)
 		}
@@ -130,4 +116,19 @@ func TestFleetLockInWindows(t *testing.T) {
 			t.Errorf("unlocks %d, lock events %v; want the late slot given back once after 10 failures", l.unlocks, ev.locks)
 		}
 	})
+}
+
+// waitFleetLock runs fleet_lock's WaitReboot with sched on c and l to its
+// end and returns the events it reported.
+func waitFleetLock(t *testing.T, sched *Schedule, c *fakeClock, l *fakeLocker) *recEvents {
+	t.Helper()
+	ev := &recEvents{locks: map[string]int{}}
+	s, err := New(Params{Name: NameFleetLock, Schedule: sched}, Deps{Clock: c, Locker: l, Events: ev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitReboot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }

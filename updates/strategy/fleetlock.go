@@ -14,8 +14,8 @@ type Locker interface {
 
 // Backoff of the lock requests.
 const (
-	LockRetryMin = 10 * time.Second
-	LockRetryMax = 5 * time.Minute
+	lockRetryMin = 10 * time.Second
+	lockRetryMax = 5 * time.Minute
 )
 
 // FleetLock reboots only with a reboot slot from the lock service, and
@@ -73,7 +73,7 @@ func (s *InWindows) WaitReboot(ctx context.Context) error {
 }
 
 func (s *FleetLock) retry(ctx context.Context, what string, op func(context.Context) error) error {
-	wait := LockRetryMin
+	wait := lockRetryMin
 	for {
 		err := op(ctx)
 		if err == nil {
@@ -87,8 +87,8 @@ func (s *FleetLock) retry(ctx context.Context, what string, op func(context.Cont
 			return err
 		}
 		wait *= 2
-		if wait > LockRetryMax {
-			wait = LockRetryMax
+		if wait > lockRetryMax {
+			wait = lockRetryMax
 		}
 	}
 }

@@ -8,9 +8,9 @@ import (
 
 // Postponement rules of the immediate strategy.
 const (
-	MaxPostpone  = 10 * time.Minute
-	Recheck      = 60 * time.Second
-	FinalWarning = time.Minute
+	maxPostpone  = 10 * time.Minute
+	recheck      = 60 * time.Second
+	finalWarning = time.Minute
 )
 
 // Immediate reboots as soon as an update is deployed, unless interactive
@@ -29,9 +29,9 @@ func (s *Immediate) WaitReboot(ctx context.Context) error { return waitForUsers(
 // waitForUsers is the logged-in-user wait every rebooting strategy ends
 // with: it returns at once when nobody is logged in; otherwise it tells the
 // users, checks again every minute, warns one minute before the end and
-// returns when they have logged out or after MaxPostpone.
+// returns when they have logged out or after maxPostpone.
 func waitForUsers(ctx context.Context, s Deps) error {
-	deadline := s.Clock.Now().Add(MaxPostpone)
+	deadline := s.Clock.Now().Add(maxPostpone)
 	announced, warned := false, false
 	for {
 		sessions, err := sessionsOf(ctx, s)
@@ -47,16 +47,16 @@ func waitForUsers(ctx context.Context, s Deps) error {
 			return nil
 		}
 		switch {
-		case left <= FinalWarning && !warned:
+		case left <= finalWarning && !warned:
 			warned = true
 			broadcast(ctx, s, sessions, fmt.Sprintf("The system reboots in %s to finish an update. Save your work and log out.", round(left)))
 		case !announced:
 			announced = true
 			broadcast(ctx, s, sessions, fmt.Sprintf("An update is ready. The system reboots when all users have logged out, or in %s at the latest.", round(left)))
 		}
-		wait := Recheck
-		if !warned && left-FinalWarning > 0 && left-FinalWarning < wait {
-			wait = left - FinalWarning
+		wait := recheck
+		if !warned && left-finalWarning > 0 && left-finalWarning < wait {
+			wait = left - finalWarning
 		}
 		if wait > left {
 			wait = left

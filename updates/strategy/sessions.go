@@ -42,7 +42,7 @@ type SystemSessions struct {
 
 func (s SystemSessions) Sessions(ctx context.Context) ([]Session, error) {
 	if run.Have("loginctl") {
-		ss, err := LogindSessions(ctx, s.Log)
+		ss, err := logindSessions(ctx, s.Log)
 		if err == nil {
 			return ss, nil
 		}
@@ -62,22 +62,22 @@ func (s SystemSessions) Sessions(ctx context.Context) ([]Session, error) {
 		return nil, fmt.Errorf("read sessions from %s: %w", p, err)
 	}
 	defer f.Close()
-	return ParseUtmp(f)
+	return parseUtmp(f)
 }
 
-// LoginctlListArgs and LoginctlShowArgs build the two loginctl calls.
-func LoginctlListArgs() []string {
+// loginctlListArgs and loginctlShowArgs build the two loginctl calls.
+func loginctlListArgs() []string {
 	return []string{"loginctl", "list-sessions", "--no-legend", "--no-pager"}
 }
 
-func LoginctlShowArgs(id string) []string {
+func loginctlShowArgs(id string) []string {
 	return []string{"loginctl", "show-session", id, "--no-pager",
 		"-p", "Name", "-p", "TTY", "-p", "Class", "-p", "Type", "-p", "State", "-p", "Active"}
 }
 
-// LogindSessions lists interactive user sessions through loginctl.
-func LogindSessions(ctx context.Context, log *slog.Logger) ([]Session, error) {
-	out, err := run.Output(ctx, log, run.Cmd{Argv: LoginctlListArgs()})
+// logindSessions lists interactive user sessions through loginctl.
+func logindSessions(ctx context.Context, log *slog.Logger) ([]Session, error) {
+	out, err := run.Output(ctx, log, run.Cmd{Argv: loginctlListArgs()})
 	if err != nil {
 		return nil, err
 	}
@@ -87,21 +87,21 @@ func LogindSessions(ctx context.Context, log *slog.Logger) ([]Session, error) {
 		if len(f) == 0 {
 			continue
 		}
-		props, err := run.Output(ctx, log, run.Cmd{Argv: LoginctlShowArgs(f[0])})
+		props, err := run.Output(ctx, log, run.Cmd{Argv: loginctlShowArgs(f[0])})
 		if err != nil {
 			// A session can end between the two calls.
 			continue
 		}
-		if s, ok := ParseLoginctlShow(f[0], string(props)); ok {
+		if s, ok := parseLoginctlShow(f[0], string(props)); ok {
 			ss = append(ss, s)
 		}
 	}
 	return ss, nil
 }
 
-// ParseLoginctlShow reads `loginctl show-session` properties and reports
+// parseLoginctlShow reads `loginctl show-session` properties and reports
 // whether the session is an interactive user session that is still open.
-func ParseLoginctlShow(id, text string) (Session, bool) {
+func parseLoginctlShow(id, text string) (Session, bool) {
 	p := map[string]string{}
 	for _, line := range strings.Split(text, "\n") {
 		if k, v, ok := strings.Cut(line, "="); ok {
@@ -129,8 +129,8 @@ const (
 	utUserLen       = 32
 )
 
-// ParseUtmp reads utmp records and returns the USER_PROCESS entries.
-func ParseUtmp(r io.Reader) ([]Session, error) {
+// parseUtmp reads utmp records and returns the USER_PROCESS entries.
+func parseUtmp(r io.Reader) ([]Session, error) {
 	var ss []Session
 	buf := make([]byte, utmpSize)
 	for {

@@ -111,8 +111,8 @@ func TestImmediate(t *testing.T) {
 				t.Errorf("WaitReboot() returned after %s, want %s", got, tt.wantAt)
 			}
 			for _, d := range c.sleeps {
-				if d > Recheck {
-					t.Errorf("slept %s between checks, want at most %s", d, Recheck)
+				if d > recheck {
+					t.Errorf("slept %s between checks, want at most %s", d, recheck)
 				}
 			}
 			if tt.listErr != nil {
@@ -314,8 +314,8 @@ func TestFleetLockNeverRebootsWithoutLock(t *testing.T) {
 		t.Error("locked without a successful Lock")
 	}
 	for _, d := range c.sleeps {
-		if d > LockRetryMax {
-			t.Errorf("backoff %s, want at most %s", d, LockRetryMax)
+		if d > lockRetryMax {
+			t.Errorf("backoff %s, want at most %s", d, lockRetryMax)
 		}
 	}
 }
@@ -341,15 +341,15 @@ func TestParseUtmp(t *testing.T) {
 	buf.Write(rec(7, "pts/0", "altcos"))
 	buf.Write(rec(8, "pts/1", "")) // DEAD_PROCESS
 	buf.Write(rec(7, "ttyS0", "root"))
-	got, err := ParseUtmp(&buf)
+	got, err := parseUtmp(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0].TTY != "pts/0" || got[0].User != "altcos" || got[1].TTY != "ttyS0" {
-		t.Errorf("ParseUtmp() = %+v, want pts/0 altcos and ttyS0 root", got)
+		t.Errorf("parseUtmp() = %+v, want pts/0 altcos and ttyS0 root", got)
 	}
-	if _, err := ParseUtmp(bytes.NewReader(make([]byte, 100))); err == nil {
-		t.Error("ParseUtmp(truncated) = nil error, want an error")
+	if _, err := parseUtmp(bytes.NewReader(make([]byte, 100))); err == nil {
+		t.Error("parseUtmp(truncated) = nil error, want an error")
 	}
 }
 
@@ -364,8 +364,8 @@ func TestParseLoginctlShow(t *testing.T) {
 		{"Name=svc\nTTY=\nClass=user\nType=unspecified\nState=active\n", false},
 	}
 	for _, tt := range tests {
-		if _, got := ParseLoginctlShow("1", tt.text); got != tt.want {
-			t.Errorf("ParseLoginctlShow(%q) = %v, want %v", tt.text, got, tt.want)
+		if _, got := parseLoginctlShow("1", tt.text); got != tt.want {
+			t.Errorf("parseLoginctlShow(%q) = %v, want %v", tt.text, got, tt.want)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package buildcli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 
@@ -24,8 +23,7 @@ import (
 // With --gpg-sign (or ALTCOS_GPG_KEY) each commit is signed and the OS's
 // remote altcos refuses unsigned commits (see compose/sign.go).
 func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("compose", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("compose", "usage: altcos-build compose --repo R [--stream S] [flags] TREE", io.Err)
 	repo := fs.String("repo", "", "ostree repository (created in archive mode when missing or empty)")
 	stream := fs.String("stream", altcos.DefaultStream, "stream: the ref is altcos/<arch>/<stream>")
 	arch := fs.String("arch", altcos.DefaultArch, "architecture in the ref")
@@ -35,10 +33,6 @@ func runCompose(ctx context.Context, args []string, io stdio.Stdio) error {
 	force := fs.Bool("force", false, "make a new commit (new minor version) even when nothing changed")
 	verbose := fs.Bool("v", false, "log every command run")
 	key, home := gpgFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build compose --repo R [--stream S] [flags] TREE")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package buildcli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"github.com/altcos/altcos-tools/altcos"
@@ -22,18 +21,13 @@ import (
 // instead of every changed object when it runs one of those releases; with
 // no matching delta it pulls objects as before. Existing deltas are kept.
 func runDelta(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("delta", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("delta", "usage: altcos-build delta --repo R [--stream S] [--previous N] [--from REV]...", io.Err)
 	repo := fs.String("repo", "", "archive ostree repository with the stream's ref")
 	stream := fs.String("stream", altcos.DefaultStream, "stream: the ref is altcos/<arch>/<stream>")
 	arch := fs.String("arch", altcos.DefaultArch, "architecture in the ref")
 	previous := fs.Int("previous", 1, "deltas from this many releases before the head")
 	var from cli.List
 	fs.Var(&from, "from", "a delta from this revision too (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build delta --repo R [--stream S] [--previous N] [--from REV]...")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package buildcli
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,8 +32,7 @@ import (
 // the releases are those of the release index (altcos-build stream
 // --releases), oldest first, instead of the ref's history.
 func runGraph(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("graph", "usage: altcos-build graph --repo R [--stream S] [--dead-end V]... -o OUT", io.Err)
 	repo := fs.String("repo", "", "ostree repository with the stream's ref")
 	releases := fs.String("releases", "", "release index (releases.json) to build the graph from, instead of --repo")
 	stream := fs.String("stream", altcos.DefaultStream, "stream: the ref is altcos/<arch>/<stream>")
@@ -43,10 +41,6 @@ func runGraph(ctx context.Context, args []string, io stdio.Stdio) error {
 	deadFile := fs.String("dead-ends", "", "file of dead-end releases, one `VERSION [REASON]` a line")
 	var dead cli.List
 	fs.Var(&dead, "dead-end", "a dead-end release, VERSION or checksum (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build graph --repo R [--stream S] [--dead-end V]... -o OUT")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}

@@ -105,17 +105,12 @@ func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
 			return runISOInitramfs(ctx, args[1:], io)
 		}
 	}
-	fs := flag.NewFlagSet("iso", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("iso", "usage: altcos-build iso --repo R [--stream S] --archive DIR -o OUT.iso [flags]\n       altcos-build iso customize -h\n       altcos-build iso inspect ISO", io.Err)
 	var a artifactFlags
 	a.register(fs, true)
 	label := fs.String("label", "", "volume label (default: ALTCOS-<STREAM>-<VERSION>)")
 	var liveArgs cli.List
 	fs.Var(&liveArgs, "live-karg", "kernel argument added to every live menu entry (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build iso --repo R [--stream S] --archive DIR -o OUT.iso [flags]\n       altcos-build iso customize -h\n       altcos-build iso inspect ISO")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -154,8 +149,7 @@ func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
 }
 
 func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("iso customize", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("iso customize", "usage: altcos-build iso customize --dest-device DEV [--dest-ignition FILE] [flags] -o OUT.iso IN.iso", io.Err)
 	var o iso.CustomizeOptions
 	fs.StringVar(&o.Output, "o", "", "the customized ISO to write")
 	fs.StringVar(&o.DestDevice, "dest-device", "", "disk to install to when the ISO boots, e.g. /dev/vda")
@@ -167,10 +161,6 @@ func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs.Var(&destDel, "dest-karg-delete", "kernel argument to delete on the installed system (repeatable)")
 	fs.Var(&liveAdd, "live-karg-append", "kernel argument for the live system's menu entries (repeatable)")
 	verbose := fs.Bool("v", false, "log every command run")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build iso customize --dest-device DEV [--dest-ignition FILE] [flags] -o OUT.iso IN.iso")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -210,8 +200,7 @@ func runISOInspect(ctx context.Context, args []string, io stdio.Stdio) error {
 // runISOInitramfs builds only the live initramfs (u-root) for the commit's
 // kernel, so iso and pxe can share one build (--initramfs).
 func runISOInitramfs(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("iso initramfs", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("iso initramfs", "usage: altcos-build iso initramfs (--repo R [--stream S] | --tree DIR) -o FILE [flags]", io.Err)
 	var a artifactFlags
 	a.register(fs, false)
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {

@@ -2,7 +2,6 @@ package buildcli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -23,15 +22,10 @@ import (
 // it from altcos.inst.image_url instead. --xz also writes ROOTFS.xz (the
 // stream's pxe.xz rootfs, with the uncompressed sha256).
 func runPXE(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("pxe", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("pxe", "usage: altcos-build pxe --repo R [--stream S] --archive DIR -o OUTDIR [flags]", io.Err)
 	var a artifactFlags
 	a.register(fs, true)
 	xz := fs.Bool("xz", false, "also write the rootfs compressed with xz (ROOTFS.xz)")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build pxe --repo R [--stream S] --archive DIR -o OUTDIR [flags]")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package buildcli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"time"
@@ -20,18 +19,13 @@ import (
 // platform qemu; qemu-img converts it. Boot it with
 // -fw_cfg name=opt/com.coreos/config,file=CONFIG.ign. Needs root (loop devices).
 func runQCOW2(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("qcow2", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("qcow2", "usage: altcos-build qcow2 --archive DIR -o OUT.qcow2 [flags]", io.Err)
 	archive := fs.String("archive", "", "folder with deploy.tar.zst and deploy.json (altcos-build sysroot)")
 	out := fs.String("o", "", "the QCOW2 image to write")
 	size := fs.Int64("size", qcow2.DefaultSize>>30, "virtual disk size in GiB")
 	installer := fs.String("installer", "", "altcos-installer program (default: altcos-installer on PATH, or ALTCOS_TOOL_ALTCOS_INSTALLER)")
 	xz := fs.Bool("xz", false, "also write OUT.qcow2.xz")
 	verbose := fs.Bool("v", false, "log every command run")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build qcow2 --archive DIR -o OUT.qcow2 [flags]")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}

@@ -63,16 +63,7 @@ func runServe(ctx context.Context, args []string, io stdio.Stdio) error {
 	}
 	hs := &http.Server{Handler: site.Handler(d), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(io.Out, "serving http://%s:%s\n", ln.Addr(), served(d))
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return hs.Shutdown(sctx)
+	return cli.Serve(ctx, hs, ln)
 }
 
 // served lists what d serves where, for the first line serve prints.

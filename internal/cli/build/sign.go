@@ -35,15 +35,10 @@ func gpgFlags(fs *flag.FlagSet) (key, homedir *string) {
 // altcos.KeyringPath), for publishing next to the artifacts. The
 // passphrase, if the key has one, is gpg-agent's business, never a flag.
 func runSign(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("sign", "usage: altcos-build sign --gpg-sign KEYID [--gpg-homedir DIR] [--keyring OUT] FILE...", io.Err)
 	key, home := gpgFlags(fs)
 	keyring := fs.String("keyring", "", "also write the key's public keyring (binary) to this file")
 	verbose := fs.Bool("v", false, "log every command run")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build sign --gpg-sign KEYID [--gpg-homedir DIR] [--keyring OUT] FILE...")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package buildcli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"path/filepath"
 
@@ -21,8 +20,7 @@ import (
 // the links, sizes, sha256 sums and signatures. `altcos-build serve --site
 // SITE` serves it with the artifacts and streams.
 func runSite(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("site", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("site", "usage: altcos-build site --stream-dir DIR [--artifacts DIR]... [--artifacts-url URL] [--stream-url URL] [--title T] -o SITE", io.Err)
 	streamDir := fs.String("stream-dir", "", "folder of <stream>.json and releases.json")
 	var artifacts cli.List
 	fs.Var(&artifacts, "artifacts", "folder holding the artifacts, for their sizes and FILE.sig signatures (repeatable)")
@@ -30,10 +28,6 @@ func runSite(ctx context.Context, args []string, io stdio.Stdio) error {
 	streamURL := fs.String("stream-url", "streams/", "where the stream metadata is published (linked from the page)")
 	title := fs.String("title", "ALTCOS downloads", "the page's title")
 	out := fs.String("o", "", "output folder")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build site --stream-dir DIR [--artifacts DIR]... [--artifacts-url URL] [--stream-url URL] [--title T] -o SITE")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}

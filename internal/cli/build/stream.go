@@ -2,7 +2,6 @@ package buildcli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,8 +34,7 @@ import (
 // (releases.json, newest last), from which `altcos-build graph --releases`
 // builds the update graph.
 func runStream(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("stream", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("stream", "usage: altcos-build stream --archive DIR [--iso F] [--pxe-dir D] [--qcow2 F] [--base-url URL] [-o FILE]", io.Err)
 	archive := fs.String("archive", "", "folder with deploy.json: the stream and release")
 	iso := fs.String("iso", "", "live ISO (metal iso)")
 	pxeDir := fs.String("pxe-dir", "", "folder of altcos-build pxe output (metal pxe)")
@@ -44,10 +42,6 @@ func runStream(ctx context.Context, args []string, io stdio.Stdio) error {
 	baseURL := fs.String("base-url", "", "absolute URL the artifacts are published under")
 	releases := fs.String("releases", "", "release index to add this release to (releases.json; created when missing)")
 	out := fs.String("o", "", "output file (default: <stream>.json)")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build stream --archive DIR [--iso F] [--pxe-dir D] [--qcow2 F] [--base-url URL] [-o FILE]")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package buildcli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -22,8 +21,7 @@ import (
 // OUTDIR/deploy.tar.zst and its manifest OUTDIR/deploy.json.
 // SOURCE_DATE_EPOCH, when set, clamps the archive's file times.
 func runSysroot(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("sysroot", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("sysroot", "usage: altcos-build sysroot --repo R [--stream S] [flags] -o OUTDIR", io.Err)
 	repo := fs.String("repo", "", "ostree repository holding the composed commit")
 	stream := fs.String("stream", altcos.DefaultStream, "stream: the ref is altcos/<arch>/<stream>")
 	arch := fs.String("arch", altcos.DefaultArch, "architecture in the ref")
@@ -32,10 +30,6 @@ func runSysroot(ctx context.Context, args []string, io stdio.Stdio) error {
 	var kargs cli.List
 	fs.Var(&kargs, "karg", "kernel argument of the stream (repeatable; default: "+strings.Join(sysroot.DefaultKargs, " ")+")")
 	verbose := fs.Bool("v", false, "log every command run")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Err, "usage: altcos-build sysroot --repo R [--stream S] [flags] -o OUTDIR")
-		fs.PrintDefaults()
-	}
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ package fleetlockcli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
 	"strconv"
@@ -45,8 +44,7 @@ func (g groupFlag) Set(v string) error {
 // It serves the FleetLock protocol until ctx ends. Without --etcd-endpoints
 // it runs an embedded single-node etcd with its data in --data-dir.
 func Run(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("altcos-fleetlock", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("altcos-fleetlock", "usage: altcos-fleetlock [--listen ADDR] [--data-dir DIR | --etcd-endpoints URLS] [--group NAME=SLOTS]...", io.Err)
 	listen := fs.String("listen", "127.0.0.1:3333", "HTTP address of the FleetLock service (nodes must reach it)")
 	dataDir := fs.String("data-dir", "/var/lib/altcos-fleetlock", "embedded etcd data directory")
 	endpoints := fs.String("etcd-endpoints", "", "comma-separated etcd client URLs of a cluster (default: an embedded etcd)")
@@ -88,14 +86,5 @@ func Run(ctx context.Context, args []string, io stdio.Stdio) error {
 	srv := &server.Server{Store: &server.Store{Client: etcd}, Groups: groups, Log: log}
 	hs := srv.HTTPServer(*listen) // every read, write and idle phase bounded
 	fmt.Fprintf(io.Out, "altcos-fleetlock: serving http://%s (groups %v)\n", ln.Addr(), map[string]int(groups))
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return hs.Shutdown(sctx)
+	return cli.Serve(ctx, hs, ln)
 }

@@ -9,7 +9,6 @@ package testoscli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 
 	"github.com/altcos/altcos-tools/internal/cli"
@@ -19,8 +18,7 @@ import (
 
 // Run runs altcos-testos with args (without the program name).
 func Run(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := flag.NewFlagSet("altcos-testos", flag.ContinueOnError)
-	fs.SetOutput(io.Err)
+	fs := cli.NewFlagSet("altcos-testos", "usage: altcos-testos [--packages FILE] [--cache DIR] [--suite S] [--mirror URL]", io.Err)
 	pkgs := fs.String("packages", testos.StreamList("testos", "sisyphus"), "package list file (testos/streams/<stream>.txt)")
 	cache := fs.String("cache", ".cache/testos", "cache folder; the tree is <cache>/<hash>/tree, linked from <cache>/tree")
 	suite := fs.String("suite", testos.DefaultSuite, "Debian suite")

@@ -18,38 +18,43 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(args); err != nil {
 		return err
 	}
-	u, ok, _, ds, err := findUpdate(ctx, e)
-	if err != nil {
+	u, _, ok, err := offeredUpdate(ctx, e)
+	if !ok || err != nil {
 		return err
-	}
-	if !ok {
-		fmt.Fprintf(e.io.Out, "no update offered for %s\n", agent.Base(ds).Version)
-		if e.exit77 {
-			return errUnchanged(agent.Base(ds).Version)
-		}
-		return nil
 	}
 	fmt.Fprintf(e.io.Out, "update available: %s (%s)\n", u.Version, u.Commit)
 	return nil
 }
 
-// findUpdate fetches the graph of the stream the deployments follow
-// (agent.Base: after a rebase, the new stream).
-func findUpdate(ctx context.Context, e *env) (agent.Update, bool, *graph.Graph, []ostree.DeploymentEntry, error) {
+// offeredUpdate finds the update the graph offers for the stream the
+// deployments follow (base, agent.Base: after a rebase, the new stream).
+// When there is none it says so and returns ok false, and errUnchanged
+// under --unchanged-exit-77: check and upgrade answer "no" alike.
+func offeredUpdate(ctx context.Context, e *env) (u agent.Update, base ostree.DeploymentEntry, ok bool, err error) {
 	cfg, err := e.config()
 	if err != nil {
-		return agent.Update{}, false, nil, nil, err
+		return u, base, false, err
 	}
 	g, ds, err := fetchGraph(ctx, e, cfg)
 	if err != nil {
-		return agent.Update{}, false, nil, nil, err
+		return u, base, false, err
 	}
 	st, err := agent.LoadState(e.state())
 	if err != nil {
-		return agent.Update{}, false, nil, nil, err
+		return u, base, false, err
 	}
-	u, ok, err := agent.FindUpdate(g, ds, st.Denied, cfg.Updates.AllowDowngrade)
-	return u, ok, g, ds, err
+	base = agent.Base(ds)
+	u, ok, err = agent.FindUpdate(g, ds, st.Denied, cfg.Updates.AllowDowngrade)
+	if err != nil {
+		return u, base, false, err
+	}
+	if !ok {
+		fmt.Fprintf(e.io.Out, "no update offered for %s\n", base.Version)
+		if e.exit77 {
+			return u, base, false, errUnchanged(base.Version)
+		}
+	}
+	return u, base, ok, nil
 }
 
 func fetchGraph(ctx context.Context, e *env, cfg *config.Config) (*graph.Graph, []ostree.DeploymentEntry, error) {

@@ -69,8 +69,7 @@ func RunWith(ctx context.Context, args []string, io stdio.Stdio, o Options) erro
 func command(o Options, name, summary string, run func(ctx context.Context, e *env, args []string) error, flags func(fs *flag.FlagSet, e *env)) cli.Command {
 	return cli.Command{Name: name, Summary: summary, Run: func(ctx context.Context, args []string, io stdio.Stdio) error {
 		e := &env{io: io, rebooter: o.Reboot}
-		fs := flag.NewFlagSet("altcos-update "+name, flag.ContinueOnError)
-		fs.SetOutput(io.Err)
+		fs := cli.NewFlagSet("altcos-update "+name, "usage: altcos-update "+name+" [flags]\n\n"+summary+"\n", io.Err)
 		fs.StringVar(&e.sysroot, "sysroot", "/", "ostree sysroot (default: the running system)")
 		fs.StringVar(&e.osname, "os", altcos.OSName, "ostree osname")
 		fs.StringVar(&e.root, "root", "/", "root of the configuration directories and /etc/machine-id")

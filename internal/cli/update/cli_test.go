@@ -147,13 +147,7 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 	c1 := commit(t, repo, "sisyphus.20261125.1.0")
 	srv := serve(t, repo)
 
-	sysroot := filepath.Join(work, "sysroot")
-	os.MkdirAll(sysroot, 0o755)
-	t.Cleanup(func() { unimmutable(t, sysroot) })
-	ostreeRun(t, "admin", "init-fs", "--modern", sysroot)
-	ostreeRun(t, "admin", "os-init", "--sysroot="+sysroot, altcos.OSName)
-	sysrepo := "--repo=" + filepath.Join(sysroot, "ostree/repo")
-	ostreeRun(t, "config", sysrepo, "set", "sysroot.bootloader", "none")
+	sysroot, sysrepo := initSysroot(t, work)
 	ostreeRun(t, "remote", "add", sysrepo, "--no-gpg-verify", "altcos", srv.srv.URL+"/repo", ref)
 	ostreeRun(t, "pull", sysrepo, "altcos", ref)
 	ostreeRun(t, "admin", "deploy", "--sysroot="+sysroot, "--os="+altcos.OSName, "--karg=root=LABEL=root", altcos.Refspec(altcos.DefaultArch, altcos.DefaultStream))
@@ -182,27 +176,13 @@ func TestUpgradeRollbackSysroot(t *testing.T) {
 	bogus := strings.Repeat("9", 64)
 	gBad, _ := graph.Build([]graph.Release{{Version: "sisyphus.20261125.1.0", Checksum: c1}, {Version: "sisyphus.20261125.9.0", Checksum: bogus}}, nil)
 	srv.setGraph(t, gBad)
-	_, err = runCLI(t, append([]string{"upgrade"}, common...)...)
-	if err == nil || !strings.Contains(err.Error(), "pull sisyphus.20261125.9.0: the remote has no commit") {
-		t.Errorf("upgrade to a payload not in the remote = %v, want an error naming the pull of 9.0", err)
-	}
-	t.Logf("payload not in the remote: %v", err)
-	if st := status(t, common); len(st.Deployments) != 1 || st.Deployments[0].Checksum != c1 {
-		t.Errorf("deployments after the failed upgrade = %+v, want v1 only", st.Deployments)
-	}
+	upgradeFails(t, common, c1, "a payload not in the remote", "pull sisyphus.20261125.9.0: the remote has no commit")
 	srv.setGraph(t, g)
 
 	// A pull that fails halfway (file objects answer 500): a clear error,
 	// nothing deployed; the next attempt completes.
 	srv.setFailFiles(true)
-	_, err = runCLI(t, append([]string{"upgrade"}, common...)...)
-	if err == nil || !strings.Contains(err.Error(), "pull sisyphus.20261125.2.0") {
-		t.Errorf("upgrade with a failing pull = %v, want an error naming the pull of v2", err)
-	}
-	t.Logf("failing pull: %v", err)
-	if st := status(t, common); len(st.Deployments) != 1 || st.Deployments[0].Checksum != c1 {
-		t.Errorf("deployments after the failed pull = %+v, want v1 only", st.Deployments)
-	}
+	upgradeFails(t, common, c1, "a failing pull", "pull sisyphus.20261125.2.0")
 	srv.setFailFiles(false)
 
 	out, err := runCLI(t, append([]string{"upgrade"}, common...)...)
@@ -282,5 +262,19 @@ func unimmutable(t *testing.T, sysroot string) {
 				t.Log(err)
 			}
 		}
+	}
+}
+
+// upgradeFails runs upgrade and wants an error containing want, with the
+// sysroot left as it was: c1 its only deployment.
+func upgradeFails(t *testing.T, common []string, c1, what, want string) {
+	t.Helper()
+	_, err := runCLI(t, append([]string{"upgrade"}, common...)...)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("upgrade with %s = %v, want an error containing %q", what, err, want)
+	}
+	t.Logf("%s: %v", what, err)
+	if st := status(t, common); len(st.Deployments) != 1 || st.Deployments[0].Checksum != c1 {
+		t.Errorf("deployments after the failed upgrade (%s) = %+v, want v1 only", what, st.Deployments)
 	}
 }

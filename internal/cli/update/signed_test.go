@@ -40,13 +40,7 @@ func TestUpgradeSignedSysroot(t *testing.T) {
 	sign(c1, key)
 	srv := serve(t, repo)
 
-	sysroot := filepath.Join(work, "sysroot")
-	os.MkdirAll(sysroot, 0o755)
-	t.Cleanup(func() { unimmutable(t, sysroot) })
-	ostreeRun(t, "admin", "init-fs", "--modern", sysroot)
-	ostreeRun(t, "admin", "os-init", "--sysroot="+sysroot, altcos.OSName)
-	sysrepo := "--repo=" + filepath.Join(sysroot, "ostree/repo")
-	ostreeRun(t, "config", sysrepo, "set", "sysroot.bootloader", "none")
+	sysroot, sysrepo := initSysroot(t, work)
 	// What compose writes into /etc/ostree/remotes.d/altcos.conf, with the
 	// keyring at the test key's path instead of altcos.KeyringPath.
 	ostreeRun(t, "remote", "add", sysrepo, "--set=gpg-verify=true", "--set=gpgkeypath="+key.Keyring, "altcos", srv.srv.URL+"/repo", ref)

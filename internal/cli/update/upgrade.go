@@ -14,18 +14,11 @@ func runUpgrade(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(args); err != nil {
 		return err
 	}
-	u, ok, _, ds, err := findUpdate(ctx, e)
-	if err != nil {
+	u, base, ok, err := offeredUpdate(ctx, e)
+	if !ok || err != nil {
 		return err
 	}
-	if !ok {
-		fmt.Fprintf(e.io.Out, "no update offered for %s\n", agent.Base(ds).Version)
-		if e.exit77 {
-			return errUnchanged(agent.Base(ds).Version)
-		}
-		return nil
-	}
-	if err := apply(ctx, e, agent.Base(ds).Refspec, u); err != nil {
+	if err := apply(ctx, e, base.Refspec, u); err != nil {
 		return err
 	}
 	return e.rebootIfAsked(ctx)

@@ -5,7 +5,6 @@ package vmtestcli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/vmtests"
 	"github.com/altcos/altcos-tools/vmtests/qemu"
@@ -61,8 +61,7 @@ func Run(ctx context.Context, args []string, std stdio.Stdio) error {
 	default:
 		return &stdio.UsageError{Msg: fmt.Sprintf("unknown command %q; run `altcos-vmtest help`", args[0])}
 	}
-	fs := flag.NewFlagSet("altcos-vmtest "+args[0], flag.ContinueOnError)
-	fs.SetOutput(std.Err)
+	fs := cli.NewFlagSet("altcos-vmtest "+args[0], "usage: altcos-vmtest "+args[0]+" [flags]", std.Err)
 	var art vmtests.Artifacts
 	fs.StringVar(&art.ISO, "iso", os.Getenv("ALTCOS_VMTEST_ISO"), "live ISO")
 	fs.StringVar(&art.PXEDir, "pxe-dir", os.Getenv("ALTCOS_VMTEST_PXE_DIR"), "PXE artifacts folder")

@@ -118,17 +118,25 @@ func commitOn(t *testing.T, repo, stream, version string, extra map[string]strin
 	return graph.Release{Version: version, Checksum: sum}
 }
 
-// newSysroot makes a sysroot in a directory, deployed from stream's head
-// on the served repo with kargs; it returns the common flags.
-func newSysroot(t *testing.T, work, url, stream string, kargs ...string) (string, []string) {
+// initSysroot makes an empty sysroot for altcos in work/sysroot, without a
+// bootloader; sysrepo is the --repo flag of its repository.
+func initSysroot(t *testing.T, work string) (sysroot, sysrepo string) {
 	t.Helper()
-	sysroot := filepath.Join(work, "sysroot")
+	sysroot = filepath.Join(work, "sysroot")
 	os.MkdirAll(sysroot, 0o755)
 	t.Cleanup(func() { unimmutable(t, sysroot) })
 	ostreeRun(t, "admin", "init-fs", "--modern", sysroot)
 	ostreeRun(t, "admin", "os-init", "--sysroot="+sysroot, altcos.OSName)
-	sysrepo := "--repo=" + filepath.Join(sysroot, "ostree/repo")
+	sysrepo = "--repo=" + filepath.Join(sysroot, "ostree/repo")
 	ostreeRun(t, "config", sysrepo, "set", "sysroot.bootloader", "none")
+	return sysroot, sysrepo
+}
+
+// newSysroot makes a sysroot in a directory, deployed from stream's head
+// on the served repo with kargs; it returns the common flags.
+func newSysroot(t *testing.T, work, url, stream string, kargs ...string) (string, []string) {
+	t.Helper()
+	sysroot, sysrepo := initSysroot(t, work)
 	ostreeRun(t, "remote", "add", sysrepo, "--no-gpg-verify", "altcos", url+"/repo")
 	ref := altcos.Ref(altcos.DefaultArch, stream)
 	ostreeRun(t, "pull", sysrepo, "altcos", ref)
@@ -145,6 +153,33 @@ func archiveRepo(t *testing.T, work string) string {
 	repo := filepath.Join(work, "repo")
 	ostreeRun(t, "init", "--repo="+repo, "--mode=archive")
 	return repo
+}
+
+// sysrootFixture is what most sysroot tests start from: an archive repo
+// holding s1 (sisyphus.20261125.1.0), the server of its graphs, and a
+// sysroot deployed from s1; common are the flags that point the CLI at them.
+type sysrootFixture struct {
+	work, repo, sysroot string
+	srv                 *streams
+	s1                  graph.Release
+	common              []string
+}
+
+func newSysrootFixture(t *testing.T, kargs ...string) *sysrootFixture {
+	t.Helper()
+	tier1(t)
+	f := &sysrootFixture{work: t.TempDir()}
+	f.repo = archiveRepo(t, f.work)
+	f.s1 = commitOn(t, f.repo, "sisyphus", "sisyphus.20261125.1.0", nil)
+	f.srv = serveStreams(t, f.repo)
+	f.sysroot, f.common = newSysroot(t, f.work, f.srv.srv.URL, "sisyphus", kargs...)
+	return f
+}
+
+// commitS2 commits the next sisyphus release, which adds /usr/share/s2.
+func (f *sysrootFixture) commitS2(t *testing.T) graph.Release {
+	t.Helper()
+	return commitOn(t, f.repo, "sisyphus", "sisyphus.20261126.1.0", map[string]string{"usr/share/s2": "s2"})
 }
 
 func tier1(t *testing.T) {
@@ -166,14 +201,10 @@ func (s *noReboot) Reboot(ctx context.Context) error { s.reboots++; return nil }
 // the agent follow p10's graph (the newer sisyphus release is never
 // offered), and upgrades keep the p10 origin.
 func TestRebaseSysroot(t *testing.T) {
-	tier1(t)
-	work := t.TempDir()
-	repo := archiveRepo(t, work)
-	s1 := commitOn(t, repo, "sisyphus", "sisyphus.20261125.1.0", nil)
+	f := newSysrootFixture(t, "root=LABEL=root")
+	work, repo, srv, sysroot, common, s1 := f.work, f.repo, f.srv, f.sysroot, f.common, f.s1
 	p1 := commitOn(t, repo, "p10", "p10.20261125.1.0", nil)
-	srv := serveStreams(t, repo)
-	sysroot, common := newSysroot(t, work, srv.srv.URL, "sisyphus", "root=LABEL=root")
-	s2 := commitOn(t, repo, "sisyphus", "sisyphus.20261126.1.0", map[string]string{"usr/share/s2": "s2"})
+	s2 := f.commitS2(t)
 	srv.setGraph(t, "sisyphus", s1, s2)
 	srv.setGraph(t, "p10", p1)
 
@@ -234,12 +265,8 @@ func TestRebaseSysroot(t *testing.T) {
 // deployment of the same commit and origin whose boot entry has the
 // changed arguments; the previous deployment's entry keeps its own.
 func TestKargsSysroot(t *testing.T) {
-	tier1(t)
-	work := t.TempDir()
-	repo := archiveRepo(t, work)
-	s1 := commitOn(t, repo, "sisyphus", "sisyphus.20261125.1.0", nil)
-	srv := serveStreams(t, repo)
-	sysroot, common := newSysroot(t, work, srv.srv.URL, "sisyphus", "root=LABEL=root", "quiet", "loglevel=3", "console=tty0")
+	f := newSysrootFixture(t, "root=LABEL=root", "quiet", "loglevel=3", "console=tty0")
+	sysroot, common, s1 := f.sysroot, f.common, f.s1
 	sr := &ostree.Sysroot{Path: sysroot}
 	kargsOf := func(i int) []string {
 		t.Helper()
@@ -291,13 +318,9 @@ func TestKargsSysroot(t *testing.T) {
 // cleanup -r and -p drop the rollback and the pending deployment, and
 // refuse to drop both of the last two.
 func TestDeployChecksumCleanupStatusBooted(t *testing.T) {
-	tier1(t)
-	work := t.TempDir()
-	repo := archiveRepo(t, work)
-	s1 := commitOn(t, repo, "sisyphus", "sisyphus.20261125.1.0", nil)
-	srv := serveStreams(t, repo)
-	_, common := newSysroot(t, work, srv.srv.URL, "sisyphus", "root=LABEL=root")
-	s2 := commitOn(t, repo, "sisyphus", "sisyphus.20261126.1.0", map[string]string{"usr/share/s2": "s2"})
+	f := newSysrootFixture(t, "root=LABEL=root")
+	srv, common, s1 := f.srv, f.common, f.s1
+	s2 := f.commitS2(t)
 	srv.setGraph(t, "sisyphus", s1)
 
 	if _, err := runCLI(t, append([]string{"deploy", "--checksum", "abc"}, common...)...); stdio.ExitCode(err) != 2 {
@@ -345,12 +368,8 @@ func TestDeployChecksumCleanupStatusBooted(t *testing.T) {
 // exit with status 77 when nothing is offered (rpm-ostree's convention);
 // without it, 0.
 func TestCheckUnchangedExit77(t *testing.T) {
-	tier1(t)
-	work := t.TempDir()
-	repo := archiveRepo(t, work)
-	s1 := commitOn(t, repo, "sisyphus", "sisyphus.20261125.1.0", nil)
-	srv := serveStreams(t, repo)
-	_, common := newSysroot(t, work, srv.srv.URL, "sisyphus", "root=LABEL=root")
+	f := newSysrootFixture(t, "root=LABEL=root")
+	srv, common, s1 := f.srv, f.common, f.s1
 	srv.setGraph(t, "sisyphus", s1)
 	for _, cmd := range []string{"check", "upgrade"} {
 		_, err := runCLI(t, append([]string{cmd, "--unchanged-exit-77"}, common...)...)
@@ -362,7 +381,7 @@ func TestCheckUnchangedExit77(t *testing.T) {
 			t.Errorf("%s without the flag = %v, want exit 0", cmd, err)
 		}
 	}
-	s2 := commitOn(t, repo, "sisyphus", "sisyphus.20261126.1.0", map[string]string{"usr/share/s2": "s2"})
+	s2 := f.commitS2(t)
 	srv.setGraph(t, "sisyphus", s1, s2)
 	if _, err := runCLI(t, append([]string{"check", "--unchanged-exit-77"}, common...)...); err != nil {
 		t.Errorf("check --unchanged-exit-77 with an update = %v, want exit 0", err)
@@ -373,13 +392,9 @@ func TestCheckUnchangedExit77(t *testing.T) {
 // the new default is written; without the seam, a sysroot that is not the
 // running system is never rebooted.
 func TestUpgradeRollbackReboot(t *testing.T) {
-	tier1(t)
-	work := t.TempDir()
-	repo := archiveRepo(t, work)
-	s1 := commitOn(t, repo, "sisyphus", "sisyphus.20261125.1.0", nil)
-	srv := serveStreams(t, repo)
-	_, common := newSysroot(t, work, srv.srv.URL, "sisyphus", "root=LABEL=root")
-	s2 := commitOn(t, repo, "sisyphus", "sisyphus.20261126.1.0", map[string]string{"usr/share/s2": "s2"})
+	f := newSysrootFixture(t, "root=LABEL=root")
+	srv, common, s1 := f.srv, f.common, f.s1
+	s2 := f.commitS2(t)
 	srv.setGraph(t, "sisyphus", s1, s2)
 	reboots := 0
 	o := Options{Reboot: func(ctx context.Context) error {
