@@ -80,7 +80,7 @@ func TestBadInputAgentConfig(t *testing.T) {
 	tests := []struct {
 		name, text, wantIn string
 	}{
-		{"unknown strategy", "[updates]\nstrategy = \"yolo\"\n", `[updates] strategy = "yolo"; want immediate, periodic or fleet_lock`},
+		{"unknown strategy", "[updates]\nstrategy = \"yolo\"\n", `[updates] strategy = "yolo"; want immediate, periodic, fleet_lock or stage`},
 		{"periodic without windows", "[updates]\nstrategy = \"periodic\"\n", "strategy periodic needs at least one [[updates.periodic.window]]"},
 		{"bad window time", "[updates]\nstrategy = \"periodic\"\n[[updates.periodic.window]]\ndays=[\"Mon\"]\nstart_time=\"25:00\"\nlength_minutes=10\n", `#1: maintenance window start_time "25:00"; want hh:mm`},
 		{"bad window day", "[updates]\nstrategy = \"periodic\"\n[[updates.periodic.window]]\ndays=[\"Xyz\"]\nstart_time=\"01:00\"\nlength_minutes=10\n", `maintenance window day "Xyz"; want Mon..Sun`},
