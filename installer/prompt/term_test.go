@@ -1,74 +1,31 @@
 package prompt
 
 import (
-	"bytes"
-	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
+	"github.com/altcos/altcos-tools/internal/testkit/ptytest"
 )
 
 // onPTY runs fn with a pseudo-terminal as its terminal (and as file
 // descriptor 0), typing keys into it, and returns what was drawn.
 func onPTY(t *testing.T, label string, keys []string, fn func(term *Terminal)) string {
 	t.Helper()
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	defer ptmx.Close()
-	defer tty.Close()
-	pty.Setsize(ptmx, &pty.Winsize{Rows: 0, Cols: 0}) // a serial console reports 0x0
-	// The line editor under promptui switches file descriptor 0 to raw mode
-	// (no echo) when it is a terminal, as it is in the live system: make it one.
-	saved, err := unix.Dup(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Dup2(int(tty.Fd()), 0); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { unix.Dup2(saved, 0); unix.Close(saved) }()
-	var mu sync.Mutex
-	var drawn bytes.Buffer
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := ptmx.Read(buf)
-			mu.Lock()
-			drawn.Write(buf[:n])
-			mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
+	con := ptytest.Open(t)
+	con.SetSize(0, 0) // a serial console reports 0x0
 	go func() {
 		// Type only once the prompt has drawn and had a moment to enter raw
 		// mode; this paces the typist, nothing is asserted on time.
-		for i := 0; i < 200; i++ {
-			mu.Lock()
-			ready := strings.Contains(drawn.String(), label)
-			mu.Unlock()
-			if ready {
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		con.WaitFor(label, 200)
 		for _, k := range keys {
 			time.Sleep(100 * time.Millisecond)
-			io.WriteString(ptmx, k)
+			con.Type(k)
 		}
 	}()
-	fn(&Terminal{In: tty, Out: tty})
+	fn(&Terminal{In: con.TTY, Out: con.TTY})
 	time.Sleep(50 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	return drawn.String()
+	return con.Screen()
 }
 
 func TestTerminalSelect(t *testing.T) {
