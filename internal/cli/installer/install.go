@@ -47,6 +47,45 @@ var metavar = map[string]string{
 	"pre-install": "FILE", "post-install": "FILE", "config": "FILE", "cmdline-file": "FILE", "config-dir": "DIR", "sysroot": "DIR",
 }
 
+// planFlags are the install flags that set a plan key, in the order of the
+// help: the key, the help, whether the flag takes no value, and its names
+// (the last one is the long name the plan's provenance shows).
+var planFlags = []struct {
+	key, help string
+	isBool    bool
+	names     []string
+}{
+	{"ignition-file", "Ignition or Butane config: a path, file://, scp://user@host[:port]/path, user@host:path, or data: URL", false, []string{"i", "ignition-file"}},
+	{"ignition-url", "Ignition or Butane config URL: http(s)://, scp://, data:", false, []string{"I", "ignition-url"}},
+	{"ignition-hash", "expected hash of the config: sha256-<hex> or sha512-<hex>", false, []string{"ignition-hash"}},
+	{"insecure-ignition", "allow a plain http config URL without --ignition-hash", true, []string{"insecure-ignition"}},
+	{"save-partlabel", "keep the partitions whose GPT name matches GLOB (repeat the flag, or a,b)", false, []string{"save-partlabel"}},
+	{"save-partindex", "keep the partitions numbered N, N and up (N-), up to N (-N) or N-M (repeat the flag, or a,b)", false, []string{"save-partindex"}},
+	{"pre-install", "run FILE before the first write; it fails the install (repeat the flag)", false, []string{"pre-install"}},
+	{"post-install", "run FILE after the install, filesystems mounted (ALTCOS_INSTALL_SYSROOT); it fails the install (repeat the flag)", false, []string{"post-install"}},
+	{"fetch-retries", "retries of a failed network fetch: N or infinite (default 0)", false, []string{"fetch-retries"}},
+	{"append-karg", "kernel argument to add to the installed system (repeat the flag)", false, []string{"append-karg"}},
+	{"delete-karg", "kernel argument to remove from the installed system (repeat the flag)", false, []string{"delete-karg"}},
+	{"console", "kernel console for the installed system, e.g. ttyS0,115200n8 (repeat the flag)", false, []string{"console"}},
+	{"platform", "Ignition platform id: metal (default) or qemu", false, []string{"platform"}},
+	{"stream", "the stream to install (checked against the deploy archive)", false, []string{"stream"}},
+	{"image-file", "deploy archive to install (default: the one on the live medium)", false, []string{"f", "image-file"}},
+	{"image-url", "https URL of a deploy archive to install (deploy.json beside it; both signed, FILE.sig)", false, []string{"u", "image-url"}},
+	{"gpg-keyring", "keyring (binary) that verifies the signatures of an --image-url download (default: the live medium's release keys)", false, []string{"gpg-keyring"}},
+	{"insecure", "allow an unsigned image: install an --image-url download without checking its signatures (as coreos-installer; the sha256 is still checked)", true, []string{"insecure"}},
+	{"root-password-hash", "root password as a crypt(3) hash (altcos-installer hash-password makes one)", false, []string{"root-password-hash"}},
+	{"yes", "do not ask: wipe the target without confirmation", true, []string{"y", "yes"}},
+	{"dry-run", "print the plan and run every check; write nothing", true, []string{"dry-run"}},
+	{"preserve-on-error", "keep what was written when the install fails (for debugging)", true, []string{"preserve-on-error"}},
+	{"no-reboot", "do not reboot after the install", true, []string{"no-reboot"}},
+	{"json", "print progress and errors as JSON events, one per line", true, []string{"json"}},
+	{"ssh-known-hosts", "known_hosts file for scp config sources", false, []string{"ssh-known-hosts"}},
+	{"ssh-host-key", "the scp host's key fingerprint, SHA256:<base64>", false, []string{"ssh-host-key"}},
+	{"ca-bundle", "PEM file of extra CAs for https sources", false, []string{"ca-bundle"}},
+	{"min-disk-bytes", "smallest target disk, e.g. 8G (default 8G)", false, []string{"min-disk-size"}},
+	{"dest-device", "the target disk or image file (same as DEVICE)", false, []string{"dest-device"}},
+}
+
 // installFlags is the install command's flag set.
 type installFlags struct {
 	fs        *flag.FlagSet
@@ -80,60 +119,23 @@ func newInstallFlags(errw io.Writer) *installFlags {
 		}
 		docs = append(docs, doc{line, help})
 	}
-	plan := func(key, help string, isBool bool, names ...string) {
-		for _, n := range names {
-			fs.Var(&planFlag{key: key, name: "--" + names[len(names)-1], isBool: isBool, out: &f.settings}, n, help)
+	for _, p := range planFlags {
+		for _, n := range p.names {
+			fs.Var(&planFlag{key: p.key, name: "--" + p.names[len(p.names)-1], isBool: p.isBool, out: &f.settings}, n, p.help)
 		}
-		document(help, isBool, names...)
+		document(p.help, p.isBool, p.names...)
 	}
-	plan("ignition-file", "Ignition or Butane config: a path, file://, scp://user@host[:port]/path, user@host:path, or data: URL", false, "i", "ignition-file")
-	plan("ignition-url", "Ignition or Butane config URL: http(s)://, scp://, data:", false, "I", "ignition-url")
-	plan("ignition-hash", "expected hash of the config: sha256-<hex> or sha512-<hex>", false, "ignition-hash")
-	plan("insecure-ignition", "allow a plain http config URL without --ignition-hash", true, "insecure-ignition")
-	plan("save-partlabel", "keep the partitions whose GPT name matches GLOB (repeat the flag, or a,b)", false, "save-partlabel")
-	plan("save-partindex", "keep the partitions numbered N, N and up (N-), up to N (-N) or N-M (repeat the flag, or a,b)", false, "save-partindex")
-	plan("pre-install", "run FILE before the first write; it fails the install (repeat the flag)", false, "pre-install")
-	plan("post-install", "run FILE after the install, filesystems mounted (ALTCOS_INSTALL_SYSROOT); it fails the install (repeat the flag)", false, "post-install")
-	plan("fetch-retries", "retries of a failed network fetch: N or infinite (default 0)", false, "fetch-retries")
-	plan("append-karg", "kernel argument to add to the installed system (repeat the flag)", false, "append-karg")
-	plan("delete-karg", "kernel argument to remove from the installed system (repeat the flag)", false, "delete-karg")
-	plan("console", "kernel console for the installed system, e.g. ttyS0,115200n8 (repeat the flag)", false, "console")
-	plan("platform", "Ignition platform id: metal (default) or qemu", false, "platform")
-	plan("stream", "the stream to install (checked against the deploy archive)", false, "stream")
-	plan("image-file", "deploy archive to install (default: the one on the live medium)", false, "f", "image-file")
-	plan("image-url", "https URL of a deploy archive to install (deploy.json beside it; both signed, FILE.sig)", false, "u", "image-url")
-	plan("gpg-keyring", "keyring (binary) that verifies the signatures of an --image-url download (default: the live medium's release keys)", false, "gpg-keyring")
-	plan("insecure", "allow an unsigned image: install an --image-url download without checking its signatures (as coreos-installer; the sha256 is still checked)", true, "insecure")
-	plan("root-password-hash", "root password as a crypt(3) hash (altcos-installer hash-password makes one)", false, "root-password-hash")
-	plan("yes", "do not ask: wipe the target without confirmation", true, "y", "yes")
-	plan("dry-run", "print the plan and run every check; write nothing", true, "dry-run")
-	plan("preserve-on-error", "keep what was written when the install fails (for debugging)", true, "preserve-on-error")
-	plan("no-reboot", "do not reboot after the install", true, "no-reboot")
-	plan("json", "print progress and errors as JSON events, one per line", true, "json")
-	plan("ssh-known-hosts", "known_hosts file for scp config sources", false, "ssh-known-hosts")
-	plan("ssh-host-key", "the scp host's key fingerprint, SHA256:<base64>", false, "ssh-host-key")
-	plan("ca-bundle", "PEM file of extra CAs for https sources", false, "ca-bundle")
-	plan("min-disk-bytes", "smallest target disk, e.g. 8G (default 8G)", false, "min-disk-size")
-	plan("dest-device", "the target disk or image file (same as DEVICE)", false, "dest-device")
-	other := []struct {
-		name, help string
-		isBool     bool
-	}{
-		{"config", "YAML file with the flags' keys (repeatable; applied after kernel arguments, before flags)", false},
-		{"cmdline-file", "kernel command line to read altcos.inst.* from (default /proc/cmdline)", false},
-		{"config-dir", "folder of drop-in YAML files (default " + planconfig.DefaultConfigDir + ")", false},
-		{"image-mode", "DEVICE is a raw image file to create or overwrite (automatic for an existing regular file)", true},
-		{"sysroot", "root of /sys, /proc and /dev to inspect (default /; for tests)", false},
-		{"verbose", "log details to stderr", true},
-	}
-	fs.Var(&f.configs, "config", other[0].help)
-	fs.StringVar(&f.cmdline, "cmdline-file", "/proc/cmdline", other[1].help)
-	fs.StringVar(&f.configDir, "config-dir", planconfig.DefaultConfigDir, other[2].help)
-	fs.BoolVar(&f.imageMode, "image-mode", false, other[3].help)
-	fs.StringVar(&f.sysroot, "sysroot", "/", other[4].help)
-	fs.BoolVar(&f.verbose, "verbose", false, other[5].help)
-	for _, o := range other {
-		document(o.help, o.isBool, o.name)
+	// The flags of the command itself, in the order of the help.
+	fs.Var(&f.configs, "config", "YAML file with the flags' keys (repeatable; applied after kernel arguments, before flags)")
+	fs.StringVar(&f.cmdline, "cmdline-file", "/proc/cmdline", "kernel command line to read altcos.inst.* from (default /proc/cmdline)")
+	fs.StringVar(&f.configDir, "config-dir", planconfig.DefaultConfigDir, "folder of drop-in YAML files (default "+planconfig.DefaultConfigDir+")")
+	fs.BoolVar(&f.imageMode, "image-mode", false, "DEVICE is a raw image file to create or overwrite (automatic for an existing regular file)")
+	fs.StringVar(&f.sysroot, "sysroot", "/", "root of /sys, /proc and /dev to inspect (default /; for tests)")
+	fs.BoolVar(&f.verbose, "verbose", false, "log details to stderr")
+	for _, n := range []string{"config", "cmdline-file", "config-dir", "image-mode", "sysroot", "verbose"} {
+		fl := fs.Lookup(n)
+		b, ok := fl.Value.(interface{ IsBoolFlag() bool })
+		document(fl.Usage, ok && b.IsBoolFlag(), n)
 	}
 	fs.Usage = func() {
 		fmt.Fprint(errw, "Usage: altcos-installer install [flags] [DEVICE] [IGNITION]\n\nFlags (anywhere on the line; -x and --x are the same):\n")
