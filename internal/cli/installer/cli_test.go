@@ -102,19 +102,26 @@ func sha(s string) string {
 	return "sha256-" + hex.EncodeToString(x[:])
 }
 
+// serveOne serves body at path, and 404 anywhere else, until the test ends.
+func serveOne(t *testing.T, path, body string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != path {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // TestBadInput is the list of bad inputs: each gets a one-line cause
 // naming the input and what to do, an exit code of its class, and nothing
 // is written to the target.
 func TestBadInput(t *testing.T) {
 	e := newEnv(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/c.ign" {
-			fmt.Fprint(w, ign33)
-			return
-		}
-		http.NotFound(w, r)
-	}))
-	defer srv.Close()
+	srv := serveOne(t, "/c.ign", ign33)
 	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, ign33) }))
 	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	tlsSrv.StartTLS()

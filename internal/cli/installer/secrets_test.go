@@ -2,9 +2,6 @@ package installercli
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -30,14 +27,7 @@ func TestNoSecretsPrinted(t *testing.T) {
 	good := e.file(t, "marked.ign", cfg)
 	bad := e.file(t, "marked-bad.ign", `{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"`+cfgMarker+`","passwordHash":3}]},"storage":{"files":[{"path":"rel/`+cfgMarker+`"}]}}`)
 	badYAML := e.file(t, "marked.bu", "variant: fcos\nversion: 1.4.0\npasswd:\n  users:\n    - name: altcos\n      password_hash: [\""+cfgMarker+"\"\n")
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/marked.ign" {
-			fmt.Fprint(w, cfg)
-			return
-		}
-		http.NotFound(w, r)
-	}))
-	defer srv.Close()
+	srv := serveOne(t, "/marked.ign", cfg)
 	credURL := strings.Replace(srv.URL, "http://", "http://user:"+urlMarker+"@", 1)
 	cmdline := e.file(t, "cmdline-secret", "altcos.inst.root_password_hash="+hash+" altcos.inst.ignition_url="+credURL+"/marked.ign?token="+urlMarker+" altcos.inst.insecure_ignition\n")
 
