@@ -20,11 +20,10 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/deployarchive"
-	"github.com/altcos/altcos-tools/deployarchive/sysroot"
 	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/testkit/testcommit"
+	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"github.com/altcos/altcos-tools/ostree"
 	"golang.org/x/sys/unix"
@@ -32,27 +31,6 @@ import (
 
 var installTools = []string{"ostree", "busybox", "losetup", "partx", "sfdisk", "mkfs.ext4", "mkfs.vfat", "e2fsck", "fsck.vfat",
 	"grub-mkimage", "mmd", "mcopy", "mtype", "mkpasswd", "blkid"}
-
-// testArchive builds a deploy archive with `altcos-build sysroot`'s library
-// from a commit: the small test commit, or the composed test OS when
-// ALTCOS_TEST_REPO names its repository (see TestInstallComposedOS).
-func testArchive(t *testing.T, repo string) (dir string, m *deployarchive.Manifest) {
-	t.Helper()
-	ctx := context.Background()
-	dir = t.TempDir()
-	if repo == "" {
-		var err error
-		if repo, _, err = testcommit.Make(ctx, dir); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out := filepath.Join(dir, "out")
-	m, err := sysroot.Build(ctx, sysroot.Options{Repo: repo, Stream: "sisyphus", OutDir: out})
-	if err != nil {
-		t.Fatalf("BuildSysroot: %v", err)
-	}
-	return out, m
-}
 
 // sparseImage makes a sparse image file of size bytes.
 func sparseImage(t *testing.T, size int64) string {
@@ -147,7 +125,7 @@ const ignitionConfig = `{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"nam
 func TestInstallImage(t *testing.T) {
 	tooltest.Root(t)
 	tooltest.Tools(t, installTools...)
-	archiveDir, m := testArchive(t, os.Getenv("ALTCOS_TEST_REPO"))
+	archiveDir, m := archivetest.Build(t, os.Getenv("ALTCOS_TEST_REPO"))
 	checkInstall(t, archiveDir, m)
 }
 
@@ -167,7 +145,7 @@ func TestInstallComposedOS(t *testing.T) {
 		// test's job; make compose does it once and caches it.
 		t.Skipf("no composed test OS at %s: run `make compose` (or set ALTCOS_TEST_OS_REPO)", repo)
 	}
-	archiveDir, m := testArchive(t, repo)
+	archiveDir, m := archivetest.Build(t, repo)
 	checkInstall(t, archiveDir, m)
 }
 
@@ -429,7 +407,7 @@ func (r *recordingReporter) Info(msg string) {
 func TestInstallFailureWipes(t *testing.T) {
 	tooltest.Root(t)
 	tooltest.Tools(t, installTools...)
-	archiveDir, m := testArchive(t, "")
+	archiveDir, m := archivetest.Build(t, "")
 	archive := filepath.Join(archiveDir, deployarchive.ArchiveName)
 
 	t.Run("cancelled mid-stream", func(t *testing.T) {
@@ -547,7 +525,7 @@ func TestInstallFailureWipes(t *testing.T) {
 func TestInstallRefusesBeforeWriting(t *testing.T) {
 	tooltest.Root(t)
 	tooltest.Tools(t, installTools...)
-	archiveDir, m := testArchive(t, "")
+	archiveDir, m := archivetest.Build(t, "")
 	data, err := os.ReadFile(filepath.Join(archiveDir, deployarchive.ArchiveName))
 	if err != nil {
 		t.Fatal(err)
@@ -655,7 +633,7 @@ func TestInstall4KSectors(t *testing.T) {
 	tooltest.Root(t)
 	tooltest.Tools(t, installTools...)
 	ctx := context.Background()
-	archiveDir, _ := testArchive(t, "")
+	archiveDir, _ := archivetest.Build(t, "")
 	img := sparseImage(t, 8<<30)
 	dev, err := layout.AttachLoop(ctx, nil, img, 4096)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/internal/run"
+	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
@@ -38,7 +39,7 @@ func TestBenchInstall(t *testing.T) {
 	var m *deployarchive.Manifest
 	if _, err := os.Stat(filepath.Join(archiveDir, deployarchive.ManifestName)); archiveDir == "" || err != nil {
 		fmt.Printf("bench-install: no deploy archive in %q (make compose sysroot); using the small test commit\n", archiveDir)
-		archiveDir, m = testArchive(t, "")
+		archiveDir, m = archivetest.Build(t, "")
 		repo = filepath.Join(filepath.Dir(archiveDir), "repo")
 	} else {
 		var err error

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
@@ -48,7 +49,7 @@ func TestHookArgv(t *testing.T) {
 func TestInstallHooks(t *testing.T) {
 	tooltest.Root(t)
 	tooltest.Tools(t, installTools...)
-	archiveDir, _ := testArchive(t, "")
+	archiveDir, _ := archivetest.Build(t, "")
 	archive := filepath.Join(archiveDir, deployarchive.ArchiveName)
 	const hash = "$y$j9T$SECRETSALTSECRET$SECRETHASHSECRETHASHSECRETHASHSECRETHASH12"
 	dir := t.TempDir()

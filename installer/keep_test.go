@@ -18,6 +18,7 @@ import (
 	"github.com/altcos/altcos-tools/deployarchive"
 	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/internal/run"
+	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
@@ -87,7 +88,7 @@ func gptEntry(t *testing.T, file string, n int) []byte {
 func TestInstallKeepsPartition(t *testing.T) {
 	tooltest.Root(t)
 	tooltest.Tools(t, append(installTools, "dd", "debugfs")...)
-	archiveDir, _ := testArchive(t, "")
+	archiveDir, _ := archivetest.Build(t, "")
 	archive := filepath.Join(archiveDir, deployarchive.ArchiveName)
 
 	t.Run("install", func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/internal/gpg"
+	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
 	"github.com/altcos/altcos-tools/internal/testkit/gpgtest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"golang.org/x/sys/unix"
@@ -45,7 +46,7 @@ func TestInstallSignedURL(t *testing.T) {
 	ctx := context.Background()
 	key := gpgtest.NewKey(t, "ALTCOS Release")
 	other := gpgtest.NewKey(t, "Mallory")
-	archiveDir, m := testArchive(t, "")
+	archiveDir, m := archivetest.Build(t, "")
 	archive := filepath.Join(archiveDir, deployarchive.ArchiveName)
 	manifest := filepath.Join(archiveDir, deployarchive.ManifestName)
 	for _, f := range []string{archive, manifest} {

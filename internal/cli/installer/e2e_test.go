@@ -9,11 +9,10 @@ import (
 	"testing"
 
 	"github.com/altcos/altcos-tools/deployarchive"
-	"github.com/altcos/altcos-tools/deployarchive/sysroot"
 	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/internal/run"
-	"github.com/altcos/altcos-tools/internal/testkit/testcommit"
+	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
@@ -27,14 +26,7 @@ func TestInstallImageEndToEnd(t *testing.T) {
 	tooltest.Tools(t, "ostree", "busybox", "losetup", "sfdisk", "mkfs.ext4", "mkfs.vfat", "grub-mkimage", "mmd", "mcopy", "debugfs", "blkid")
 	ctx := context.Background()
 	dir := t.TempDir()
-	repo, _, err := testcommit.Make(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	archiveDir := filepath.Join(dir, "out")
-	if _, err := sysroot.Build(ctx, sysroot.Options{Repo: repo, Stream: "sisyphus", OutDir: archiveDir}); err != nil {
-		t.Fatalf("BuildSysroot: %v", err)
-	}
+	archiveDir, _ := archivetest.Build(t, "")
 	const marker = "E2E-SECRET-MARKER-4d1c"
 	cfgText := `{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/etc/e2e","contents":{"source":"data:,` + marker + `"}}]}}`
 	cfg := filepath.Join(dir, "config.ign")

@@ -15,10 +15,9 @@ import (
 	"testing"
 
 	"github.com/altcos/altcos-tools/deployarchive"
-	"github.com/altcos/altcos-tools/deployarchive/sysroot"
 	"github.com/altcos/altcos-tools/internal/gpg"
+	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
 	"github.com/altcos/altcos-tools/internal/testkit/gpgtest"
-	"github.com/altcos/altcos-tools/internal/testkit/testcommit"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"golang.org/x/sys/unix"
 )
@@ -69,15 +68,7 @@ func TestInstallSignedURLEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	key := gpgtest.NewKey(t, "ALTCOS Release")
 	dir := t.TempDir()
-	repo, _, err := testcommit.Make(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "out")
-	m, err := sysroot.Build(ctx, sysroot.Options{Repo: repo, Stream: "sisyphus", OutDir: out})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, m := archivetest.Build(t, "")
 	archive, manifest := filepath.Join(out, deployarchive.ArchiveName), filepath.Join(out, deployarchive.ManifestName)
 	for _, f := range []string{archive, manifest} {
 		if _, err := key.Signer().SignFile(ctx, f); err != nil {
