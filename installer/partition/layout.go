@@ -89,27 +89,23 @@ func Layout(size int64, sectorSize int) ([]Part, error) {
 func Table(parts []Part, sectorSize int, kept ...Kept) *gpt.Table {
 	t := &gpt.Table{LogicalSectorSize: sectorSize, PhysicalSectorSize: sectorSize, ProtectiveMBR: true}
 	ss := int64(sectorSize)
-	for _, p := range parts {
-		t.Partitions = append(t.Partitions, &gpt.Partition{
+	entry := func(p Part) *gpt.Partition {
+		return &gpt.Partition{
 			Index: p.Number,
 			Start: uint64(p.Start / ss),
 			End:   uint64(p.End()/ss - 1),
 			Size:  uint64(p.Size),
 			Type:  gpt.Type(p.Type),
 			Name:  p.Name,
-		})
+		}
+	}
+	for _, p := range parts {
+		t.Partitions = append(t.Partitions, entry(p))
 	}
 	for _, k := range kept {
-		t.Partitions = append(t.Partitions, &gpt.Partition{
-			Index:      k.Number,
-			Start:      uint64(k.Start / ss),
-			End:        uint64(k.End()/ss - 1),
-			Size:       uint64(k.Size),
-			Type:       gpt.Type(k.Type),
-			Name:       k.Name,
-			GUID:       k.GUID,
-			Attributes: k.Attributes,
-		})
+		e := entry(k.Part)
+		e.GUID, e.Attributes = k.GUID, k.Attributes
+		t.Partitions = append(t.Partitions, e)
 	}
 	return t
 }
