@@ -2,10 +2,7 @@ package ignition
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,17 +17,10 @@ import (
 func TestBadInputIgnition(t *testing.T) {
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, ign33) }))
 	defer plain.Close()
-	caPEM, cert := newCA(t)
-	secure := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	secure, ca := tlsServer(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, plain.URL+"/c.ign?token=SECRETTOKEN", http.StatusFound)
-	}))
-	secure.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	secure.Config.ErrorLog = log.New(io.Discard, "", 0)
-	secure.StartTLS()
-	defer secure.Close()
+	})
 	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	os.WriteFile(ca, caPEM, 0o644)
 	cfg := filepath.Join(dir, "c.ign")
 	os.WriteFile(cfg, []byte(ign33), 0o600)
 

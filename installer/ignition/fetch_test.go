@@ -152,17 +152,27 @@ func newCA(t *testing.T) ([]byte, tls.Certificate) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
-func TestFetchHTTPSCustomCA(t *testing.T) {
+// tlsServer starts an https server on 127.0.0.1 with a certificate of a new
+// CA, closed when the test ends; ca is the path of the CA's PEM file.
+func tlsServer(t *testing.T, h http.HandlerFunc) (srv *httptest.Server, ca string) {
+	t.Helper()
 	caPEM, cert := newCA(t)
-	otherPEM, _ := newCA(t)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, ign33) }))
+	srv = httptest.NewUnstartedServer(h)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // no log of the clients that refuse the certificate
 	srv.StartTLS()
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	ca = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, caPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return srv, ca
+}
+
+func TestFetchHTTPSCustomCA(t *testing.T) {
+	srv, ca := tlsServer(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, ign33) })
+	otherPEM, _ := newCA(t)
 	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	os.WriteFile(ca, caPEM, 0o644)
 	otherCA := filepath.Join(dir, "other.pem")
 	os.WriteFile(otherCA, otherPEM, 0o644)
 	notPEM := filepath.Join(dir, "bad.pem")
@@ -231,9 +241,8 @@ func TestFetchHTTPTimeout(t *testing.T) {
 func TestFetchRedirects(t *testing.T) {
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, ign33) }))
 	defer plain.Close()
-	caPEM, cert := newCA(t)
 	var tlsURL string
-	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	tlsSrv, ca := tlsServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/down.ign": // https -> http
 			http.Redirect(w, r, plain.URL+"/c.ign?token=SECRETTOKEN", http.StatusFound)
@@ -244,14 +253,8 @@ func TestFetchRedirects(t *testing.T) {
 		default:
 			fmt.Fprint(w, ign33)
 		}
-	}))
-	tlsSrv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	tlsSrv.StartTLS()
-	defer tlsSrv.Close()
+	})
 	tlsURL = tlsSrv.URL
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	os.WriteFile(ca, caPEM, 0o644)
 
 	for _, tc := range []struct {
 		name, src string
