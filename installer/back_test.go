@@ -45,6 +45,16 @@ func sparseImage(t *testing.T, size int64) string {
 	return p
 }
 
+// wiped fails t unless img, after what failed, has no partition table and
+// no loop device holds it.
+func wiped(t *testing.T, img, what string) {
+	t.Helper()
+	if tab, ok := sfdisk(t, img); ok {
+		t.Errorf("after %s sfdisk finds %+v, want no partition table", what, tab)
+	}
+	noLoopsLeft(t, img)
+}
+
 // noLoopsLeft fails if a loop device still holds img.
 func noLoopsLeft(t *testing.T, img string) {
 	t.Helper()
@@ -420,10 +430,7 @@ func TestInstallFailureWipes(t *testing.T) {
 		if !errors.As(err, &se) || se.Step != "deploy" || se.Fail != FailDisk || !errors.Is(err, context.Canceled) {
 			t.Fatalf("Run cancelled mid-stream = %v, want a deploy StepError wrapping context.Canceled", err)
 		}
-		if tab, ok := sfdisk(t, img); ok {
-			t.Errorf("after the failure sfdisk finds %+v, want no partition table", tab)
-		}
-		noLoopsLeft(t, img)
+		wiped(t, img, "the failure")
 	})
 
 	// An https archive that differs from its manifest is found bad only as
@@ -469,10 +476,7 @@ func TestInstallFailureWipes(t *testing.T) {
 				if preserve && !strings.Contains(err.Error(), "wiped despite --preserve-on-error") {
 					t.Errorf("Run with a bad https archive and --preserve-on-error = %v, want it to say the disk was wiped anyway", err)
 				}
-				if tab, ok := sfdisk(t, img); ok {
-					t.Errorf("after the failure sfdisk finds %+v, want no partition table", tab)
-				}
-				noLoopsLeft(t, img)
+				wiped(t, img, "the failure")
 			})
 		}
 	}
@@ -497,10 +501,7 @@ func TestInstallFailureWipes(t *testing.T) {
 				t.Fatalf("Run on a disk that fails = %v, want a StepError with the I/O error", err)
 			}
 			t.Logf("Run on a disk that fails mid-write: %v", err)
-			if tab, ok := sfdisk(t, img); ok {
-				t.Errorf("after the failure sfdisk finds %+v, want no partition table", tab)
-			}
-			noLoopsLeft(t, img)
+			wiped(t, img, "the failure")
 		})
 	}
 

@@ -85,6 +85,18 @@ func gptEntry(t *testing.T, file string, n int) []byte {
 	return e
 }
 
+// dataKept fails t unless the data partition's contents (sha256 sum) and
+// its GPT entry are what they were before what happened.
+func dataKept(t *testing.T, img, sum string, entry []byte, what string) {
+	t.Helper()
+	if got := rangeSum(t, img, dataStart, dataSize); got != sum {
+		t.Errorf("data partition sha256 = %s after %s, want %s (unchanged)", got, what, sum)
+	}
+	if got := gptEntry(t, img, 5); string(got) != string(entry) {
+		t.Errorf("GPT entry 5 = %x after %s, want %x (unchanged)", got, what, entry)
+	}
+}
+
 func TestInstallKeepsPartition(t *testing.T) {
 	tooltest.Root(t)
 	tooltest.Tools(t, append(installTools, "dd", "debugfs")...)
@@ -101,12 +113,7 @@ func TestInstallKeepsPartition(t *testing.T) {
 			t.Fatalf("Run(--save-partlabel data) = %v", err)
 		}
 		noLoopsLeft(t, img)
-		if got := rangeSum(t, img, dataStart, dataSize); got != sum {
-			t.Errorf("data partition sha256 = %s after the install, want %s (unchanged)", got, sum)
-		}
-		if got := gptEntry(t, img, 5); string(got) != string(entry) {
-			t.Errorf("GPT entry 5 = %x after the install, want %x (unchanged)", got, entry)
-		}
+		dataKept(t, img, sum, entry, "the install")
 		tab, ok := sfdisk(t, img)
 		if !ok || len(tab.PartitionTable.Partitions) != 5 {
 			t.Fatalf("sfdisk --json = %+v, want the 4 layout partitions and data", tab)
@@ -144,12 +151,7 @@ func TestInstallKeepsPartition(t *testing.T) {
 			t.Fatalf("Run cancelled mid-stream = %v, want a deploy StepError", err)
 		}
 		noLoopsLeft(t, img)
-		if got := rangeSum(t, img, dataStart, dataSize); got != sum {
-			t.Errorf("data partition sha256 = %s after the failure, want %s (unchanged)", got, sum)
-		}
-		if got := gptEntry(t, img, 5); string(got) != string(entry) {
-			t.Errorf("GPT entry 5 = %x after the failure, want %x (unchanged)", got, entry)
-		}
+		dataKept(t, img, sum, entry, "the failure")
 		tab, ok := sfdisk(t, img)
 		if !ok || len(tab.PartitionTable.Partitions) != 1 || tab.PartitionTable.Partitions[0].Name != "data" {
 			t.Errorf("sfdisk after the failure = %+v, want a GPT with the data partition alone", tab)
