@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +23,7 @@ import (
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
+	"github.com/altcos/altcos-tools/internal/testkit/sfdisktest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"github.com/altcos/altcos-tools/ostree"
 	"golang.org/x/sys/unix"
@@ -49,7 +49,7 @@ func sparseImage(t *testing.T, size int64) string {
 // no loop device holds it.
 func wiped(t *testing.T, img, what string) {
 	t.Helper()
-	if tab, ok := sfdisk(t, img); ok {
+	if tab, ok := sfdisktest.Read(t, img); ok {
 		t.Errorf("after %s sfdisk finds %+v, want no partition table", what, tab)
 	}
 	noLoopsLeft(t, img)
@@ -62,31 +62,6 @@ func noLoopsLeft(t *testing.T, img string) {
 	if s := strings.TrimSpace(string(out)); s != "" {
 		t.Errorf("loop devices still attached to %s: %s", img, s)
 	}
-}
-
-type sfdiskTable struct {
-	PartitionTable struct {
-		Label      string `json:"label"`
-		Partitions []struct {
-			Start int64  `json:"start"`
-			Size  int64  `json:"size"`
-			Type  string `json:"type"`
-			Name  string `json:"name"`
-		} `json:"partitions"`
-	} `json:"partitiontable"`
-}
-
-// sfdisk reads the partition table of img; ok is false when it finds none.
-func sfdisk(t *testing.T, img string) (tab sfdiskTable, ok bool) {
-	t.Helper()
-	out, err := run.Output(context.Background(), nil, run.Cmd{Argv: []string{"sfdisk", "--json", img}})
-	if err != nil || len(bytes.TrimSpace(out)) == 0 {
-		return tab, false
-	}
-	if err := json.Unmarshal(out, &tab); err != nil {
-		t.Fatalf("sfdisk --json %s: %v: %s", img, err, out)
-	}
-	return tab, true
 }
 
 // attachImage attaches img to a loop device and has util-linux's partx add
@@ -186,11 +161,11 @@ func checkInstall(t *testing.T, archiveDir string, m *deployarchive.Manifest) {
 
 	// 1. sfdisk reads the layout table.
 	parts, _ := layout.Layout(8<<30, 512)
-	tab, ok := sfdisk(t, img)
-	if !ok || tab.PartitionTable.Label != "gpt" || len(tab.PartitionTable.Partitions) != 4 {
+	tab, ok := sfdisktest.Read(t, img)
+	if !ok || tab.Label != "gpt" || len(tab.Partitions) != 4 {
 		t.Fatalf("sfdisk --json = %+v, want a GPT with 4 partitions", tab)
 	}
-	for i, p := range tab.PartitionTable.Partitions {
+	for i, p := range tab.Partitions {
 		w := parts[i]
 		if p.Name != w.Name || p.Start*512 != w.Start || p.Size*512 != w.Size || !strings.EqualFold(p.Type, w.Type) {
 			t.Errorf("partition %d = %+v, want %+v", i+1, p, w)
@@ -514,7 +489,7 @@ func TestInstallFailureWipes(t *testing.T) {
 		if err == nil {
 			t.Fatal("Run cancelled = nil, want an error")
 		}
-		if _, ok := sfdisk(t, img); !ok {
+		if _, ok := sfdisktest.Read(t, img); !ok {
 			t.Errorf("--preserve-on-error: the partition table is gone, want it kept")
 		}
 		noLoopsLeft(t, img)
@@ -661,9 +636,8 @@ func TestInstall4KSectors(t *testing.T) {
 			t.Fatalf("%s: %v", st.name, err)
 		}
 	}
-	out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"sfdisk", "--json", dev}})
-	if err != nil || !strings.Contains(string(out), `"sectorsize": 4096`) {
-		t.Errorf("sfdisk --json %s = %s, %v; want a table with 4096-byte sectors", dev, out, err)
+	if tab, ok := sfdisktest.Read(t, dev); !ok || tab.SectorSize != 4096 {
+		t.Errorf("sfdisk --json %s = %+v (found %v); want a table with 4096-byte sectors", dev, tab, ok)
 	}
 	for _, n := range []int{layout.Boot, layout.Root} {
 		if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"e2fsck", "-fn", layout.Path(dev, n)}}); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
+	"github.com/altcos/altcos-tools/internal/testkit/sfdisktest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
@@ -105,7 +106,7 @@ func TestInstallHooks(t *testing.T) {
 		if !contains(msgs, "  sysroot-mounted") || !contains(msgs, "  post-failed") {
 			t.Errorf("post-install hook output not streamed, or the sysroot was not mounted; messages %q", msgs)
 		}
-		if tab, ok := sfdisk(t, img); ok {
+		if tab, ok := sfdisktest.Read(t, img); ok {
 			t.Errorf("after the failing post-install hook sfdisk finds %+v, want the disk wiped", tab)
 		}
 		env, _ := os.ReadFile(envDump)

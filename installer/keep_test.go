@@ -19,6 +19,7 @@ import (
 	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
+	"github.com/altcos/altcos-tools/internal/testkit/sfdisktest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
@@ -114,11 +115,11 @@ func TestInstallKeepsPartition(t *testing.T) {
 		}
 		noLoopsLeft(t, img)
 		dataKept(t, img, sum, entry, "the install")
-		tab, ok := sfdisk(t, img)
-		if !ok || len(tab.PartitionTable.Partitions) != 5 {
+		tab, ok := sfdisktest.Read(t, img)
+		if !ok || len(tab.Partitions) != 5 {
 			t.Fatalf("sfdisk --json = %+v, want the 4 layout partitions and data", tab)
 		}
-		root, data := tab.PartitionTable.Partitions[3], tab.PartitionTable.Partitions[4]
+		root, data := tab.Partitions[3], tab.Partitions[4]
 		if root.Name != "root" || (root.Start+root.Size)*512 != dataStart || data.Name != "data" || data.Start*512 != dataStart {
 			t.Errorf("sfdisk: root %+v, data %+v; want root to end where data starts", root, data)
 		}
@@ -152,8 +153,8 @@ func TestInstallKeepsPartition(t *testing.T) {
 		}
 		noLoopsLeft(t, img)
 		dataKept(t, img, sum, entry, "the failure")
-		tab, ok := sfdisk(t, img)
-		if !ok || len(tab.PartitionTable.Partitions) != 1 || tab.PartitionTable.Partitions[0].Name != "data" {
+		tab, ok := sfdisktest.Read(t, img)
+		if !ok || len(tab.Partitions) != 1 || tab.Partitions[0].Name != "data" {
 			t.Errorf("sfdisk after the failure = %+v, want a GPT with the data partition alone", tab)
 		}
 		// The layout's partitions were wiped: no ext4 where root began.

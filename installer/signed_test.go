@@ -16,6 +16,7 @@ import (
 	"github.com/altcos/altcos-tools/internal/gpg"
 	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
 	"github.com/altcos/altcos-tools/internal/testkit/gpgtest"
+	"github.com/altcos/altcos-tools/internal/testkit/sfdisktest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"golang.org/x/sys/unix"
 )
@@ -169,7 +170,7 @@ func TestInstallSignedURL(t *testing.T) {
 		if err := Run(ctx, &Plan{Device: img, ImageMode: true, ImageURL: serve(t, good), GPGKeyring: key.Keyring, Yes: true}, Env{}); err != nil {
 			t.Fatalf("Run of the signed release = %v", err)
 		}
-		if tab, ok := sfdisk(t, img); !ok || len(tab.PartitionTable.Partitions) != 4 {
+		if tab, ok := sfdisktest.Read(t, img); !ok || len(tab.Partitions) != 4 {
 			t.Errorf("after the install sfdisk finds %+v, want 4 partitions", tab)
 		}
 		noLoopsLeft(t, img)

@@ -2,7 +2,6 @@ package partition
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/altcos/altcos-tools/internal/run"
+	"github.com/altcos/altcos-tools/internal/testkit/sfdisktest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/partition/gpt"
@@ -159,20 +158,6 @@ func TestWriteFailingDisk(t *testing.T) {
 	}
 }
 
-type sfdiskJSON struct {
-	PartitionTable struct {
-		Label      string `json:"label"`
-		SectorSize int    `json:"sectorsize"`
-		Partitions []struct {
-			Node  string `json:"node"`
-			Start int64  `json:"start"`
-			Size  int64  `json:"size"`
-			Type  string `json:"type"`
-			Name  string `json:"name"`
-		} `json:"partitions"`
-	} `json:"partitiontable"`
-}
-
 // TestLoopDevice writes the table to loop devices with 512 and 4096-byte
 // sectors, adds the partitions with BLKPG, checks the nodes and sfdisk's
 // reading, then wipes and checks that sfdisk finds no table.
@@ -214,18 +199,11 @@ func TestLoopDevice(t *testing.T) {
 		if err := WaitNodes(ctx, nodes, 10*time.Second); err != nil {
 			t.Fatal(err)
 		}
-		out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"sfdisk", "--json", dev}})
-		if err != nil {
-			t.Fatal(err)
+		sf, ok := sfdisktest.Read(t, dev)
+		if !ok || sf.Label != "gpt" || sf.SectorSize != ss || len(sf.Partitions) != 4 {
+			t.Fatalf("sfdisk --json %s = %+v (found %v), want a GPT of %d-byte sectors with 4 partitions", dev, sf, ok, ss)
 		}
-		var sf sfdiskJSON
-		if err := json.Unmarshal(out, &sf); err != nil {
-			t.Fatal(err)
-		}
-		if sf.PartitionTable.Label != "gpt" || sf.PartitionTable.SectorSize != ss || len(sf.PartitionTable.Partitions) != 4 {
-			t.Fatalf("sfdisk --json %s = %s", dev, out)
-		}
-		for i, p := range sf.PartitionTable.Partitions {
+		for i, p := range sf.Partitions {
 			w := parts[i]
 			if p.Name != w.Name || p.Start*int64(ss) != w.Start || p.Size*int64(ss) != w.Size || !strings.EqualFold(p.Type, w.Type) {
 				t.Errorf("sector %d: sfdisk partition %d = %+v, want %+v", ss, i+1, p, w)
@@ -237,9 +215,8 @@ func TestLoopDevice(t *testing.T) {
 		if err := Wipe(f, size, parts); err != nil {
 			t.Fatal(err)
 		}
-		out, err = run.Output(ctx, nil, run.Cmd{Argv: []string{"sfdisk", "--json", dev}})
-		if err == nil && len(strings.TrimSpace(string(out))) > 0 {
-			t.Errorf("after Wipe, sfdisk --json %s = %s, want no partition table", dev, out)
+		if sf, ok := sfdisktest.Read(t, dev); ok {
+			t.Errorf("after Wipe, sfdisk --json %s = %+v, want no partition table", dev, sf)
 		}
 	}
 }
