@@ -32,7 +32,7 @@ func TestShippedPackages(t *testing.T) {
 		stream       string
 		have, hasNot []string
 	}{
-		{"sisyphus", append([]string{"podman", "docker.io", "containerd", "docker-compose"}, boot...), nil},
+		{"sisyphus", append([]string{"podman", "docker.io", "containerd", "docker-compose", "apparmor"}, boot...), nil},
 		{"p10", boot, []string{"podman", "docker.io"}},
 	} {
 		list := StreamList(".", tt.stream)

@@ -75,6 +75,11 @@ func checkContainers(ctx context.Context, env *Env, c *checks, srv *qemu.Server)
 	const base = "/opt/altcos/examples/"
 	asAltcos := func(cmd string) string { return "runuser -u altcos -- " + cmd }
 	stack := "/home/altcos/stack"
+	// dockerd and its bridges make the kernel talk; keep its messages off
+	// the console the checks read.
+	if _, _, err := c.run(ctx, "quiet the kernel console", "dmesg -n 1", commandTimeout); err != nil {
+		return err
+	}
 	steps := []struct {
 		what, cmd, want string
 		contains        []string
