@@ -67,7 +67,7 @@ func (a Artifacts) Fill(b Artifacts) Artifacts {
 }
 
 // Discover finds artifacts in a build's output folder: the newest live ISO
-// (*.iso, not a customized copy under vmtest/ or demo/), the folder holding a
+// (*.iso, not a customized copy under vmtest*/ or demo/), the folder holding a
 // PXE kernel (*vmlinuz*, *-kernel*), the newest *.qcow2, and the newest deploy
 // archive manifest (*deploy.json), and the ostree repository named repo.
 func Discover(dir string) Artifacts {
@@ -95,7 +95,7 @@ func Discover(dir string) Artifacts {
 			if rel, _ := filepath.Rel(dir, p); strings.Count(rel, string(filepath.Separator)) >= 2 {
 				return filepath.SkipDir
 			}
-			if fi.Name() == "vmtest" || fi.Name() == "demo" {
+			if strings.HasPrefix(fi.Name(), "vmtest") || fi.Name() == "demo" {
 				return filepath.SkipDir // our own disks and customized copies
 			}
 			return nil

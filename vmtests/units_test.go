@@ -26,6 +26,7 @@ func TestDiscover(t *testing.T) {
 		"repo/config",                       // an ostree repository
 		"notarepo/repo/x",                   // a folder named repo without a config is not one
 		"vmtest/bios-unattended/custom.iso", // our own copies are not artifacts
+		"vmtest-qcow2/qcow2/disk.qcow2",     // nor the overlays of a run with --out out/vmtest-*
 		"testos/tree/boot/vmlinuz-6.1",      // too deep: an OS tree
 	}
 	for _, f := range files {
