@@ -38,6 +38,11 @@ func TestDiscover(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The overlay is newer than the QCOW2 it was made from.
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "vmtest-qcow2/qcow2/disk.qcow2"), later, later); err != nil {
+		t.Fatal(err)
+	}
 	got := Discover(dir)
 	want := Artifacts{
 		ISO:      filepath.Join(dir, "iso/altcos-sisyphus.iso"),
