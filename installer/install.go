@@ -88,7 +88,7 @@ func Run(ctx context.Context, p *Plan, env Env) (err error) {
 		// size mismatch, an unsafe entry) or was never verified (verify.go) must not stay on the disk,
 		// where it could be made bootable by hand: it is wiped whatever
 		// --preserve-on-error says.
-		mustWipe := err != nil && (s.unverified || deployarchive.IsBadArchive(err) || untrustedData(err))
+		mustWipe := err != nil && (s.unverified || untrustedData(err))
 		if err != nil && s.wrote && (!p.PreserveOnError || mustWipe) {
 			if p.PreserveOnError {
 				err = fmt.Errorf("%w (the disk was wiped despite --preserve-on-error: the deploy archive does not match its manifest or was not verified, and a tampered OS must not stay on the disk)", err)

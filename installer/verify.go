@@ -126,13 +126,9 @@ func (r readErr) Read(p []byte) (int, error) {
 }
 
 // untrustedData reports whether err says the installed data failed its
-// check (signature, sha256, size): then what was written is wiped even
+// check (a bad signature, or an archive that is not its manifest's or is
+// unsafe: deployarchive.IsBadArchive): then what was written is wiped even
 // with PreserveOnError, as nobody should boot it.
 func untrustedData(err error) bool {
-	for _, e := range []error{gpg.ErrBadSignature, deployarchive.ErrChecksum, deployarchive.ErrTruncated, deployarchive.ErrTooLong} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
+	return errors.Is(err, gpg.ErrBadSignature) || deployarchive.IsBadArchive(err)
 }
