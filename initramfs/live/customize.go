@@ -4,26 +4,46 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"strings"
 )
 
-// Files of `altcos-build iso customize` in the medium's altcos/ folder.
+// Files of `altcos-build iso customize` in the medium's altcos/ folder, and
+// of `altcos-build pxe customize` in InitramfsCustomizeDir.
 const (
 	CustomizeName = "customize.json"
 	IgnitionName  = "config.ign"
+	// HooksDir holds the embedded --pre-install/--post-install programs.
+	HooksDir = "hooks"
+	// InstallerConfigDir holds the embedded installer.d YAML files; the
+	// installer reads them as its drop-in folder (--config-dir).
+	InstallerConfigDir = "installer.d"
+	// InitramfsCustomizeDir is where `pxe customize`'s appended cpio segment
+	// puts the same files as an ISO's altcos/ folder: a PXE boot has no medium.
+	InitramfsCustomizeDir = "/etc/altcos/customize"
 )
 
-// Customization is what `altcos-build iso customize` embeds in an ISO: the
-// live init installs unattended with it when the ISO boots.
+// Customization is what `altcos-build iso customize` (or `pxe customize`)
+// embeds: the live init installs unattended with it when the system boots
+// (Starts), or passes it on to an install that kernel arguments start.
 type Customization struct {
 	Format int `json:"format"` // 1
-	// DestDevice is the target disk, e.g. /dev/vda.
-	DestDevice string `json:"dest_device"`
+	// DestDevice is the target disk, e.g. /dev/vda; empty when an
+	// installer config (or a kernel argument) names it.
+	DestDevice string `json:"dest_device,omitempty"`
 	// Ignition is set when the medium carries IgnitionName.
 	Ignition    bool     `json:"ignition,omitempty"`
 	AppendKargs []string `json:"append_karg,omitempty"`
 	DeleteKargs []string `json:"delete_karg,omitempty"`
 	Platform    string   `json:"platform,omitempty"`
 	NoReboot    bool     `json:"no_reboot,omitempty"`
+
+	// The rest of coreos-installer's customize options: the installed
+	// system's consoles, hooks (file names in HooksDir) and installer
+	// configs (file names in InstallerConfigDir, applied in lexical order).
+	DestConsole      []string `json:"dest_console,omitempty"`
+	PreInstall       []string `json:"pre_install,omitempty"`
+	PostInstall      []string `json:"post_install,omitempty"`
+	InstallerConfigs []string `json:"installer_config,omitempty"`
 }
 
 // ParseCustomization reads customize.json.
@@ -35,16 +55,38 @@ func ParseCustomization(data []byte) (*Customization, error) {
 	if c.Format != 1 {
 		return nil, fmt.Errorf("%s has format %d, this live system reads format 1", CustomizeName, c.Format)
 	}
-	if c.DestDevice == "" {
-		return nil, fmt.Errorf("%s names no destination device", CustomizeName)
+	for _, names := range [][]string{c.PreInstall, c.PostInstall, c.InstallerConfigs} {
+		for _, n := range names {
+			if n == "" || n != path.Base(n) || strings.HasPrefix(n, ".") {
+				return nil, fmt.Errorf("%s: file name %q is not a plain name", CustomizeName, n)
+			}
+		}
 	}
 	return &c, nil
 }
 
-// InstallerArgs is the altcos-installer command line for c, with the medium's
-// altcos/ folder at dir. Flags win over the kernel's altcos.inst.* arguments.
+// Starts says whether the customization starts an install by itself: it
+// names the target disk, or carries installer configs (which may).
+func (c *Customization) Starts() bool {
+	return c.DestDevice != "" || len(c.InstallerConfigs) > 0
+}
+
+// Empty says whether nothing is left to embed (after `iso ignition remove`).
+func (c *Customization) Empty() bool {
+	e := Customization{Format: c.Format}
+	b1, _ := json.Marshal(c)
+	b2, _ := json.Marshal(e)
+	return string(b1) == string(b2)
+}
+
+// InstallerArgs is the altcos-installer command line for c, with the
+// customization's folder at dir. Flags win over the kernel's altcos.inst.*
+// arguments; the installer configs are the drop-in folder, read before them.
 func (c *Customization) InstallerArgs(dir string) []string {
 	args := []string{"install", "--yes"}
+	if len(c.InstallerConfigs) > 0 {
+		args = append(args, "--config-dir", path.Join(dir, InstallerConfigDir))
+	}
 	if c.Ignition {
 		args = append(args, "--ignition-file", path.Join(dir, IgnitionName))
 	}
@@ -54,11 +96,23 @@ func (c *Customization) InstallerArgs(dir string) []string {
 	for _, k := range c.DeleteKargs {
 		args = append(args, "--delete-karg", k)
 	}
+	for _, k := range c.DestConsole {
+		args = append(args, "--console", k)
+	}
+	for _, h := range c.PreInstall {
+		args = append(args, "--pre-install", path.Join(dir, HooksDir, h))
+	}
+	for _, h := range c.PostInstall {
+		args = append(args, "--post-install", path.Join(dir, HooksDir, h))
+	}
 	if c.Platform != "" {
 		args = append(args, "--platform", c.Platform)
 	}
 	if c.NoReboot {
 		args = append(args, "--no-reboot")
 	}
-	return append(args, c.DestDevice)
+	if c.DestDevice != "" {
+		args = append(args, c.DestDevice)
+	}
+	return args
 }

@@ -125,6 +125,8 @@ func TestRunUnattended(t *testing.T) {
 		name      string
 		cmdline   string
 		customize string
+		pxe       bool // the customization is in the initramfs
+		dropIn    bool // /etc/altcos/installer.d has a YAML file
 		failRun   error
 		wantArgs  []string
 		wantErr   bool
@@ -135,6 +137,19 @@ func TestRunUnattended(t *testing.T) {
 		{name: "customized ISO", cmdline: "console=ttyS0",
 			customize: `{"format":1,"dest_device":"/dev/vdb","ignition":true,"append_karg":["quiet"]}`,
 			wantArgs:  []string{"altcos-installer", "install", "--yes", "--ignition-file", "/run/altcos/medium/altcos/config.ign", "--append-karg", "quiet", "/dev/vdb"}, reboot: true},
+		{name: "customized ISO, every option", cmdline: "console=ttyS0",
+			customize: `{"format":1,"dest_console":["ttyS0,115200n8"],"pre_install":["pre-1-check.sh"],"post_install":["post-1-tag.sh"],"installer_config":["01-disk.yaml"],"no_reboot":true}`,
+			wantArgs: []string{"altcos-installer", "install", "--yes", "--config-dir", "/run/altcos/medium/altcos/installer.d",
+				"--console", "ttyS0,115200n8", "--pre-install", "/run/altcos/medium/altcos/hooks/pre-1-check.sh",
+				"--post-install", "/run/altcos/medium/altcos/hooks/post-1-tag.sh", "--no-reboot"}, reboot: true},
+		{name: "PXE initramfs customization", cmdline: "console=ttyS0", pxe: true,
+			customize: `{"format":1,"dest_device":"/dev/vdb","ignition":true}`,
+			wantArgs:  []string{"altcos-installer", "install", "--yes", "--ignition-file", "/etc/altcos/customize/config.ign", "/dev/vdb"}, reboot: true},
+		{name: "Ignition only: kernel arguments start the install", cmdline: "altcos.inst.install_dev=/dev/vda",
+			customize: `{"format":1,"ignition":true}`,
+			wantArgs:  []string{"altcos-installer", "install", "--yes", "--ignition-file", "/run/altcos/medium/altcos/config.ign"}, reboot: true},
+		{name: "Ignition only: no install", cmdline: "console=ttyS0", customize: `{"format":1,"ignition":true}`},
+		{name: "installer.d drop-in", cmdline: "console=ttyS0", dropIn: true, wantArgs: []string{"altcos-installer", "install", "--yes"}, reboot: true},
 		{name: "installer fails", cmdline: "altcos.inst.install_dev=/dev/vda", failRun: errors.New("exit status 1"),
 			wantArgs: []string{"altcos-installer", "install", "--yes"}, wantErr: true},
 		{name: "rescue wins", cmdline: "altcos.inst.install_dev=/dev/vda altcos.live.rescue"},
@@ -145,8 +160,16 @@ func TestRunUnattended(t *testing.T) {
 			f.failRun = tt.failRun
 			if tt.customize != "" {
 				p := filepath.Join(f.root, deployarchive.LiveMount, "altcos", CustomizeName)
+				if tt.pxe {
+					p = filepath.Join(f.root, InitramfsCustomizeDir, CustomizeName)
+				}
 				os.MkdirAll(filepath.Dir(p), 0o755)
 				os.WriteFile(p, []byte(tt.customize), 0o644)
+			}
+			if tt.dropIn {
+				p := filepath.Join(f.root, "etc/altcos/installer.d/10-disk.yaml")
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				os.WriteFile(p, []byte("dest-device: /dev/vda\n"), 0o644)
 			}
 			err := Run(context.Background(), nil, f.env())
 			if (err != nil) != tt.wantErr {
@@ -207,7 +230,7 @@ func TestRunNoMedium(t *testing.T) {
 }
 
 func TestParseCustomization(t *testing.T) {
-	for _, bad := range []string{`{`, `{"format":2,"dest_device":"/dev/vda"}`, `{"format":1}`} {
+	for _, bad := range []string{`{`, `{"format":2,"dest_device":"/dev/vda"}`, `{"format":1,"pre_install":["../x"]}`, `{"format":1,"installer_config":[""]}`} {
 		if _, err := ParseCustomization([]byte(bad)); err == nil {
 			t.Errorf("ParseCustomization(%s) = nil error, want an error", bad)
 		}
