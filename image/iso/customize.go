@@ -1,26 +1,22 @@
 package iso
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
-	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/initramfs/live"
+	"github.com/altcos/altcos-tools/installer"
 	"github.com/altcos/altcos-tools/installer/ignition"
-	"github.com/altcos/altcos-tools/internal/fsutil"
-	"github.com/altcos/altcos-tools/internal/run"
+	"github.com/altcos/altcos-tools/installer/planconfig"
 )
 
 // CustomizeOptions make a copy of a live ISO that installs unattended (like
-// `coreos-installer iso customize`).
+// `coreos-installer iso customize`); `pxe customize` takes the same options
+// (Payload) without the live menus'.
 type CustomizeOptions struct {
 	Input, Output string
 	DestDevice    string
@@ -30,95 +26,178 @@ type CustomizeOptions struct {
 	IgnitionFile string
 	AppendKargs  []string // installed system
 	DeleteKargs  []string // installed system
-	LiveArgs     []string // live menu entries
+	LiveArgs     []string // live menu entries: appended
 	Platform     string
 	NoReboot     bool
-	TempDir      string
-	Log          *slog.Logger
+
+	// The rest of coreos-installer's customize options.
+	DestConsole      []string // installed system's console= (the installer's --console)
+	LiveDeleteArgs   []string // live menu entries: KEY or KEY=VALUE deleted
+	LiveReplaceArgs  []string // live menu entries: KEY=OLD=NEW
+	PreInstall       []string // hook programs run by the installer (embedded)
+	PostInstall      []string
+	InstallerConfigs []string // installer.d YAML files (embedded, in this order)
+
+	TempDir string
+	Log     *slog.Logger
 }
 
-// Customize writes o.Output: a copy of o.Input with customize.json (and the
-// validated Ignition config) in the medium's altcos/ folder and the live
-// menus re-rendered with o.LiveArgs. The boot equipment (El Torito images,
-// hybrid MBR, ESP partition) is replayed from the input by xorriso. Nothing is
-// written when the config does not validate; the output appears only whole.
-func Customize(ctx context.Context, o CustomizeOptions) error {
-	log := cmp.Or(o.Log, slog.New(slog.DiscardHandler))
-	if !strings.HasPrefix(o.DestDevice, "/dev/") {
-		return fmt.Errorf("destination device %q: give a device path such as /dev/vda", o.DestDevice)
+// File is one file of a customization, named relative to its folder (the
+// ISO's altcos/ folder, or live.InitramfsCustomizeDir).
+type File struct {
+	Name string
+	Data []byte
+	Mode os.FileMode
+}
+
+// hasDest says whether o sets anything of the installed system.
+func (o CustomizeOptions) hasDest() bool {
+	return o.DestDevice != "" || o.IgnitionFile != "" || len(o.AppendKargs)+len(o.DeleteKargs)+len(o.DestConsole)+
+		len(o.PreInstall)+len(o.PostInstall)+len(o.InstallerConfigs) > 0 || o.Platform != "" || o.NoReboot
+}
+
+// Payload validates o's options of the installed system and returns the
+// customization and its files (customize.json last), or nil when o sets
+// none of them. spec is the OS's highest Ignition spec ("" for the
+// installer's default). Every file is read and checked here, before
+// anything is written: the Ignition config against spec, each installer
+// config as the installer reads it (errors name the file), hooks as regular
+// files, and the whole as the installer's plan would be checked.
+func Payload(o CustomizeOptions, spec string) (*live.Customization, []File, error) {
+	if !o.hasDest() {
+		return nil, nil, nil
 	}
+	if o.DestDevice != "" && !strings.HasPrefix(o.DestDevice, "/dev/") {
+		return nil, nil, fmt.Errorf("destination device %q: give a device path such as /dev/vda", o.DestDevice)
+	}
+	c := &live.Customization{Format: 1, DestDevice: o.DestDevice, AppendKargs: o.AppendKargs, DeleteKargs: o.DeleteKargs,
+		Platform: o.Platform, NoReboot: o.NoReboot, DestConsole: o.DestConsole}
+	var files []File
+	// 1. The installer configs, applied as the installer will.
+	p := planconfig.Defaults()
+	for i, f := range o.InstallerConfigs {
+		if err := planconfig.ApplyFile(p, f); err != nil {
+			return nil, nil, fmt.Errorf("installer config: %w", err)
+		}
+		data, _ := os.ReadFile(f) // ApplyFile read it
+		base := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".yaml"), ".yml")
+		name := fmt.Sprintf("%02d-%s.yaml", i+1, base)
+		c.InstallerConfigs = append(c.InstallerConfigs, name)
+		files = append(files, File{Name: live.InstallerConfigDir + "/" + name, Data: data, Mode: 0o644})
+	}
+	// 2. The Ignition config, validated for the OS.
+	if o.IgnitionFile != "" {
+		data, err := os.ReadFile(o.IgnitionFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read the Ignition config: %w", err)
+		}
+		cfg, err := ignition.Validate(data, spec)
+		if err != nil {
+			return nil, nil, fmt.Errorf("the Ignition config %s does not validate for the OS: %w", o.IgnitionFile, err)
+		}
+		files = append(files, File{Name: live.IgnitionName, Data: cfg, Mode: 0o600})
+		c.Ignition = true
+	}
+	// 3. Hooks, kept executable.
+	for _, h := range []struct {
+		phase string
+		in    []string
+		out   *[]string
+	}{{"pre-install", o.PreInstall, &c.PreInstall}, {"post-install", o.PostInstall, &c.PostInstall}} {
+		for i, f := range h.in {
+			if _, err := installer.HookArgv(f); err != nil {
+				return nil, nil, fmt.Errorf("--%s: %w", h.phase, err)
+			}
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, nil, fmt.Errorf("--%s: %w", h.phase, err)
+			}
+			name := fmt.Sprintf("%s-%d-%s", h.phase, i+1, filepath.Base(f))
+			*h.out = append(*h.out, name)
+			files = append(files, File{Name: live.HooksDir + "/" + name, Data: data, Mode: 0o755})
+		}
+	}
+	// 4. The whole, as the installer checks its plan (flags win over configs).
+	if err := checkPlan(p, o); err != nil {
+		return nil, nil, err
+	}
+	cj, err := marshalCustomization(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, append(files, File{Name: live.CustomizeName, Data: cj, Mode: 0o644}), nil
+}
+
+// checkPlan sets o's values on p (the installer configs applied) as the
+// live system's installer command line will, and validates the plan.
+func checkPlan(p *installer.Plan, o CustomizeOptions) error {
+	set := func(key, flag string, vals ...string) error {
+		for i, v := range vals {
+			if err := planconfig.Set(p, key, v, "--"+flag, i > 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, s := range []struct {
+		key, flag string
+		vals      []string
+	}{
+		{"dest-device", "dest-device", nonEmpty(o.DestDevice)}, {"ignition-file", "dest-ignition", nonEmpty(o.IgnitionFile)},
+		{"append-karg", "dest-karg-append", o.AppendKargs}, {"delete-karg", "dest-karg-delete", o.DeleteKargs},
+		{"console", "dest-console", o.DestConsole}, {"platform", "platform", nonEmpty(o.Platform)},
+		{"pre-install", "pre-install", o.PreInstall}, {"post-install", "post-install", o.PostInstall},
+	} {
+		if err := set(s.key, s.flag, s.vals...); err != nil {
+			return err
+		}
+	}
+	if p.Device == "" {
+		return fmt.Errorf("no destination device: give --dest-device or an --installer-config with dest-device")
+	}
+	return planconfig.Validate(p)
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// Customize writes o.Output: a copy of o.Input with the customization (Payload)
+// in the medium's altcos/ folder and the live menus re-rendered with the
+// live kernel arguments edited. The boot equipment (El Torito images, hybrid
+// MBR, ESP partition) is replayed from the input by xorriso. Nothing is
+// written when an input does not validate; the output appears only whole.
+// An ISO customized already is refused: `iso reset` first.
+func Customize(ctx context.Context, o CustomizeOptions) error {
 	in, err := Inspect(o.Input)
 	if err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp(o.TempDir, "iso-customize-")
+	if in.Customization != nil {
+		return fmt.Errorf("%s is customized already; reset it first (altcos-build iso reset), or change one part with iso ignition or iso kargs", o.Input)
+	}
+	spec := ""
+	if in.Manifest != nil {
+		spec = in.Manifest.IgnitionSpec
+	}
+	_, files, err := Payload(o, spec)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", o.Input, err)
 	}
-	defer os.RemoveAll(work)
-	medium := "/" + deployarchive.MediumDir + "/"
-	maps := map[string]string{}
-
-	// 1. The Ignition config, validated for the OS on the ISO.
-	c := live.Customization{Format: 1, DestDevice: o.DestDevice, AppendKargs: o.AppendKargs,
-		DeleteKargs: o.DeleteKargs, Platform: o.Platform, NoReboot: o.NoReboot}
-	if o.IgnitionFile != "" {
-		data, err := os.ReadFile(o.IgnitionFile)
-		if err != nil {
-			return fmt.Errorf("read the Ignition config: %w", err)
-		}
-		spec := ""
-		if in.Manifest != nil {
-			spec = in.Manifest.IgnitionSpec
-		}
-		cfg, err := ignition.Validate(data, spec)
-		if err != nil {
-			return fmt.Errorf("the Ignition config %s does not validate for the OS on %s: %w", o.IgnitionFile, o.Input, err)
-		}
-		p := filepath.Join(work, live.IgnitionName)
-		if err := os.WriteFile(p, cfg, 0o600); err != nil {
-			return err
-		}
-		maps[medium+live.IgnitionName] = p
-		c.Ignition = true
-	}
-	cj, _ := json.MarshalIndent(c, "", "  ")
-	if err := os.WriteFile(filepath.Join(work, live.CustomizeName), append(cj, '\n'), 0o644); err != nil {
-		return err
-	}
-	maps[medium+live.CustomizeName] = filepath.Join(work, live.CustomizeName)
-
-	// 2. Menus and build record with the live args.
 	info := in.Info
-	info.LiveArgs = append(append([]string(nil), info.LiveArgs...), o.LiveArgs...)
-	if err := writeMenus(work, info); err != nil {
-		return err
+	edit := KargsEdit{Append: o.LiveArgs, Delete: o.LiveDeleteArgs, Replace: o.LiveReplaceArgs}
+	if !edit.Empty() {
+		args, err := edit.Apply(info.LiveArgs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.Input, err)
+		}
+		info = withLiveArgs(info, args)
 	}
-	maps[medium+InfoName] = filepath.Join(work, InfoName)
-	maps["/"+isoBIOSMenu] = filepath.Join(work, biosMenuFile)
-	maps["/"+isoEFIMenu] = filepath.Join(work, efiMenuFile)
-
-	// 3. The copy, through a temporary name beside the output.
-	err = fsutil.WriteAtomicPath(o.Output, 0o644, func(tmp string) error {
-		return run.Run(ctx, log, run.Cmd{Argv: xorrisoCustomizeArgs(o.Input, tmp, maps)})
-	})
-	if err != nil {
-		return fmt.Errorf("write the customized ISO: %w", err)
+	if files == nil && edit.Empty() {
+		return fmt.Errorf("nothing to customize: give --dest-device (and more --dest-* options) or --live-karg-* options")
 	}
-	return nil
-}
-
-// xorrisoCustomizeArgs builds the argv that copies in to out with files
-// replaced or added (ISO path -> host file) and the boot equipment replayed.
-func xorrisoCustomizeArgs(in, out string, maps map[string]string) []string {
-	argv := []string{"xorriso", "-indev", in, "-outdev", out, "-boot_image", "any", "replay"}
-	keys := make([]string, 0, len(maps))
-	for k := range maps {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		argv = append(argv, "-map", maps[k], path.Clean(k))
-	}
-	return append(argv, "-commit")
+	return rewrite(ctx, EditOptions{Input: o.Input, Output: o.Output, TempDir: o.TempDir, Log: o.Log}, info, files, nil)
 }

@@ -22,6 +22,9 @@ type Contents struct {
 	Manifest      *deployarchive.Manifest
 	Customization *live.Customization // nil when not customized
 	Ignition      []byte              // the embedded config, or nil
+	// Files are the customization's hooks and installer configs by their
+	// names in the medium's altcos/ folder (hooks/NAME, installer.d/NAME).
+	Files map[string][]byte
 	BIOSMenu      string
 	EFIMenu       string
 }
@@ -85,5 +88,26 @@ func Inspect(iso string) (*Contents, error) {
 			return nil, fmt.Errorf("%s says it carries an Ignition config, but: %w", iso, err)
 		}
 	}
+	if cz := c.Customization; cz != nil {
+		c.Files = map[string][]byte{}
+		for _, n := range customNames(cz) {
+			if c.Files[n], err = read(medium + n); err != nil {
+				return nil, fmt.Errorf("%s names %s in its %s, but: %w", iso, n, live.CustomizeName, err)
+			}
+		}
+	}
 	return &c, nil
+}
+
+// customNames are the hooks' and installer configs' names in a
+// customization's folder.
+func customNames(c *live.Customization) []string {
+	var names []string
+	for _, h := range append(append([]string(nil), c.PreInstall...), c.PostInstall...) {
+		names = append(names, live.HooksDir+"/"+h)
+	}
+	for _, y := range c.InstallerConfigs {
+		names = append(names, live.InstallerConfigDir+"/"+y)
+	}
+	return names
 }

@@ -16,6 +16,9 @@ type Info struct {
 	Format   int      `json:"format"` // 1
 	Label    string   `json:"label"`
 	LiveArgs []string `json:"live_kargs,omitempty"`
+	// BuiltLiveArgs are LiveArgs as built, recorded when they first change
+	// (`iso kargs reset` and `iso reset` go back to them); nil before.
+	BuiltLiveArgs *[]string `json:"built_live_kargs,omitempty"`
 	Stream   string   `json:"stream"`
 	Version  string   `json:"version"`
 	Commit   string   `json:"commit"`

@@ -89,7 +89,7 @@ func Build(ctx context.Context, o Options) (*Artifacts, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := fsutil.WriteAtomic(c[1], 0o644, func(w io.Writer) error { return copyFrom(w, c[0]) }); err != nil {
+		if err := fsutil.WriteAtomic(c[1], 0o644, func(w io.Writer) error { _, err := copyFrom(w, c[0]); return err }); err != nil {
 			return nil, err
 		}
 	}
@@ -154,13 +154,12 @@ func writeRootfsCPIO(w io.Writer, archive, manifest string) error {
 	return bw.Flush()
 }
 
-// copyFrom copies the file src to w.
-func copyFrom(w io.Writer, src string) error {
+// copyFrom copies the file src to w and returns how many bytes it copied.
+func copyFrom(w io.Writer, src string) (int64, error) {
 	f, err := os.Open(src)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
-	_, err = io.Copy(w, f)
-	return err
+	return io.Copy(w, f)
 }

@@ -3,9 +3,11 @@
 //	altcos-build compose  --repo R --stream S TREE   OS tree -> ostree commit on altcos/<arch>/<stream>
 //	altcos-build sysroot  --repo R --stream S -o DIR commit -> deploy archive + manifest
 //	altcos-build iso      ...                        live ISO (hybrid BIOS+UEFI)
-//	altcos-build iso customize ...                   ISO with an embedded Ignition config and install args
+//	altcos-build iso customize ...                   ISO that installs unattended (coreos-installer's options)
+//	altcos-build iso ignition|kargs|reset ...        change one part of an ISO, or drop every customization
 //	altcos-build qcow2    ...                        installed QCOW2 for QEMU (Ignition from fw_cfg)
 //	altcos-build pxe      ...                        kernel, live initramfs, deploy archive
+//	altcos-build pxe customize ...                   live initramfs that installs unattended
 //	altcos-build stream   ...                        <stream>.json stream metadata
 //	altcos-build graph    ...                        Cincinnati update graph of a stream
 //	altcos-build delta    ...                        static deltas to the stream's head
@@ -24,9 +26,9 @@ import (
 var commands = []cli.Command{
 	{Name: "compose", Summary: "compose an OS tree into an ostree commit on a stream", Run: runCompose},
 	{Name: "sysroot", Summary: "make the deploy archive of a commit", Run: runSysroot},
-	{Name: "iso", Summary: "build the live ISO, or `iso customize` a copy of one", Run: runISO},
+	{Name: "iso", Summary: "build the live ISO; customize, inspect, ignition, kargs, reset one", Run: runISO},
 	{Name: "qcow2", Summary: "install a commit into a QCOW2 image", Run: runQCOW2},
-	{Name: "pxe", Summary: "write the PXE kernel, initramfs and deploy archive", Run: runPXE},
+	{Name: "pxe", Summary: "write the PXE kernel, initramfs and deploy archive; customize, inspect an initramfs", Run: runPXE},
 	{Name: "stream", Summary: "write stream metadata for built artifacts", Run: runStream},
 	{Name: "sign", Summary: "write detached GPG signatures (FILE.sig) of artifacts", Run: runSign},
 	{Name: "graph", Summary: "write the Cincinnati update graph of a stream", Run: runGraph},

@@ -87,9 +87,15 @@ func (a *artifactFlags) liveInitramfs(ctx context.Context, log *slog.Logger, tre
 //
 //	altcos-build iso --repo R [--stream S | --rev REV] --archive DIR -o OUT.iso
 //	                 [--tree DIR] [--initramfs FILE] [--label L] [--live-karg K]... [--src DIR] [-v]
-//	altcos-build iso customize --dest-device DEV [--dest-ignition FILE] [--dest-karg-append K]...
-//	                 [--dest-karg-delete K]... [--live-karg-append K]... [--platform P] -o OUT.iso IN.iso
+//	altcos-build iso customize [--dest-device DEV] [--dest-ignition FILE] [--dest-console C]... [--dest-karg-append K]...
+//	                 [--dest-karg-delete K]... [--pre-install F]... [--post-install F]... [--installer-config F]...
+//	                 [--live-karg-append K]... [--live-karg-delete K]... [--live-karg-replace K=OLD=NEW]...
+//	                 [--platform P] [--no-reboot] -o OUT.iso IN.iso
 //	altcos-build iso inspect ISO
+//	altcos-build iso ignition embed [-i CONFIG] [-f] [-o OUT.iso] ISO | show ISO | remove [-o OUT.iso] ISO
+//	altcos-build iso kargs modify [--append K]... [--delete K]... [--replace K=OLD=NEW]... [-o OUT.iso] ISO
+//	altcos-build iso kargs show [--default] ISO | reset [-o OUT.iso] ISO
+//	altcos-build iso reset [-o OUT.iso] ISO
 //	altcos-build iso initramfs --repo R [--stream S | --rev REV | --tree DIR] -o FILE
 //
 // The kernel and GRUB come from the commit (checked out into the cache), the
@@ -101,11 +107,17 @@ func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
 			return runISOCustomize(ctx, args[1:], io)
 		case "inspect":
 			return runISOInspect(ctx, args[1:], io)
+		case "ignition":
+			return runISOIgnition(ctx, args[1:], io)
+		case "kargs":
+			return runISOKargs(ctx, args[1:], io)
+		case "reset":
+			return runISOReset(ctx, args[1:], io)
 		case "initramfs":
 			return runISOInitramfs(ctx, args[1:], io)
 		}
 	}
-	fs := cli.NewFlagSet("iso", "usage: altcos-build iso --repo R [--stream S] --archive DIR -o OUT.iso [flags]\n       altcos-build iso customize -h\n       altcos-build iso inspect ISO", io.Err)
+	fs := cli.NewFlagSet("iso", "usage: altcos-build iso --repo R [--stream S] --archive DIR -o OUT.iso [flags]\n       altcos-build iso customize -h\n       altcos-build iso inspect ISO\n       altcos-build iso ignition embed|show|remove, iso kargs modify|show|reset, iso reset (-h each)", io.Err)
 	var a artifactFlags
 	a.register(fs, true)
 	label := fs.String("label", "", "volume label (default: ALTCOS-<STREAM>-<VERSION>)")
@@ -148,35 +160,6 @@ func runISO(ctx context.Context, args []string, io stdio.Stdio) error {
 	return nil
 }
 
-func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := cli.NewFlagSet("iso customize", "usage: altcos-build iso customize --dest-device DEV [--dest-ignition FILE] [flags] -o OUT.iso IN.iso", io.Err)
-	var o iso.CustomizeOptions
-	fs.StringVar(&o.Output, "o", "", "the customized ISO to write")
-	fs.StringVar(&o.DestDevice, "dest-device", "", "disk to install to when the ISO boots, e.g. /dev/vda")
-	fs.StringVar(&o.IgnitionFile, "dest-ignition", "", "Ignition (or Butane) config for the installed system; validated before embedding")
-	fs.StringVar(&o.Platform, "platform", "", "platform of the installed system (metal, qemu)")
-	fs.BoolVar(&o.NoReboot, "no-reboot", false, "stay in the live system after installing")
-	var destAdd, destDel, liveAdd cli.List
-	fs.Var(&destAdd, "dest-karg-append", "kernel argument for the installed system (repeatable)")
-	fs.Var(&destDel, "dest-karg-delete", "kernel argument to delete on the installed system (repeatable)")
-	fs.Var(&liveAdd, "live-karg-append", "kernel argument for the live system's menu entries (repeatable)")
-	verbose := fs.Bool("v", false, "log every command run")
-	if help, err := cli.ParseFlags(fs, args); help || err != nil {
-		return err
-	}
-	if fs.NArg() != 1 || o.Output == "" || o.DestDevice == "" {
-		return &stdio.UsageError{Msg: "iso customize needs --dest-device, -o OUT.iso and one input ISO; run `altcos-build iso customize -h`"}
-	}
-	o.Input = fs.Arg(0)
-	o.AppendKargs, o.DeleteKargs, o.LiveArgs = destAdd, destDel, liveAdd
-	o.Log = cli.Logger(io.Err, *verbose)
-	if err := iso.Customize(ctx, o); err != nil {
-		return err
-	}
-	fmt.Fprintf(io.Out, "%s: installs onto %s unattended when booted\n", o.Output, o.DestDevice)
-	return nil
-}
-
 // runISOInspect prints what an ISO carries (never the Ignition config itself).
 func runISOInspect(ctx context.Context, args []string, io stdio.Stdio) error {
 	if len(args) != 1 {
@@ -187,13 +170,10 @@ func runISOInspect(ctx context.Context, args []string, io stdio.Stdio) error {
 		return err
 	}
 	fmt.Fprintf(io.Out, "label: %s\nstream: %s\nversion: %s\ncommit: %s\nlive kargs: %s\n", r.Info.Label, r.Info.Stream, r.Info.Version, r.Info.Commit, strings.Join(r.Info.LiveArgs, " "))
-	if r.Customization == nil {
-		fmt.Fprintln(io.Out, "customized: no")
-		return nil
+	if r.Info.BuiltLiveArgs != nil {
+		fmt.Fprintf(io.Out, "live kargs as built: %s\n", strings.Join(*r.Info.BuiltLiveArgs, " "))
 	}
-	c := r.Customization
-	fmt.Fprintf(io.Out, "customized: installs onto %s\nignition: %v (%d bytes)\ndest kargs append: %s\ndest kargs delete: %s\n",
-		c.DestDevice, c.Ignition, len(r.Ignition), strings.Join(c.AppendKargs, " "), strings.Join(c.DeleteKargs, " "))
+	printCustomization(io.Out, r.Customization, r.Ignition, r.Files)
 	return nil
 }
 

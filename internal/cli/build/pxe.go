@@ -16,13 +16,23 @@ import (
 //
 //	altcos-build pxe --repo R [--stream S | --rev REV] --archive DIR -o OUTDIR
 //	                 [--tree DIR] [--initramfs FILE] [--src DIR] [--xz] [-v]
+//	altcos-build pxe customize [--dest-device DEV] [--dest-* ...] -o OUT.img INITRAMFS.img
+//	altcos-build pxe inspect INITRAMFS.img
 //
 // It writes the kernel, the live initramfs, the rootfs (the deploy archive as
 // a second initrd) and the archive with its manifest for installs that fetch
 // it from altcos.inst.image_url instead. --xz also writes ROOTFS.xz (the
 // stream's pxe.xz rootfs, with the uncompressed sha256).
 func runPXE(ctx context.Context, args []string, io stdio.Stdio) error {
-	fs := cli.NewFlagSet("pxe", "usage: altcos-build pxe --repo R [--stream S] --archive DIR -o OUTDIR [flags]", io.Err)
+	if len(args) > 0 {
+		switch args[0] {
+		case "customize":
+			return runPXECustomize(ctx, args[1:], io)
+		case "inspect":
+			return runPXEInspect(ctx, args[1:], io)
+		}
+	}
+	fs := cli.NewFlagSet("pxe", "usage: altcos-build pxe --repo R [--stream S] --archive DIR -o OUTDIR [flags]\n       altcos-build pxe customize -h\n       altcos-build pxe inspect INITRAMFS.img", io.Err)
 	var a artifactFlags
 	a.register(fs, true)
 	xz := fs.Bool("xz", false, "also write the rootfs compressed with xz (ROOTFS.xz)")
