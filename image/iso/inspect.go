@@ -24,9 +24,9 @@ type Contents struct {
 	Ignition      []byte              // the embedded config, or nil
 	// Files are the customization's hooks and installer configs by their
 	// names in the medium's altcos/ folder (hooks/NAME, installer.d/NAME).
-	Files map[string][]byte
-	BIOSMenu      string
-	EFIMenu       string
+	Files    map[string][]byte
+	BIOSMenu string
+	EFIMenu  string
 }
 
 // Inspect reads the build record, manifest, menus and customization of a

@@ -19,9 +19,9 @@ type Info struct {
 	// BuiltLiveArgs are LiveArgs as built, recorded when they first change
 	// (`iso kargs reset` and `iso reset` go back to them); nil before.
 	BuiltLiveArgs *[]string `json:"built_live_kargs,omitempty"`
-	Stream   string   `json:"stream"`
-	Version  string   `json:"version"`
-	Commit   string   `json:"commit"`
+	Stream        string    `json:"stream"`
+	Version       string    `json:"version"`
+	Commit        string    `json:"commit"`
 }
 
 var labelBad = regexp.MustCompile(`[^A-Z0-9_-]+`)
