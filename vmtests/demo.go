@@ -93,7 +93,7 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 func demoFromISO(ctx context.Context, env *Env, ignPath, disk string) error {
 	iso := filepath.Join(env.Out, "demo.iso")
 	env.step("customizing %s: unattended install onto %s with the demo Ignition config", env.Art.ISO, env.targetDevice())
-	if err := customizeISO(ctx, env, env.Art.ISO, iso, env.targetDevice(), ignPath, []string{serialKarg}); err != nil {
+	if err := customizeISO(ctx, env, env.Art.ISO, iso, ignPath, "--dest-device", env.targetDevice(), "--dest-karg-append", serialKarg); err != nil {
 		return err
 	}
 	c := env.machine("demo-install", qemu.BIOS)

@@ -10,19 +10,57 @@ import (
 	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
-// customizeISO makes a copy of iso that installs unattended onto dest with the
-// Ignition config ign and the installed system's extra kernel arguments, with
-// `altcos-build iso customize` (ALTCOS_TOOL_ALTCOS_BUILD names the program).
-func customizeISO(ctx context.Context, env *Env, iso, out, dest, ign string, kargs []string) error {
-	argv := []string{"altcos-build", "iso", "customize", "--dest-device", dest, "--dest-ignition", ign}
-	for _, k := range kargs {
-		argv = append(argv, "--dest-karg-append", k)
-	}
+// customizeISO makes a copy of iso that installs unattended with the
+// Ignition config ign and the other `altcos-build iso customize` options
+// opts (ALTCOS_TOOL_ALTCOS_BUILD names the program).
+func customizeISO(ctx context.Context, env *Env, iso, out, ign string, opts ...string) error {
+	argv := append([]string{"altcos-build", "iso", "customize", "--dest-ignition", ign}, opts...)
 	argv = append(argv, "-o", out, iso)
 	if err := run.Run(ctx, env.Log, run.Cmd{Argv: argv}); err != nil {
 		return fmt.Errorf("customize the live ISO: %w", err)
 	}
 	return nil
+}
+
+// The ISO scenarios' customization beyond the Ignition config: the target
+// named by an installer config alone (no --dest-device), the installed
+// system's console by --dest-console (not the live system's two), and a
+// post-install hook run from the medium that tags the installed /etc.
+const (
+	destConsole   = "ttyS0,115200n8"
+	hookTag       = "/etc/altcos-vmtest-hook"
+	customizeLive = "unattended install onto the disk of its installer configs"
+	postInstall   = "#!/bin/sh\n# embedded by iso customize --post-install (vmtests)\necho \"$ALTCOS_INSTALL_DEV\" > \"$ALTCOS_INSTALL_DEPLOYMENT" + hookTag + "\"\n"
+)
+
+// customizeOptions writes the installer config and the hook for target and
+// returns their iso customize options.
+func (e *Env) customizeOptions(target string) ([]string, error) {
+	cfg, err := e.writeFile("installer-target.yaml", []byte("dest-device: "+target+"\n"))
+	if err != nil {
+		return nil, err
+	}
+	hook, err := e.writeFile("post-install.sh", []byte(postInstall))
+	if err != nil {
+		return nil, err
+	}
+	return []string{"--installer-config", cfg, "--dest-console", destConsole, "--post-install", hook}, nil
+}
+
+// checkCustomized reads the customization back on the installed system:
+// its only console= is --dest-console's, and the hook ran on target.
+func checkCustomized(target string) func(context.Context, *Env, *checks, *qemu.Server) error {
+	return func(ctx context.Context, env *Env, c *checks, _ *qemu.Server) error {
+		ok1, err := c.expect(ctx, "the installed system's consoles (iso customize --dest-console)", "tr ' ' '\\n' < /proc/cmdline | grep '^console='", commandTimeout, "console="+destConsole)
+		if err != nil {
+			return err
+		}
+		ok2, err := c.expect(ctx, "the embedded post-install hook ran (iso customize --post-install)", "cat "+hookTag, commandTimeout, target)
+		if ok1 && ok2 {
+			env.step("%s: ok: console=%s only (--dest-console), the medium's post-install hook tagged %s (target %s from --installer-config)", c.m.Name, destConsole, hookTag, target)
+		}
+		return err
+	}
 }
 
 // runInstall waits for the live system's unattended install to finish and
@@ -129,8 +167,12 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 	if env.Break {
 		target = brokenDisk
 	}
-	env.step("customizing the live ISO: install onto %s with testdata/vmtest.ign (%s)", target, hw)
-	if err := customizeISO(ctx, env, env.Art.ISO, iso, target, ign, []string{serialKarg}); err != nil {
+	env.step("customizing the live ISO: install onto %s (an --installer-config) with testdata/vmtest.ign, --dest-console, a --post-install hook (%s)", target, hw)
+	opts, err := env.customizeOptions(target)
+	if err != nil {
+		return err
+	}
+	if err := customizeISO(ctx, env, env.Art.ISO, iso, ign, opts...); err != nil {
 		return err
 	}
 	disk := filepath.Join(env.Out, "disk.img")
@@ -148,6 +190,9 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 	}
 	defer m.Close()
 	// Without its medium the live system cannot see the customization.
+	if _, err := m.Expect(ctx, "the medium's customization", liveBootTimeout, []string{customizeLive}, liveNoMedium, liveInstallFailed); err != nil {
+		return err
+	}
 	if err := runInstall(ctx, env, m, liveNoMedium); err != nil {
 		return err
 	}
@@ -159,7 +204,7 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 	defer srv.Close()
 	dc := env.diskMachine(string(fw)+"-disk", fw, disk, "raw")
 	dc.Drives[0].Bus = hw.Disk
-	return checkAsRoot(ctx, env, dc, srv)
+	return checkAsRoot(ctx, env, dc, srv, checkCustomized(target))
 }
 
 // rootIgnition writes testdata/vmtest.ign with root's password hash added to
