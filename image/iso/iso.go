@@ -1,6 +1,8 @@
 // Package iso builds the live ISO of a commit (Build), makes an unattended
-// copy of one (Customize, like `coreos-installer iso customize`) and reads
-// one back (Inspect). The live initramfs it boots is image.BuildLiveInitramfs's.
+// copy of one (Customize, like `coreos-installer iso customize`), changes
+// one part of one (EmbedIgnition, RemoveIgnition, ModifyKargs, ResetKargs),
+// drops every change (Reset) and reads one back (Inspect). Every change is
+// one xorriso run (rewrite) that replays the boot equipment. The live initramfs it boots is image.BuildLiveInitramfs's.
 //
 // Which tool does what, and why:
 //
@@ -26,6 +28,8 @@
 //	/boot/grub/efi/grub.cfg, x86_64-efi/   UEFI menu and GRUB modules
 //	/altcos/deploy.tar.zst, deploy.json    the deploy archive and its manifest
 //	/altcos/iso.json                       how this ISO was built (label, live kargs)
+//	/altcos/customize.json, config.ign,    a customization (live.Customization), when customized
+//	  hooks/, installer.d/
 //	appended partition 2 (EFI)             efiboot.img
 package iso
 
