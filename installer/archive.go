@@ -23,9 +23,6 @@ import (
 // variable so tests can pretend to be another machine.
 var hostArch = deployarchive.HostArch
 
-// DefaultArchive is the deploy archive on the live medium.
-var DefaultArchive = filepath.Join(deployarchive.LiveMount, deployarchive.MediumDir, deployarchive.ArchiveName)
-
 func openArchive(ctx context.Context, s *state) error {
 	p := s.plan
 	switch {
@@ -36,7 +33,7 @@ func openArchive(ctx context.Context, s *state) error {
 	default:
 		file := p.ImageFile
 		if file == "" {
-			file = DefaultArchive
+			file = deployarchive.LiveArchive
 		}
 		if err := openFileArchive(s, file); err != nil {
 			return err

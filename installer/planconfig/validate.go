@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/installer"
 	"github.com/altcos/altcos-tools/installer/ignition"
 	"github.com/altcos/altcos-tools/installer/kargs"
@@ -27,7 +28,7 @@ var (
 // live medium when no other is given.
 func Finish(p *installer.Plan) {
 	if p.ImageFile == "" && p.ImageURL == "" {
-		p.ImageFile = DefaultArchive
+		p.ImageFile = deployarchive.LiveArchive
 		p.Origin["image-file"] = "live medium"
 	}
 	if p.Insecure && !contains(p.Warnings, InsecureWarning) {
