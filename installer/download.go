@@ -177,7 +177,7 @@ func downloadOne(ctx context.Context, o DownloadOptions, ring string, a stream.A
 			return fmt.Errorf("decompress %s: %w", name, err)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != a.UncompressedSHA256 {
-			return fmt.Errorf("decompressed %s: %w: got %s, the stream says %s", name, deployarchive.ErrChecksum, got, a.UncompressedSHA256)
+			return fmt.Errorf("decompressed %s has sha256 %s, the stream says %s (uncompressed-sha256)", name, got, a.UncompressedSHA256)
 		}
 		return nil
 	}); err != nil {
@@ -249,7 +249,7 @@ func fetchChecked(ctx context.Context, o DownloadOptions, ring string, u *url.UR
 		return fmt.Errorf("fetch %s: %w", u.Redacted(), err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); sum != "" && got != sum {
-		return fmt.Errorf("%s: %w: got %s, the stream says %s; the download was damaged or changed on the way", u.Redacted(), deployarchive.ErrChecksum, got, sum)
+		return fmt.Errorf("%s has sha256 %s, the stream says %s; the download was damaged or changed on the way", u.Redacted(), got, sum)
 	}
 	if sig == nil {
 		return nil
