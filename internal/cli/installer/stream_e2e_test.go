@@ -10,7 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-		"sort"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +21,7 @@ import (
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/archivetest"
 	"github.com/altcos/altcos-tools/internal/testkit/gpgtest"
+	"github.com/altcos/altcos-tools/internal/testkit/sfdisktest"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
 
@@ -248,4 +249,78 @@ func containsFields(out string, row []string) bool {
 		}
 	}
 	return false
+}
+
+// TestInstallStreamEndToEnd: kernel arguments altcos.inst.stream and
+// altcos.inst.stream_base_url install the stream's newest release from the
+// download server (its signatures verified) and say so. Unsigned (no .sig
+// served) over plain http: refused before any write unless --image-sha256
+// is given; a wrong --image-sha256 is refused before any write; the right
+// one installs; and an archive that does not match it (the server changed
+// the archive, not the manifest) is wiped after the fact.
+func TestInstallStreamEndToEnd(t *testing.T) {
+	tooltest.Slow(t)
+	r := newRelease(t)
+	dir := t.TempDir()
+	img, sum, base := installTarget(t, dir)
+	cmdline := filepath.Join(dir, "cmdline")
+	os.WriteFile(cmdline, []byte("quiet altcos.inst.install_dev="+img+" altcos.inst.stream=sisyphus altcos.inst.stream_base_url="+r.base+" altcos.inst.skip_reboot\n"), 0o644)
+	byKargs := append(append([]string{}, base...), "--cmdline-file", cmdline, "--gpg-keyring", r.key.Keyring)
+	res := runCLI(t, "", byKargs...)
+	if res.code != 0 {
+		t.Fatalf("install by altcos.inst.stream: exit %d\n%s\n%s", res.code, res.out, res.errout)
+	}
+	want := "installing " + r.manifest.Version + ", the newest release of stream sisyphus, from the network: " + strings.TrimSuffix(r.base, "streams/") + "artifacts/" + deployarchive.ArchiveName
+	if !strings.Contains(res.out, want) {
+		t.Errorf("install by altcos.inst.stream says\n%s\nwant %q", res.out, want)
+	}
+	if _, ok := sfdisktest.Read(t, img); !ok {
+		t.Fatalf("no partition table after the install from the stream")
+	}
+	f, _ := os.Create(img) // empty it again
+	f.Truncate(8 << 30)
+	f.WriteAt([]byte("disk content before the install"), 4<<20)
+	f.Close()
+	if fileSHA256(t, img) != sum {
+		t.Fatal("the image was not reset")
+	}
+
+	// The same release unsigned: no .sig files served.
+	for _, n := range []string{deployarchive.ArchiveName, deployarchive.ManifestName} {
+		r.override[n+".sig"] = nil
+	}
+	genuine := r.manifest.Archive.SHA256
+	stream := append(append([]string{}, base...), "--stream", "sisyphus", "--stream-base-url", r.base, "--gpg-keyring", r.key.Keyring, img)
+	for _, tc := range []struct {
+		name  string
+		extra []string
+		want  string
+	}{
+		{"unsigned, no --image-sha256", nil, "has no signature"},
+		{"unsigned, a wrong --image-sha256", []string{"--image-sha256", strings.Repeat("0", 64)}, "--image-sha256 says " + strings.Repeat("0", 64) + "; nothing was written"},
+	} {
+		res := runCLI(t, "", append(stream, tc.extra...)...)
+		if res.code == 0 || !strings.Contains(res.errout, tc.want) {
+			t.Errorf("install --stream, %s: exit %d\n%s\nwant a refusal containing %q", tc.name, res.code, res.errout, tc.want)
+		}
+		if after := fileSHA256(t, img); after != sum {
+			t.Errorf("install --stream, %s: the image changed, want it byte-identical", tc.name)
+		}
+	}
+	res = runCLI(t, "", append(stream, "--image-sha256", strings.ToUpper(genuine))...)
+	if res.code != 0 || !strings.Contains(res.out, "must match --image-sha256") {
+		t.Fatalf("install --stream --image-sha256 (right hash, unsigned): exit %d\n%s\n%s", res.code, res.out, res.errout)
+	}
+	// The server changes the archive but not the manifest: seen only at
+	// the end of the stream, after writing; the disk is wiped.
+	bad, _ := os.ReadFile(filepath.Join(r.archive, deployarchive.ArchiveName))
+	bad[len(bad)/2] ^= 0x55
+	r.override[deployarchive.ArchiveName] = bad
+	res = runCLI(t, "", append(stream, "--image-sha256", genuine, "--preserve-on-error")...)
+	if res.code == 0 || !strings.Contains(res.errout, "the disk was wiped despite --preserve-on-error") {
+		t.Errorf("install --stream --image-sha256 of a changed archive: exit %d\n%s\nwant it refused and the disk wiped", res.code, res.errout)
+	}
+	if tab, ok := sfdisktest.Read(t, img); ok {
+		t.Errorf("after the changed archive sfdisk finds %+v, want the disk wiped", tab)
+	}
 }
