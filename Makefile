@@ -167,7 +167,7 @@ qcow2: ## QCOW2 of the $(STREAM) commit: the installer in image mode (platform q
 
 stream: ## $(OUT)/$(STREAM).json: FCOS-shaped stream metadata of the artifacts built so far
 	$(GO) run ./cmd/altcos-build stream --archive $(SYSROOT_DIR) $(if $(wildcard $(ISO)),--iso $(ISO)) \
-	  $(if $(wildcard $(PXE_DIR)),--pxe-dir $(PXE_DIR)) $(if $(wildcard $(QCOW2)),--qcow2 $(QCOW2)) -o $(OUT)/$(STREAM).json
+	  $(if $(wildcard $(PXE_DIR)),--pxe-dir $(PXE_DIR)) $(if $(wildcard $(QCOW2)),--qcow2 $(QCOW2)) $(if $(BASE_URL),--base-url $(BASE_URL)) -o $(OUT)/$(STREAM).json
 
 bench-initramfs: ## kernel start -> live hints under QEMU TCG vs a bare busybox initramfs, same kernel (BENCH_ISO=$(ISO))
 	ALTCOS_BENCH_BOOT_ISO=$(or $(BENCH_ISO),$(ISO)) $(GO) test -count=1 -run '^$$' -bench '^BenchmarkBootToHints$$' -benchtime 3x -timeout 40m ./image/iso/
@@ -196,3 +196,42 @@ site: ## $(OUT)/site: the download site of $(OUT)/$(STREAM).json (after make str
 	$(GO) run ./cmd/altcos-build site --stream-dir $(OUT) --artifacts $(OUT) $(if $(wildcard $(PXE_DIR)),--artifacts $(PXE_DIR)) -o $(SITE_DIR)
 
 .PHONY: site
+
+# --- signing and publishing (issue 11) ---
+# The signing key comes from the environment, as altcos-build compose and
+# sign read it: ALTCOS_GPG_KEY (fingerprint, key ID or user ID) and
+# ALTCOS_GPG_HOMEDIR (its GnuPG home; default gpg's own). demo-key makes a
+# throwaway key without a passphrase in $(DEMO_GNUPG) at build time (never
+# committed). BASE_URL is where the artifacts are published, for the
+# stream's absolute locations: make sign BASE_URL=http://HOST:8080/artifacts
+# then make serve, and altcos-installer install --stream $(STREAM)
+# --stream-base-url http://HOST:8080/streams/ installs from it.
+DEMO_GNUPG ?= $(CACHE)/demo-gnupg
+DEMO_KEY = altcos-demo@altcos.invalid
+BASE_URL ?=
+SERVE_ADDR ?= 127.0.0.1:8080
+KEYRING_OUT ?= $(OUT)/altcos.gpg
+SIGN_FILES = $(SYSROOT_DIR)/deploy.tar.zst $(SYSROOT_DIR)/deploy.json $(wildcard $(ISO) $(QCOW2) $(QCOW2).xz) \
+  $(filter-out %.sig,$(wildcard $(PXE_DIR)/altcos-*))
+
+demo-key: ## a throwaway signing key in $(DEMO_GNUPG) (made once, never committed): ALTCOS_GPG_HOMEDIR=$(DEMO_GNUPG) ALTCOS_GPG_KEY=$(DEMO_KEY)
+	@gpg --batch --homedir $(DEMO_GNUPG) --list-secret-keys $(DEMO_KEY) >/dev/null 2>&1 || { \
+	  mkdir -p -m 700 $(DEMO_GNUPG) && gpg --batch --no-tty --homedir $(DEMO_GNUPG) --passphrase '' \
+	    --quick-generate-key 'ALTCOS demo, throwaway <$(DEMO_KEY)>' ed25519 sign never >$(DEMO_GNUPG)/generate.log 2>&1 \
+	    || { cat $(DEMO_GNUPG)/generate.log >&2; exit 1; }; }
+	@echo "demo-key: $(DEMO_KEY) in $(DEMO_GNUPG)"
+
+sign: ## FILE.sig of the artifacts built so far with $$ALTCOS_GPG_KEY, the keyring $(OUT)/altcos.gpg, then make stream and its signature
+	@test -n "$$ALTCOS_GPG_KEY" || { echo "sign: set ALTCOS_GPG_KEY (and ALTCOS_GPG_HOMEDIR) to the signing key; make demo-key makes a throwaway one" >&2; exit 1; }
+	$(GO) run ./cmd/altcos-build sign --keyring $(KEYRING_OUT) $(SIGN_FILES)
+	$(MAKE) --no-print-directory stream
+	$(GO) run ./cmd/altcos-build sign $(OUT)/$(STREAM).json
+
+serve: ## serve the site, the artifacts, the stream metadata and the repo at http://$(SERVE_ADDR)/ (altcos-build serve; Ctrl-C stops)
+	@mkdir -p bin && $(GO) build -o bin/ ./cmd/altcos-build
+	bin/altcos-build serve $(SERVE_DIRS) --listen $(SERVE_ADDR)
+
+SERVE_DIRS = $(if $(wildcard $(SITE_DIR)),--site $(SITE_DIR)) --artifacts $(OUT) --artifacts $(SYSROOT_DIR) \
+  $(if $(wildcard $(PXE_DIR)),--artifacts $(PXE_DIR)) --stream-dir $(OUT) $(if $(wildcard $(REPO)/config),--repo $(REPO))
+
+.PHONY: demo-key sign serve
