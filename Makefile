@@ -66,11 +66,26 @@ vmtest: ## tier-2 QEMU machine tests: ISO install (BIOS, UEFI, interactive), PXE
 	VMTEST_BUDGET_SECS=$$budget $(VMTEST_ENV) $(GO) test -count=1 -v -timeout $$timeout -run '$(VMTEST_RUN)' ./vmtests/ 2>&1 | tee $(OUT)/vmtest.log; \
 	exit $${PIPESTATUS[0]}
 
-demo: deps ## the README's main command: test OS -> commit -> ISO -> unattended install in QEMU -> boot it -> ostree admin status
+# make demo signs with $$ALTCOS_GPG_KEY, or a throwaway key (make demo-key),
+# serves the release with altcos-build serve on 127.0.0.1:$(DEMO_PORT), and
+# the ISO's unattended install fetches it from there (QEMU's user network
+# reaches the host's 127.0.0.1 at 10.0.2.2).
+DEMO_PORT ?= 18080
+DEMO_GNUPG ?= $(CACHE)/demo-gnupg
+DEMO_KEY = altcos-demo@altcos.invalid
+demo: export ALTCOS_GPG_KEY := $(or $(ALTCOS_GPG_KEY),$(DEMO_KEY))
+demo: export ALTCOS_GPG_HOMEDIR := $(if $(ALTCOS_GPG_KEY),$(ALTCOS_GPG_HOMEDIR),$(DEMO_GNUPG))
+demo: deps ## the README's main command: test OS -> signed commit -> ISO -> signed release served -> unattended install from it in QEMU -> boot it
+	@$(if $(filter $(DEMO_KEY),$(ALTCOS_GPG_KEY)),$(MAKE) --no-print-directory demo-key)
 	@for t in compose sysroot iso pxe; do echo "demo: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
+	@echo "demo: === make sign (key $$ALTCOS_GPG_KEY)"; $(MAKE) --no-print-directory sign BASE_URL=http://10.0.2.2:$(DEMO_PORT)/artifacts
+	@$(if $(filter $(DEMO_KEY),$(ALTCOS_GPG_KEY)),gpgconf --homedir $(DEMO_GNUPG) --kill gpg-agent)
 	$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
-	@echo "demo: === install $(ISO) in QEMU, boot the installed disk"
-	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --iso $(ISO) --pxe-dir $(PXE_DIR) --manifest $(SYSROOT_DIR)/deploy.json --out $(OUT)/vmtest
+	@bin/altcos-build serve $(SERVE_DIRS) --listen 127.0.0.1:$(DEMO_PORT) >$(OUT)/demo-serve.log 2>&1 & pid=$$!; trap 'kill $$pid' EXIT; \
+	echo "demo: === the release is served at http://127.0.0.1:$(DEMO_PORT)/ (altcos-build serve: /streams/$(STREAM).json, /artifacts/); the machine sees it at http://10.0.2.2:$(DEMO_PORT)/"; \
+	echo "demo: === install $(ISO) in QEMU from the stream, boot the installed disk"; \
+	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --iso $(ISO) --pxe-dir $(PXE_DIR) --manifest $(SYSROOT_DIR)/deploy.json --out $(OUT)/vmtest \
+	  --stream $(STREAM) --stream-base-url http://10.0.2.2:$(DEMO_PORT)/streams/
 
 .PHONY: vmtest-artifacts vmtest demo
 
@@ -206,8 +221,6 @@ site: ## $(OUT)/site: the download site of $(OUT)/$(STREAM).json (after make str
 # stream's absolute locations: make sign BASE_URL=http://HOST:8080/artifacts
 # then make serve, and altcos-installer install --stream $(STREAM)
 # --stream-base-url http://HOST:8080/streams/ installs from it.
-DEMO_GNUPG ?= $(CACHE)/demo-gnupg
-DEMO_KEY = altcos-demo@altcos.invalid
 BASE_URL ?=
 SERVE_ADDR ?= 127.0.0.1:8080
 KEYRING_OUT ?= $(OUT)/altcos.gpg
