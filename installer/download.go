@@ -262,6 +262,10 @@ func fetchChecked(ctx context.Context, o DownloadOptions, ring string, u *url.UR
 	if err := gpg.Verify(ctx, o.Log, ring, sp, f.Name()); err != nil {
 		return untrusted(u, ring, err)
 	}
-	o.Progress.Info(fmt.Sprintf("%s: sha256 and signature verified (keyring %s)", path.Base(u.Path), ring))
+	what := "sha256 and signature"
+	if sum == "" {
+		what = "signature" // the manifest: no sha256 in the stream
+	}
+	o.Progress.Info(fmt.Sprintf("%s: %s verified (keyring %s)", path.Base(u.Path), what, ring))
 	return nil
 }
