@@ -73,13 +73,14 @@ vmtest: ## tier-2 QEMU machine tests: ISO install (BIOS, UEFI, interactive), PXE
 DEMO_PORT ?= 18080
 DEMO_GNUPG ?= $(CACHE)/demo-gnupg
 DEMO_KEY = altcos-demo@altcos.invalid
-demo: export ALTCOS_GPG_KEY := $(or $(ALTCOS_GPG_KEY),$(DEMO_KEY))
-demo: export ALTCOS_GPG_HOMEDIR := $(if $(ALTCOS_GPG_KEY),$(ALTCOS_GPG_HOMEDIR),$(DEMO_GNUPG))
+DEMO_OWN_KEY := $(ALTCOS_GPG_KEY)
+demo: export ALTCOS_GPG_KEY := $(or $(DEMO_OWN_KEY),$(DEMO_KEY))
+demo: export ALTCOS_GPG_HOMEDIR := $(if $(DEMO_OWN_KEY),$(ALTCOS_GPG_HOMEDIR),$(DEMO_GNUPG))
 demo: deps ## the README's main command: test OS -> signed commit -> ISO -> signed release served -> unattended install from it in QEMU -> boot it
-	@$(if $(filter $(DEMO_KEY),$(ALTCOS_GPG_KEY)),$(MAKE) --no-print-directory demo-key)
+	@$(if $(DEMO_OWN_KEY),,$(MAKE) --no-print-directory demo-key)
 	@for t in compose sysroot iso pxe; do echo "demo: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
 	@echo "demo: === make sign (key $$ALTCOS_GPG_KEY)"; $(MAKE) --no-print-directory sign BASE_URL=http://10.0.2.2:$(DEMO_PORT)/artifacts
-	@$(if $(filter $(DEMO_KEY),$(ALTCOS_GPG_KEY)),gpgconf --homedir $(DEMO_GNUPG) --kill gpg-agent)
+	@$(if $(DEMO_OWN_KEY),,gpgconf --homedir $(DEMO_GNUPG) --kill gpg-agent)
 	$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
 	@bin/altcos-build serve $(SERVE_DIRS) --listen 127.0.0.1:$(DEMO_PORT) >$(OUT)/demo-serve.log 2>&1 & pid=$$!; trap 'kill $$pid' EXIT; \
 	echo "demo: === the release is served at http://127.0.0.1:$(DEMO_PORT)/ (altcos-build serve: /streams/$(STREAM).json, /artifacts/); the machine sees it at http://10.0.2.2:$(DEMO_PORT)/"; \
