@@ -128,7 +128,12 @@ func checkRelease(ctx context.Context, s *state, u, mu *url.URL, b []byte) (func
 	return signed, nil
 }
 
+// untrusted is the operator's error of a signature check of u that failed:
+// a bad signature says so; anything else (gpgv missing, say) is what it is.
 func untrusted(u *url.URL, ring string, err error) error {
+	if !errors.Is(err, gpg.ErrBadSignature) {
+		return fmt.Errorf("check the signature of %s: %w", u.Redacted(), err)
+	}
 	return fmt.Errorf("%s is not signed by a key of %s; it may have been tampered with, do not install it (or give --gpg-keyring with the signer's key): %w", u.Redacted(), ring, err)
 }
 
