@@ -93,7 +93,12 @@ func Demo(ctx context.Context, env *Env) (string, error) {
 func demoFromISO(ctx context.Context, env *Env, ignPath, disk string) error {
 	iso := filepath.Join(env.Out, "demo.iso")
 	env.step("customizing %s: unattended install onto %s with the demo Ignition config", env.Art.ISO, env.targetDevice())
-	if err := customizeISO(ctx, env, env.Art.ISO, iso, env.targetDevice(), ignPath, []string{serialKarg}); err != nil {
+	var live []string
+	if env.StreamBaseURL != "" {
+		env.step("the install fetches the newest release of stream %s from %s (altcos-build serve on the host), signatures checked with the live system's release keys", env.Stream, env.StreamBaseURL)
+		live = []string{"altcos.inst.stream=" + env.Stream, "altcos.inst.stream_base_url=" + env.StreamBaseURL}
+	}
+	if err := customizeISO(ctx, env, env.Art.ISO, iso, env.targetDevice(), ignPath, []string{serialKarg}, live); err != nil {
 		return err
 	}
 	c := env.machine("demo-install", qemu.BIOS)

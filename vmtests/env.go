@@ -27,6 +27,10 @@ type Env struct {
 	// Break makes the install deliberately wrong (target brokenDisk), to
 	// prove that a broken install turns the run red with the console tail.
 	Break bool
+	// StreamBaseURL, when set, has the demo's ISO install the newest
+	// release of Stream from there (altcos.inst.stream_base_url), not the
+	// deploy archive on the medium.
+	Stream, StreamBaseURL string
 }
 
 func (e *Env) step(format string, args ...any) {

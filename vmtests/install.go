@@ -11,12 +11,16 @@ import (
 )
 
 // customizeISO makes a copy of iso that installs unattended onto dest with the
-// Ignition config ign and the installed system's extra kernel arguments, with
+// Ignition config ign and the installed system's extra kernel arguments
+// (and the live system's live, e.g. altcos.inst.* the installer reads), with
 // `altcos-build iso customize` (ALTCOS_TOOL_ALTCOS_BUILD names the program).
-func customizeISO(ctx context.Context, env *Env, iso, out, dest, ign string, kargs []string) error {
+func customizeISO(ctx context.Context, env *Env, iso, out, dest, ign string, kargs, live []string) error {
 	argv := []string{"altcos-build", "iso", "customize", "--dest-device", dest, "--dest-ignition", ign}
 	for _, k := range kargs {
 		argv = append(argv, "--dest-karg-append", k)
+	}
+	for _, k := range live {
+		argv = append(argv, "--live-karg-append", k)
 	}
 	argv = append(argv, "-o", out, iso)
 	if err := run.Run(ctx, env.Log, run.Cmd{Argv: argv}); err != nil {
@@ -130,7 +134,7 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 		target = brokenDisk
 	}
 	env.step("customizing the live ISO: install onto %s with testdata/vmtest.ign (%s)", target, hw)
-	if err := customizeISO(ctx, env, env.Art.ISO, iso, target, ign, []string{serialKarg}); err != nil {
+	if err := customizeISO(ctx, env, env.Art.ISO, iso, target, ign, []string{serialKarg}, nil); err != nil {
 		return err
 	}
 	disk := filepath.Join(env.Out, "disk.img")

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/vmtests"
@@ -25,6 +26,7 @@ commands:
   list                 the scenarios
   run [flags]          run scenarios against the given artifacts
   demo --iso ISO       install the ISO in QEMU, boot it, print ostree admin status
+                       (--stream S --stream-base-url URL: the ISO installs S's newest release from URL)
   smoke                boot a Debian kernel with a busybox initramfs (checks QEMU)
 
 run flags:
@@ -76,6 +78,8 @@ func Run(ctx context.Context, args []string, std stdio.Stdio) error {
 	accel := fs.String("accel", envOr("ALTCOS_VMTEST_ACCEL", "auto"), "accelerator")
 	brk := fs.Bool("break", os.Getenv("ALTCOS_VMTEST_BREAK") == "1", "break the installs on purpose")
 	console := fs.Bool("console", false, "copy consoles to standard output")
+	stream := fs.String("stream", altcos.DefaultStream, "demo: the stream to install from --stream-base-url")
+	streamBase := fs.String("stream-base-url", "", "demo: install the stream's newest release from here (as the guest sees it, e.g. http://10.0.2.2:PORT/streams/)")
 	cache := fs.String("cache", filepath.Join(envOr("CACHE", ".cache"), "vmtest"), "cache folder (Debian kernel for smoke and the KVM probe)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return &stdio.UsageError{Msg: err.Error()}
@@ -104,7 +108,7 @@ func Run(ctx context.Context, args []string, std stdio.Stdio) error {
 	if *console {
 		echo = std.Out
 	}
-	env := vmtests.Env{Log: log, Accel: *accel, Art: art, Echo: echo, Progress: std.Out, Break: *brk}
+	env := vmtests.Env{Log: log, Accel: *accel, Art: art, Echo: echo, Progress: std.Out, Break: *brk, Stream: *stream, StreamBaseURL: *streamBase}
 	switch args[0] {
 	case "smoke":
 		return smoke(ctx, log, std.Out, *accel, kernelDir, *out)
