@@ -64,8 +64,11 @@ type Config struct {
 	// Timeout is a hard limit on the machine's life: QEMU is killed after it.
 	Timeout time.Duration
 	// Echo, when set, receives the console output live (progress for humans).
-	Echo  io.Writer
-	Extra []string
+	Echo io.Writer
+	// Closed, when set, is called once when the machine is closed, after
+	// QEMU exited (the phase times: Machine.Phases).
+	Closed func(*Machine)
+	Extra  []string
 }
 
 // OVMF returns the first installed OVMF code and variables pair (Debian's
