@@ -66,11 +66,28 @@ vmtest: ## tier-2 QEMU machine tests: ISO install (BIOS, UEFI, interactive), PXE
 	VMTEST_BUDGET_SECS=$$budget $(VMTEST_ENV) $(GO) test -count=1 -v -timeout $$timeout -run '$(VMTEST_RUN)' ./vmtests/ 2>&1 | tee $(OUT)/vmtest.log; \
 	exit $${PIPESTATUS[0]}
 
+# make demo shows one line per build step with its time (the step's output
+# goes to $(DEMO_LOGS)/make-<step>.log, its tail on screen when it fails),
+# then the demo's steps, the install's progress lines, ostree admin status
+# from inside the installed system and the table of phase times. Each
+# machine's console is kept in $(OUT)/vmtest/demo/<machine>.console.log (named
+# on screen); a failure prints its tail. DEMO_VERBOSE=1 shows everything:
+# the builds' output and every console whole.
+DEMO_LOGS = $(OUT)/demo-logs
 demo: deps ## the README's main command: test OS -> commit -> ISO -> unattended install in QEMU -> boot it -> ostree admin status
-	@for t in compose sysroot iso pxe; do echo "demo: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
-	$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
+	@mkdir -p $(DEMO_LOGS); : > $(DEMO_LOGS)/build.times; \
+	for t in compose sysroot iso pxe; do \
+	  log=$(DEMO_LOGS)/make-$$t.log; t0=$$(date +%s); \
+	  if [ "$(DEMO_VERBOSE)" = 1 ]; then $(MAKE) --no-print-directory $$t 2>&1 | tee $$log; st=$${PIPESTATUS[0]}; \
+	  else $(MAKE) --no-print-directory $$t >$$log 2>&1; st=$$?; fi; \
+	  took=$$(( $$(date +%s) - t0 )); \
+	  if [ $$st -ne 0 ]; then echo "demo: make $$t FAILED after $${took}s; the end of $$log:"; tail -n 30 $$log; exit 1; fi; \
+	  echo "demo: make $$t: $${took}s (output: $$log)"; printf 'make %s\t%s\n' $$t $$took >> $(DEMO_LOGS)/build.times; \
+	done
+	@$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
 	@echo "demo: === install $(ISO) in QEMU, boot the installed disk"
-	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --iso $(ISO) --pxe-dir $(PXE_DIR) --manifest $(SYSROOT_DIR)/deploy.json --out $(OUT)/vmtest
+	@ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --iso $(ISO) --pxe-dir $(PXE_DIR) --manifest $(SYSROOT_DIR)/deploy.json \
+	  --out $(OUT)/vmtest --phase-times $(DEMO_LOGS)/build.times $(if $(filter 1,$(DEMO_VERBOSE)),--console)
 
 .PHONY: vmtest-artifacts vmtest demo
 
