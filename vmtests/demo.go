@@ -137,6 +137,7 @@ func demoFromISO(ctx context.Context, env *Env, r *DemoRun, ignPath string) erro
 		return err
 	}
 	defer m.Close()
+	pickDefaultEntry(ctx, m)
 	return runInstall(ctx, env, m, liveNoMedium)
 }
 

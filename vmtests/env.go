@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +20,10 @@ type Env struct {
 	Log   *slog.Logger
 	Out   string // this scenario's folder: disks, console logs
 	Accel string // tcg or kvm (Options.Env: also auto, the KVM probe)
-	Art   Artifacts
+	// CPUs is each machine's number of virtual CPUs (0: qemu.Config's
+	// default, 1); under TCG more than one runs multi-threaded.
+	CPUs int
+	Art  Artifacts
 	// Echo, when set, receives every console live.
 	Echo io.Writer
 	// Progress receives one line per step (nil: none).
@@ -47,7 +51,7 @@ func (e *Env) step(format string, args ...any) {
 
 func (e *Env) machine(name string, fw qemu.Firmware) qemu.Config {
 	code, vars := qemu.OVMF()
-	return qemu.Config{Name: name, OutDir: e.Out, Accel: e.Accel, Firmware: fw, OVMFCode: code, OVMFVars: vars, Echo: e.Echo, Closed: e.machineClosed}
+	return qemu.Config{Name: name, OutDir: e.Out, Accel: e.Accel, CPUs: e.CPUs, Firmware: fw, OVMFCode: code, OVMFVars: vars, Echo: e.Echo, Closed: e.machineClosed}
 }
 
 // bootMarks split an ALTCOS machine's life into phases (qemu.Machine.Phases):
@@ -124,4 +128,17 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// ParseCPUs reads a machine's number of virtual CPUs (ALTCOS_VMTEST_CPUS,
+// --cpus): empty is the default (0), otherwise 1 to 8.
+func ParseCPUs(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 8 {
+		return 0, fmt.Errorf("virtual CPUs %q: want a number from 1 to 8", s)
+	}
+	return n, nil
 }

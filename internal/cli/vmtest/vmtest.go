@@ -43,6 +43,7 @@ run flags:
   --budget DURATION    stop starting scenarios when less than one scenario's time is left (e.g. 80m or 4800)
   --out DIR            console logs and disks (default out/vmtest)
   --accel auto|tcg|kvm auto probes KVM with a short boot (default auto)
+  --cpus N             virtual CPUs per machine (default 1, ALTCOS_VMTEST_CPUS); TCG runs them multi-threaded
   --break              install onto /dev/nonexistent: the run must fail with the console tail
   --console            copy every console to standard output
 `
@@ -78,6 +79,7 @@ func Run(ctx context.Context, args []string, std stdio.Stdio) error {
 	budget := fs.String("budget", os.Getenv("VMTEST_BUDGET_SECS"), "time budget")
 	out := fs.String("out", filepath.Join("out", "vmtest"), "output folder")
 	accel := fs.String("accel", envOr("ALTCOS_VMTEST_ACCEL", "auto"), "accelerator")
+	cpus := fs.String("cpus", os.Getenv("ALTCOS_VMTEST_CPUS"), "virtual CPUs per machine")
 	brk := fs.Bool("break", os.Getenv("ALTCOS_VMTEST_BREAK") == "1", "break the installs on purpose")
 	console := fs.Bool("console", false, "copy consoles to standard output")
 	phaseTimes := fs.String("phase-times", "", "demo: a file of earlier phases' times (NAME<TAB>SECONDS lines)")
@@ -100,6 +102,10 @@ func Run(ctx context.Context, args []string, std stdio.Stdio) error {
 	default:
 		return &stdio.UsageError{Msg: fmt.Sprintf("--accel %q: want auto, tcg or kvm", *accel)}
 	}
+	ncpu, err := vmtests.ParseCPUs(*cpus)
+	if err != nil {
+		return &stdio.UsageError{Msg: "--cpus: " + err.Error()}
+	}
 	log := slog.New(slog.NewTextHandler(std.Err, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
@@ -109,7 +115,7 @@ func Run(ctx context.Context, args []string, std stdio.Stdio) error {
 	if *console {
 		echo = std.Out
 	}
-	env := vmtests.Env{Log: log, Accel: *accel, Art: art, Echo: echo, Progress: std.Out, Break: *brk}
+	env := vmtests.Env{Log: log, Accel: *accel, CPUs: ncpu, Art: art, Echo: echo, Progress: std.Out, Break: *brk}
 	switch args[0] {
 	case "smoke":
 		return smoke(ctx, log, std.Out, *accel, kernelDir, *out)

@@ -15,7 +15,7 @@ import (
 // noArtifacts clears the environment altcos-vmtest reads its defaults from.
 func noArtifacts(t *testing.T) {
 	for _, k := range []string{"ALTCOS_VMTEST_ISO", "ALTCOS_VMTEST_PXE_DIR", "ALTCOS_VMTEST_QCOW2", "ALTCOS_VMTEST_MANIFEST",
-		"ALTCOS_VMTEST_REPO", "ALTCOS_VMTEST_ARTIFACTS", "ALTCOS_VMTEST_ACCEL", "ALTCOS_VMTEST_BREAK", "VMTEST_BUDGET_SECS"} {
+		"ALTCOS_VMTEST_REPO", "ALTCOS_VMTEST_ARTIFACTS", "ALTCOS_VMTEST_ACCEL", "ALTCOS_VMTEST_CPUS", "ALTCOS_VMTEST_BREAK", "VMTEST_BUDGET_SECS"} {
 		t.Setenv(k, "")
 	}
 }
