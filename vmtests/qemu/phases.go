@@ -22,8 +22,8 @@ type Span struct {
 // at marks: the first span, named first, runs to the first mark found; each
 // found mark starts a span that runs to the next one. Marks are searched in
 // their order, each after the previous match, skipping those not shown; with
-// cycle the list is searched again while a round finds any (a machine that
-// boots several times). Times come from when the output arrived, so they
+// cycle the list is searched again while a round finds its first mark (a
+// machine that boots several times, each boot starting with that mark). Times come from when the output arrived, so they
 // are read after the fact and never wait.
 func (m *Machine) Phases(first string, marks []Mark, cycle bool) []Span {
 	end := time.Now()
@@ -32,18 +32,17 @@ func (m *Machine) Phases(first string, marks []Mark, cycle bool) []Span {
 	}
 	var spans []Span
 	phase, from, at := first, 0, m.Started
-	for {
-		found := false
-		for _, mk := range marks {
+	for round := 0; round == 0 || cycle; round++ {
+		for i, mk := range marks {
 			t, next, ok := m.Console.When(mk.Text, from)
+			if !ok && i == 0 && round > 0 {
+				return append(spans, Span{phase, end.Sub(at)})
+			}
 			if !ok {
 				continue
 			}
 			spans = append(spans, Span{phase, t.Sub(at)})
-			phase, from, at, found = mk.Phase, next, t, true
-		}
-		if !found || !cycle {
-			break
+			phase, from, at = mk.Phase, next, t
 		}
 	}
 	return append(spans, Span{phase, end.Sub(at)})

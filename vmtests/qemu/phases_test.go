@@ -26,6 +26,7 @@ func TestPhases(t *testing.T) {
 		{"login: ", 70 * time.Second},
 		{"reboot: Restarting system\r\n", 100 * time.Second},
 		{"Linux version 6.1\r\nlogin: ", 160 * time.Second},
+		{"reboot: Power down\r\nreboot: again\r\n", 190 * time.Second},
 	}
 	for _, w := range writes {
 		c.Write([]byte(w.text))
@@ -43,7 +44,7 @@ func TestPhases(t *testing.T) {
 	marks := []Mark{{"Linux version", "kernel"}, {"not shown", "never"}, {"login: ", "session"}, {"reboot: ", "firmware"}}
 	got := m.Phases("firmware", marks, true)
 	want := []Span{{"firmware", 11 * time.Second}, {"kernel", 59 * time.Second}, {"session", 30 * time.Second},
-		{"firmware", 60 * time.Second}, {"kernel", 0}, {"session", 40 * time.Second}}
+		{"firmware", 60 * time.Second}, {"kernel", 0}, {"session", 30 * time.Second}, {"firmware", 10 * time.Second}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Phases() =\n%v\nwant\n%v", got, want)
 	}
