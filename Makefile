@@ -69,24 +69,41 @@ vmtest: ## tier-2 QEMU machine tests: ISO install (BIOS, UEFI, interactive), PXE
 # make demo signs with $$ALTCOS_GPG_KEY, or a throwaway key (make demo-key),
 # serves the release with altcos-build serve on 127.0.0.1:$(DEMO_PORT), and
 # the ISO's unattended install fetches it from there (QEMU's user network
-# reaches the host's 127.0.0.1 at 10.0.2.2).
+# reaches the host's 127.0.0.1 at 10.0.2.2). It shows one line per build step
+# with its time (the step's output goes to $(DEMO_LOGS)/make-<step>.log, its
+# tail on screen when it fails), then the demo's steps, the install's progress
+# lines, ostree admin status from inside the installed system and the table of
+# phase times. Each machine's console is kept in
+# $(OUT)/vmtest/demo/<machine>.console.log (named on screen); a failure prints
+# its tail. DEMO_VERBOSE=1 shows everything: the builds' output and every
+# console whole.
 DEMO_PORT ?= 18080
 DEMO_GNUPG ?= $(CACHE)/demo-gnupg
 DEMO_KEY = altcos-demo@altcos.invalid
 DEMO_OWN_KEY := $(ALTCOS_GPG_KEY)
+DEMO_LOGS = $(OUT)/demo-logs
 demo: export ALTCOS_GPG_KEY := $(or $(DEMO_OWN_KEY),$(DEMO_KEY))
 demo: export ALTCOS_GPG_HOMEDIR := $(if $(DEMO_OWN_KEY),$(ALTCOS_GPG_HOMEDIR),$(DEMO_GNUPG))
 demo: deps ## the README's main command: test OS -> signed commit -> ISO -> signed release served -> unattended install from it in QEMU -> boot it
 	@$(if $(DEMO_OWN_KEY),,$(MAKE) --no-print-directory demo-key)
-	@for t in compose sysroot iso pxe; do echo "demo: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
-	@echo "demo: === make sign (key $$ALTCOS_GPG_KEY)"; $(MAKE) --no-print-directory sign BASE_URL=http://10.0.2.2:$(DEMO_PORT)/artifacts
+	@mkdir -p $(DEMO_LOGS); : > $(DEMO_LOGS)/build.times; \
+	for t in compose sysroot iso pxe sign; do \
+	  log=$(DEMO_LOGS)/make-$$t.log; t0=$$(date +%s); args=; \
+	  if [ $$t = sign ]; then args=BASE_URL=http://10.0.2.2:$(DEMO_PORT)/artifacts; fi; \
+	  if [ "$(DEMO_VERBOSE)" = 1 ]; then $(MAKE) --no-print-directory $$t $$args 2>&1 | tee $$log; st=$${PIPESTATUS[0]}; \
+	  else $(MAKE) --no-print-directory $$t $$args >$$log 2>&1; st=$$?; fi; \
+	  took=$$(( $$(date +%s) - t0 )); \
+	  if [ $$st -ne 0 ]; then echo "demo: make $$t FAILED after $${took}s; the end of $$log:"; tail -n 30 $$log; exit 1; fi; \
+	  echo "demo: make $$t: $${took}s (output: $$log)"; printf 'make %s\t%s\n' $$t $$took >> $(DEMO_LOGS)/build.times; \
+	done
 	@$(if $(DEMO_OWN_KEY),,gpgconf --homedir $(DEMO_GNUPG) --kill gpg-agent)
-	$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
+	@$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
 	@bin/altcos-build serve $(SERVE_DIRS) --listen 127.0.0.1:$(DEMO_PORT) >$(OUT)/demo-serve.log 2>&1 & pid=$$!; trap 'kill $$pid' EXIT; \
-	echo "demo: === the release is served at http://127.0.0.1:$(DEMO_PORT)/ (altcos-build serve: /streams/$(STREAM).json, /artifacts/); the machine sees it at http://10.0.2.2:$(DEMO_PORT)/"; \
+	echo "demo: === the release is served at http://127.0.0.1:$(DEMO_PORT)/ (altcos-build serve: /streams/$(STREAM).json, /artifacts/; log $(OUT)/demo-serve.log); the machine sees it at http://10.0.2.2:$(DEMO_PORT)/"; \
 	echo "demo: === install $(ISO) in QEMU from the stream, boot the installed disk"; \
 	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --iso $(ISO) --pxe-dir $(PXE_DIR) --manifest $(SYSROOT_DIR)/deploy.json --out $(OUT)/vmtest \
-	  --stream $(STREAM) --stream-base-url http://10.0.2.2:$(DEMO_PORT)/streams/
+	  --stream $(STREAM) --stream-base-url http://10.0.2.2:$(DEMO_PORT)/streams/ \
+	  --phase-times $(DEMO_LOGS)/build.times $(if $(filter 1,$(DEMO_VERBOSE)),--console)
 
 .PHONY: vmtest-artifacts vmtest demo
 
