@@ -534,10 +534,15 @@ func updateRollback(ctx context.Context, env *Env) error {
 	}
 	// Boot 3 (v3): the health unit fails, the agent rolls back and reboots.
 	tr := time.Now()
+	if _, err := m.Expect(ctx, "wait for v3's login prompt", updateBootTimeout, []string{"login: "}, bootFailures...); err != nil {
+		return err
+	}
+	env.step("update: v3 up after %s; waiting for the agent's rollback", timeSince(tr))
+	tr = time.Now()
 	if _, err := m.Expect(ctx, "wait for the agent's rollback reboot out of v3 (its health unit fails)", agentRebootTimeout, []string{rebootLine}, bootFailures...); err != nil {
 		return err
 	}
-	env.step("update: the agent rebooted again %s after the boot into v3 (the rollback)", timeSince(tr))
+	env.step("update: the agent rebooted again %s after v3's login prompt (the rollback)", timeSince(tr))
 	if err := relogin(ctx, env, ck, root, "fourth"); err != nil {
 		return err
 	}
@@ -569,7 +574,7 @@ func updateRollback(ctx context.Context, env *Env) error {
 		return err
 	}
 	env.step("update: serving v4 %s (%s, unsigned)", v4.Version, short(v4.Commit))
-	if ok, err := ck.expect(ctx, "the agent refuses the unsigned v4", awaitJournal("commit [0-9a-f]+ has no signature"), commandTimeout, "commit "+v4.Commit+" has no signature"); err != nil {
+	if ok, err := ck.expect(ctx, "the agent refuses the unsigned v4", awaitJournal("commit [0-9a-f]+ has no signature"), commandTimeout, "", "commit "+v4.Commit+" has no signature"); err != nil {
 		return err
 	} else if ok {
 		env.step("update: ok: the agent refused v4: commit %s has no signature", short(v4.Commit))
