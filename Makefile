@@ -50,7 +50,8 @@ VMTEST_TARGETS ?= compose sysroot iso pxe qcow2
 # VMTEST_RUN picks the tests: make vmtest VMTEST_RUN='TestScenarios/(pxe|qcow2)'
 VMTEST_RUN ?= TestSmokeBoot|TestScenarios
 VMTEST_ENV = ALTCOS_VMTEST=1 ALTCOS_VMTEST_ISO=$(ISO) ALTCOS_VMTEST_PXE_DIR=$(PXE_DIR) ALTCOS_VMTEST_QCOW2=$(QCOW2) \
-  ALTCOS_VMTEST_MANIFEST=$(SYSROOT_DIR)/deploy.json ALTCOS_VMTEST_REPO=$(REPO) ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build
+  ALTCOS_VMTEST_MANIFEST=$(SYSROOT_DIR)/deploy.json ALTCOS_VMTEST_REPO=$(REPO) ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build \
+  $(VMTEST_GPG)
 
 vmtest-artifacts: ## build (or reuse) what the machine tests boot: make compose sysroot iso pxe qcow2
 	@for t in $(VMTEST_TARGETS); do echo "vmtest: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
@@ -135,11 +136,33 @@ osfiles-stage: ## osfiles/ plus a static /usr/bin/altcos-update in $(CACHE)/osfi
 	@rm -rf $(OSFILES_STAGE) && mkdir -p $(CACHE) && cp -a osfiles $(OSFILES_STAGE)
 	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -o $(OSFILES_STAGE)/usr/bin/altcos-update ./cmd/altcos-update
 
-compose: testos osfiles-stage ## commit the test OS on altcos/x86_64/$(STREAM) in $(OUT)/repo (no new commit when nothing changed)
-	@mkdir -p $(OUT)
-	$(GO) run ./cmd/altcos-build compose --repo $(REPO) --stream $(STREAM) --osfiles $(OSFILES_STAGE) $(TESTOS_TREE)
+# Signed commits (issue 11): compose signs with ALTCOS_GPG_KEY (and
+# ALTCOS_GPG_HOMEDIR) when set, otherwise with the throwaway test key that
+# test-gpg-key makes once in $(TEST_GPG): a GnuPG home (home/) without a
+# passphrase and the key's fingerprint (fingerprint). It is nobody's secret
+# and never committed; the machine tests sign their updates with it
+# (ALTCOS_VMTEST_GPG_HOMEDIR, ALTCOS_VMTEST_GPG_KEY).
+TEST_GPG ?= $(OUT)/test-gpg
+ifeq ($(ALTCOS_GPG_KEY),)
+COMPOSE_KEY = test-gpg-key
+COMPOSE_SIGN = --gpg-sign $$(cat $(TEST_GPG)/fingerprint) --gpg-homedir $(TEST_GPG)/home
+VMTEST_GPG = ALTCOS_VMTEST_GPG_KEY=$$(cat $(TEST_GPG)/fingerprint) ALTCOS_VMTEST_GPG_HOMEDIR=$(TEST_GPG)/home
+else
+VMTEST_GPG = ALTCOS_VMTEST_GPG_KEY=$(ALTCOS_GPG_KEY) ALTCOS_VMTEST_GPG_HOMEDIR=$(ALTCOS_GPG_HOMEDIR)
+endif
 
-.PHONY: testos osfiles-stage compose
+test-gpg-key: ## a throwaway signing key for test builds in $(TEST_GPG) (made once; compose signs with it unless ALTCOS_GPG_KEY is set)
+	@test -s $(TEST_GPG)/fingerprint || { rm -rf $(TEST_GPG) && mkdir -p -m 0700 $(TEST_GPG)/home && \
+	  gpg --batch --no-tty --homedir $(TEST_GPG)/home --passphrase '' --quick-generate-key 'ALTCOS test builds <test-builds@altcos.invalid>' ed25519 sign never && \
+	  gpg --batch --homedir $(TEST_GPG)/home --with-colons --list-secret-keys | awk -F: '$$1 == "fpr" { print $$10; exit }' > $(TEST_GPG)/fingerprint.tmp && \
+	  test -s $(TEST_GPG)/fingerprint.tmp && mv $(TEST_GPG)/fingerprint.tmp $(TEST_GPG)/fingerprint; }
+	@echo "test-gpg-key: $$(cat $(TEST_GPG)/fingerprint) in $(TEST_GPG)/home"
+
+compose: testos osfiles-stage $(COMPOSE_KEY) ## commit the test OS on altcos/x86_64/$(STREAM) in $(OUT)/repo, signed (no new commit when nothing changed)
+	@mkdir -p $(OUT)
+	$(GO) run ./cmd/altcos-build compose --repo $(REPO) --stream $(STREAM) --osfiles $(OSFILES_STAGE) $(COMPOSE_SIGN) $(TESTOS_TREE)
+
+.PHONY: testos osfiles-stage test-gpg-key compose
 
 # --- install (issue 7) ---
 # sysroot: the deploy archive of the $(STREAM) commit in $(REPO), made by the

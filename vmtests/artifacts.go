@@ -27,6 +27,12 @@ type Artifacts struct {
 	// Repo is the ostree repository the QCOW2 was built from (make compose:
 	// out/repo); the update scenario makes its v2 on a copy of it.
 	Repo string
+	// GPGKey and GPGHomedir are the key that signed Repo's commits (the one
+	// the OS trusts) and its GnuPG home: the update scenario signs its
+	// updates with it. make compose signs with the throwaway key of
+	// out/test-gpg (Discover finds it) unless ALTCOS_GPG_KEY names another.
+	GPGKey     string
+	GPGHomedir string
 }
 
 // artifactsFromEnv reads ALTCOS_VMTEST_ISO, ALTCOS_VMTEST_PXE_DIR,
@@ -39,6 +45,9 @@ func artifactsFromEnv() Artifacts {
 		QCOW2:    os.Getenv("ALTCOS_VMTEST_QCOW2"),
 		Manifest: os.Getenv("ALTCOS_VMTEST_MANIFEST"),
 		Repo:     os.Getenv("ALTCOS_VMTEST_REPO"),
+		GPGKey:   os.Getenv("ALTCOS_VMTEST_GPG_KEY"),
+		// An empty homedir is gpg's default home.
+		GPGHomedir: os.Getenv("ALTCOS_VMTEST_GPG_HOMEDIR"),
 	}
 	if dir := os.Getenv("ALTCOS_VMTEST_ARTIFACTS"); dir != "" {
 		a = a.Fill(Discover(dir))
@@ -63,13 +72,17 @@ func (a Artifacts) Fill(b Artifacts) Artifacts {
 	if a.Repo == "" {
 		a.Repo = b.Repo
 	}
+	if a.GPGKey == "" {
+		a.GPGKey, a.GPGHomedir = b.GPGKey, b.GPGHomedir
+	}
 	return a
 }
 
 // Discover finds artifacts in a build's output folder: the newest live ISO
 // (*.iso, not a customized copy under vmtest*/ or demo/), the folder holding a
 // PXE kernel (*vmlinuz*, *-kernel*), the newest *.qcow2, and the newest deploy
-// archive manifest (*deploy.json), and the ostree repository named repo.
+// archive manifest (*deploy.json), the ostree repository named repo, and the
+// test signing key of make test-gpg-key (test-gpg/fingerprint, test-gpg/home).
 func Discover(dir string) Artifacts {
 	var a Artifacts
 	newest := map[string]time.Time{}
@@ -110,11 +123,19 @@ func Discover(dir string) Artifacts {
 			pick(&a.PXEDir, "pxe", filepath.Dir(p), fi)
 		case strings.HasSuffix(n, deployarchive.ManifestName):
 			pick(&a.Manifest, "manifest", p, fi)
+		case n == "fingerprint" && filepath.Base(filepath.Dir(p)) == testKeyDir && a.GPGKey == "":
+			if b, err := os.ReadFile(p); err == nil {
+				a.GPGKey, a.GPGHomedir = strings.TrimSpace(string(b)), filepath.Join(filepath.Dir(p), "home")
+			}
 		}
 		return nil
 	})
 	return a
 }
+
+// testKeyDir is where make test-gpg-key keeps the throwaway signing key of
+// test builds in the output folder: its fingerprint and GnuPG home.
+const testKeyDir = "test-gpg"
 
 // deployed is what `ostree admin status` of an installed system must show.
 type deployed struct {

@@ -15,6 +15,8 @@
 //	ALTCOS_VMTEST_QCOW2        QCOW2 image         (--qcow2)
 //	ALTCOS_VMTEST_MANIFEST     deploy.json the installs must show (--manifest)
 //	ALTCOS_VMTEST_REPO         ostree repository of the QCOW2's commit (--repo)
+//	ALTCOS_VMTEST_GPG_KEY      the key that signed it; update-rollback signs its updates with it (--gpg-key)
+//	ALTCOS_VMTEST_GPG_HOMEDIR  that key's GnuPG home (--gpg-homedir)
 //	ALTCOS_VMTEST_ARTIFACTS    a build output folder to find the above in (--artifacts)
 //	ALTCOS_VMTEST_ACCEL        tcg or kvm; unset: probe KVM with a short boot
 //	ALTCOS_VMTEST_CPUS         virtual CPUs per machine (--cpus; default 1); TCG runs them multi-threaded

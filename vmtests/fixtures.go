@@ -2,6 +2,10 @@ package vmtests
 
 import (
 	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
 	"time"
 )
 
@@ -14,6 +18,14 @@ var (
 	invalidIgnition []byte
 	//go:embed testdata/demo.ign
 	demoIgnition []byte
+	// The update scenario's agent drop-in, its health unit, and the drop-in
+	// of the release that breaks that unit.
+	//go:embed testdata/update-agent.toml
+	updateAgentConfig string
+	//go:embed testdata/update-health.service
+	updateHealthUnit string
+	//go:embed testdata/update-broken.conf
+	updateBrokenDropIn string
 )
 
 // Credentials of the fixtures.
@@ -60,3 +72,42 @@ var (
 
 // diskSize is the size of a test's blank disk: the installer's default minimum.
 const diskSize = "8G"
+
+// ignitionWith adds files (path -> contents, mode 0644, replacing what is
+// there) and enabled systemd units (name -> contents) to an Ignition config.
+func ignitionWith(config []byte, files, units map[string]string) ([]byte, error) {
+	var c map[string]any
+	if err := json.Unmarshal(config, &c); err != nil {
+		return nil, fmt.Errorf("parse Ignition config: %w", err)
+	}
+	section := func(name string) map[string]any {
+		m, _ := c[name].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			c[name] = m
+		}
+		return m
+	}
+	storage, systemd := section("storage"), section("systemd")
+	fs, _ := storage["files"].([]any)
+	for _, p := range sortedKeys(files) {
+		fs = append(fs, map[string]any{"path": p, "mode": 0o644, "overwrite": true,
+			"contents": map[string]any{"source": "data:;base64," + base64.StdEncoding.EncodeToString([]byte(files[p]))}})
+	}
+	storage["files"] = fs
+	us, _ := systemd["units"].([]any)
+	for _, n := range sortedKeys(units) {
+		us = append(us, map[string]any{"name": n, "enabled": true, "contents": units[n]})
+	}
+	systemd["units"] = us
+	return json.MarshalIndent(c, "", "  ")
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

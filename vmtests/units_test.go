@@ -28,6 +28,7 @@ func TestDiscover(t *testing.T) {
 		"vmtest/bios-unattended/custom.iso", // our own copies are not artifacts
 		"vmtest-qcow2/qcow2/disk.qcow2",     // nor the overlays of a run with --out out/vmtest-*
 		"testos/tree/boot/vmlinuz-6.1",      // too deep: an OS tree
+		"test-gpg/fingerprint",              // make test-gpg-key's key
 	}
 	for _, f := range files {
 		p := filepath.Join(dir, f)
@@ -50,6 +51,7 @@ func TestDiscover(t *testing.T) {
 		QCOW2:    filepath.Join(dir, "qcow2/altcos.qcow2"),
 		Manifest: filepath.Join(dir, "sysroot/deploy.json"),
 		Repo:     filepath.Join(dir, "repo"),
+		GPGKey:   "x", GPGHomedir: filepath.Join(dir, "test-gpg/home"),
 	}
 	if got != want {
 		t.Errorf("Discover(%s) = %+v, want %+v", dir, got, want)

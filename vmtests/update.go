@@ -1,41 +1,71 @@
 package vmtests
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/ostree"
+	"github.com/altcos/altcos-tools/updates/fleetlock/server"
 	"github.com/altcos/altcos-tools/updates/graph"
 	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
-// The update scenario (issue 6): an installed VM upgrades from v1 to v2
-// served by the host, reboots into v2 with v1 as the rollback entry of the
-// boot menu, and `altcos-update rollback` boots v1 again.
+// The update scenario (issues 6, 11, 12): the installed v1's own agent,
+// configured for fleet_lock against the lock service on the host, updates
+// to a signed v2 with nothing typed, under the lock; it boots a v3 that
+// fails its health check and rolls back to v2 by itself, never offering v3
+// again; and it refuses an unsigned v4.
 
-// updateListen is where the update scenario serves the repository and the
-// update graph: the OS's remote altcos (the image build's default URL) and the
-// agent's default [cincinnati] base_url are http://10.0.2.2:8080, which QEMU's
-// user network maps to the host's 127.0.0.1:8080.
-const updateListen = "127.0.0.1:8080"
+// Where the scenario serves the guest (QEMU's user network maps the guest's
+// 10.0.2.2:PORT to the host's 127.0.0.1:PORT). The OS's remote altcos (the
+// image build's default URL) and the agent's default [cincinnati] base_url
+// are http://10.0.2.2:8080; testdata/update-agent.toml points the agent's
+// fleet_lock at 10.0.2.2:3333.
+const (
+	updateListen = "127.0.0.1:8080"
+	lockListen   = "127.0.0.1:3333"
+)
 
-// v2Marker is the file the scenario's v2 adds to v1's tree (besides its
-// version in /usr/lib/os-release); its presence tells which of the two
-// commits is booted.
-const v2Marker = "/usr/share/altcos-vmtest/v2"
+// releaseMarker is the file each of the scenario's releases adds to v1's
+// tree, holding its version: it tells which release is booted.
+const releaseMarker = "/usr/share/altcos-vmtest/release"
+
+// The health unit of testdata/update-agent.toml and where the broken
+// release's drop-in goes.
+const (
+	healthUnit   = "altcos-vmtest-health.service"
+	brokenDropIn = "/usr/lib/systemd/system/" + healthUnit + ".d/50-broken.conf"
+	agentDropIn  = "/etc/altcos-updated/config.d/60-vmtest.toml"
+)
+
+// rebootLine is what the kernel prints on the console as it restarts: the
+// agent's reboots are seen by it (nothing is typed).
+const rebootLine = "reboot: Restarting system"
 
 // updateBootTimeout bounds each boot of the update scenario (TCG: 40-80 s
-// on the shared CI machine, more while other machines run).
-var updateBootTimeout = 8 * time.Minute
+// on the shared CI machine, more while other machines run);
+// agentRebootTimeout bounds the agent's way to a reboot: its next check
+// (10 s), the pull and the staged deployment, the lock, the logged-in-user
+// check (a minute) and the shutdown.
+var (
+	updateBootTimeout  = 8 * time.Minute
+	agentRebootTimeout = 10 * time.Minute
+)
 
 // release is one release of the scenario's stream.
 type release struct {
@@ -43,90 +73,113 @@ type release struct {
 	Commit  string
 }
 
-// makeV2 prepares the scenario's repository in dir: a fresh archive repo
-// holding v1 (the commit want names, pulled from src without its history,
-// whose older commits may repeat versions) and v2 on the same ref: v1's tree
-// plus v2Marker, with v1's metadata and the version's minor number bumped.
-// It updates the summary and writes the stream's graph (as `altcos-build
-// graph` does) to dir/graph. It returns v2 and the repo and graph folders.
-func makeV2(ctx context.Context, env *Env, src string, v1 deployed) (v2 release, repoDir, graphDir string, err error) {
-	repoDir = filepath.Join(env.Out, "repo")
-	graphDir = filepath.Join(env.Out, "graph")
-	if err := os.RemoveAll(repoDir); err != nil {
-		return v2, "", "", err
+// updateRepo is the scenario's repository and update graph: a fresh archive
+// repo holding v1 (pulled from the artifacts' repo without its history,
+// whose older commits may repeat versions) and the releases add commits on
+// its ref, each published at once (summary and graph, as `altcos-build
+// graph` writes it).
+type updateRepo struct {
+	env      *Env
+	repo     *ostree.Repo
+	Dir      string // the repository, served at /repo/
+	GraphDir string // the graphs, served at /v1/graph
+	ref      string
+	// key and homedir sign the releases: the key the OS trusts.
+	key, homedir string
+}
+
+// newUpdateRepo makes the repository of v1 under env.Out and its graph.
+func newUpdateRepo(ctx context.Context, env *Env, src string, v1 deployed, key, homedir string) (*updateRepo, error) {
+	u := &updateRepo{env: env, Dir: filepath.Join(env.Out, "repo"), GraphDir: filepath.Join(env.Out, "graph"), ref: v1.Ref, key: key, homedir: homedir}
+	if err := os.RemoveAll(u.Dir); err != nil {
+		return nil, err
 	}
 	srcRepo := &ostree.Repo{Path: src, Log: env.Log}
 	if _, err := srcRepo.RevParse(ctx, v1.Commit); err != nil {
-		return v2, "", "", skipf("the repository %s does not hold the installed commit %s (%s): give the repo the QCOW2 was built from (ALTCOS_VMTEST_REPO)", src, short(v1.Commit), v1.Version)
+		return nil, skipf("the repository %s does not hold the installed commit %s (%s): give the repo the QCOW2 was built from (ALTCOS_VMTEST_REPO)", src, short(v1.Commit), v1.Version)
 	}
-	repo := &ostree.Repo{Path: repoDir, Log: env.Log}
-	if err := repo.Init(ctx, "archive"); err != nil {
-		return v2, "", "", err
+	u.repo = &ostree.Repo{Path: u.Dir, Log: env.Log}
+	if err := u.repo.Init(ctx, "archive"); err != nil {
+		return nil, err
 	}
 	// A local pull hardlinks the objects: seconds, not a copy of the OS.
-	if err := run.Run(ctx, env.Log, run.Cmd{Argv: ostree.RepoArgs(repoDir, "pull-local", src, v1.Commit)}); err != nil {
-		return v2, "", "", fmt.Errorf("copy %s from %s: %w", short(v1.Commit), src, err)
+	if err := run.Run(ctx, env.Log, run.Cmd{Argv: ostree.RepoArgs(u.Dir, "pull-local", src, v1.Commit)}); err != nil {
+		return nil, fmt.Errorf("copy %s from %s: %w", short(v1.Commit), src, err)
 	}
-	if err := repo.SetRef(ctx, v1.Ref, v1.Commit); err != nil {
-		return v2, "", "", err
+	if err := u.repo.SetRef(ctx, v1.Ref, v1.Commit); err != nil {
+		return nil, err
 	}
-	ver, err := altcos.ParseVersion(v1.Version)
+	return u, u.publish(ctx)
+}
+
+// add commits the next release after parent on the ref: parent's tree plus
+// releaseMarker, files (path -> contents) and os-release naming the new
+// version (the boot menu titles come from it), with parent's metadata and
+// the version's minor number bumped; signed unless unsigned is set. It is
+// published at once.
+func (u *updateRepo) add(ctx context.Context, parent release, files map[string]string, unsigned bool) (release, error) {
+	var r release
+	ver, err := altcos.ParseVersion(parent.Version)
 	if err != nil {
-		return v2, "", "", fmt.Errorf("installed version: %w", err)
+		return r, fmt.Errorf("parent release: %w", err)
 	}
 	ver.Minor++
-	v2.Version = ver.String()
-
-	layer := filepath.Join(env.Out, "v2-layer")
-	_ = os.RemoveAll(layer)
-	marker := filepath.Join(layer, v2Marker)
-	if err := os.MkdirAll(filepath.Dir(marker), 0o755); err != nil {
-		return v2, "", "", err
-	}
-	if err := os.WriteFile(marker, []byte(v2.Version+"\n"), 0o644); err != nil {
-		return v2, "", "", err
-	}
-	// os-release names the version, as a compose of v2 would: the boot
-	// menu titles come from it.
+	r.Version = ver.String()
 	var osRelease strings.Builder
-	if err := repo.Cat(ctx, v1.Commit, "/usr/lib/os-release", &osRelease); err != nil {
-		return v2, "", "", err
+	if err := u.repo.Cat(ctx, parent.Commit, "/usr/lib/os-release", &osRelease); err != nil {
+		return r, err
 	}
-	osr := filepath.Join(layer, "usr/lib/os-release")
-	if err := os.MkdirAll(filepath.Dir(osr), 0o755); err != nil {
-		return v2, "", "", err
+	layer := filepath.Join(u.env.Out, "layer-"+r.Version)
+	_ = os.RemoveAll(layer)
+	all := map[string]string{releaseMarker: r.Version + "\n", "/usr/lib/os-release": strings.ReplaceAll(osRelease.String(), parent.Version, r.Version)}
+	for p, c := range files {
+		all[p] = c
 	}
-	if err := os.WriteFile(osr, []byte(strings.ReplaceAll(osRelease.String(), v1.Version, v2.Version)), 0o644); err != nil {
-		return v2, "", "", err
+	for p, c := range all {
+		f := filepath.Join(layer, p)
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return r, err
+		}
+		if err := os.WriteFile(f, []byte(c), 0o644); err != nil {
+			return r, err
+		}
 	}
-	args := []string{"--branch=" + v1.Ref, "--parent=" + v1.Commit, "--bootable", "--subject=" + v2.Version}
+	args := []string{"--branch=" + u.ref, "--parent=" + parent.Commit, "--bootable", "--subject=" + r.Version}
 	for _, k := range []string{altcos.MetaStream, altcos.MetaManifest, altcos.MetaIgnitionSpec, altcos.MetaKernel, altcos.MetaOSFiles} {
-		v, err := repo.Metadata(ctx, v1.Commit, k)
+		v, err := u.repo.Metadata(ctx, parent.Commit, k)
 		if errors.Is(err, ostree.ErrNoMetadata) {
 			continue
 		}
 		if err != nil {
-			return v2, "", "", err
+			return r, err
 		}
 		args = append(args, "--add-metadata-string="+k+"="+v)
 	}
-	args = append(args, "--add-metadata-string="+altcos.MetaVersion+"="+v2.Version, "--tree=ref="+v1.Commit, "--tree=dir="+layer)
-	out, err := run.Output(ctx, env.Log, run.Cmd{Argv: ostree.RepoArgs(repoDir, "commit", args...)})
+	args = append(args, "--add-metadata-string="+altcos.MetaVersion+"="+r.Version, "--tree=ref="+parent.Commit, "--tree=dir="+layer)
+	out, err := run.Output(ctx, u.env.Log, run.Cmd{Argv: ostree.RepoArgs(u.Dir, "commit", args...)})
 	if err != nil {
-		return v2, "", "", fmt.Errorf("commit v2: %w", err)
+		return r, fmt.Errorf("commit %s: %w", r.Version, err)
 	}
-	v2.Commit = strings.TrimSpace(string(out))
-	if !ostree.IsChecksum(v2.Commit) {
-		return v2, "", "", fmt.Errorf("ostree commit printed %q, want a checksum", v2.Commit)
+	r.Commit = strings.TrimSpace(string(out))
+	if !ostree.IsChecksum(r.Commit) {
+		return r, fmt.Errorf("ostree commit printed %q, want a checksum", r.Commit)
 	}
-	if err := repo.SummaryUpdate(ctx); err != nil {
-		return v2, "", "", err
+	if !unsigned {
+		if err := u.repo.GPGSign(ctx, r.Commit, u.key, u.homedir); err != nil {
+			return r, fmt.Errorf("sign %s: %w", r.Version, err)
+		}
 	}
-	arch, stream := refParts(v1.Ref)
-	if _, _, err := graph.WriteFromRepo(ctx, repoDir, arch, stream, graphDir, nil); err != nil {
-		return v2, "", "", err
+	return r, u.publish(ctx)
+}
+
+// publish updates the summary and the stream's graph.
+func (u *updateRepo) publish(ctx context.Context) error {
+	if err := u.repo.SummaryUpdate(ctx); err != nil {
+		return err
 	}
-	return v2, repoDir, graphDir, nil
+	arch, stream := refParts(u.ref)
+	_, _, err := graph.WriteFromRepo(ctx, u.Dir, arch, stream, u.GraphDir, nil)
+	return err
 }
 
 // refParts splits altcos/<arch>/<stream>.
@@ -150,35 +203,242 @@ func serveUpdates(repo, graphDir string) (stop func(), err error) {
 	return func() { _ = srv.Close() }, nil
 }
 
-// updateRollback is the update-rollback scenario: boot a copy-on-write
-// overlay of the QCOW2 (v1, the manifest's commit) with the vmtest Ignition
-// config; check the agent runs and survives the absent graph server; serve
-// v2 (makeV2 on a copy of the artifacts' repository, ALTCOS_VMTEST_REPO)
-// with its graph; `altcos-update upgrade` stages it; reboot into v2 with v1
-// the rollback deployment and the second entry of /boot/loader/grub.cfg;
-// `altcos-update rollback`; reboot into v1, where v2 is no longer offered.
-// It takes the host's port 8080, which is free because scenarios run one
+// lockService is altcos-fleetlock as the scenario runs it on the host, in
+// its default mode: the lock service on an embedded single-node etcd (data
+// under dir), one group "default" with one slot. Its log (JSON lines, also
+// in dir/fleetlock.log) tells what the nodes asked.
+type lockService struct {
+	Addr   string // the HTTP address it listens on
+	etcd   *server.Etcd
+	client *clientv3.Client
+	http   *http.Server
+	store  *server.Store
+	log    *lockedBuffer
+}
+
+// lockGroup is the group of the scenario's node (the agent's default).
+const lockGroup = "default"
+
+// startLockService starts the lock service on listen.
+func startLockService(ctx context.Context, dir, listen string) (*lockService, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(filepath.Join(dir, "fleetlock.log"))
+	if err != nil {
+		return nil, err
+	}
+	l := &lockService{log: &lockedBuffer{file: logFile}}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("serve the lock service on %s: %w; is another altcos-fleetlock or update test running?", listen, err)
+	}
+	l.etcd, err = server.StartEtcd(ctx, server.EtcdConfig{Dir: filepath.Join(dir, "etcd"), ClientURL: "http://127.0.0.1:0", PeerURL: "http://127.0.0.1:0"})
+	if err != nil {
+		ln.Close()
+		logFile.Close()
+		return nil, err
+	}
+	l.client, err = clientv3.New(clientv3.Config{Endpoints: []string{l.etcd.Endpoint}, DialTimeout: 10 * time.Second})
+	if err != nil {
+		l.Close()
+		ln.Close()
+		return nil, err
+	}
+	l.store = &server.Store{Client: l.client}
+	l.Addr = ln.Addr().String()
+	srv := &server.Server{Store: l.store, Groups: map[string]int{lockGroup: 1}, Log: slog.New(slog.NewJSONHandler(l.log, nil))}
+	l.http = srv.HTTPServer(listen)
+	go l.http.Serve(ln)
+	return l, nil
+}
+
+// Close stops the service and its etcd.
+func (l *lockService) Close() {
+	if l.http != nil {
+		_ = l.http.Close()
+	}
+	if l.client != nil {
+		_ = l.client.Close()
+	}
+	if l.etcd != nil {
+		l.etcd.Close()
+	}
+	l.log.file.Close()
+}
+
+// lockEvent is one request the lock service granted.
+type lockEvent struct {
+	Endpoint string `json:"endpoint"` // pre-reboot (slot taken) or steady-state (slot released)
+	ID       string `json:"id"`
+	Time     time.Time
+}
+
+// lockEvents reads the granted requests from the service's log, in order.
+func lockEvents(log []byte) []lockEvent {
+	var evs []lockEvent
+	for _, line := range bytes.Split(log, []byte("\n")) {
+		var r struct {
+			Msg  string    `json:"msg"`
+			Time time.Time `json:"time"`
+			lockEvent
+		}
+		if json.Unmarshal(line, &r) == nil && r.Msg == "fleet lock request done" {
+			r.lockEvent.Time = r.Time
+			evs = append(evs, r.lockEvent)
+		}
+	}
+	return evs
+}
+
+// lockCycle finds, from event index from on, a slot taken (pre-reboot) and
+// then released (steady-state) by the same node: the node's id, the two
+// events and the index after the release.
+func lockCycle(evs []lockEvent, from int) (taken, freed lockEvent, next int, ok bool) {
+	for i := from; i < len(evs); i++ {
+		if evs[i].Endpoint != "pre-reboot" {
+			continue
+		}
+		for j := i + 1; j < len(evs); j++ {
+			if evs[j].Endpoint == "steady-state" && evs[j].ID == evs[i].ID {
+				return evs[i], evs[j], j + 1, true
+			}
+		}
+		return evs[i], lockEvent{}, 0, false
+	}
+	return lockEvent{}, lockEvent{}, 0, false
+}
+
+// awaitCycle waits (at most timeout) until the service's log shows a slot
+// taken and released after event index from, then checks in etcd that no
+// node holds a slot. It returns the index after the release.
+func (l *lockService) awaitCycle(ctx context.Context, env *Env, what string, from int, timeout time.Duration) (int, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		evs := lockEvents(l.log.Bytes())
+		taken, freed, next, ok := lockCycle(evs, from)
+		if ok {
+			sem, err := l.store.Get(ctx, lockGroup)
+			if err != nil {
+				return 0, fmt.Errorf("read the semaphore from etcd: %w", err)
+			}
+			if len(sem.Holders) != 0 {
+				return 0, fmt.Errorf("%s: the slot was released at %s, but etcd names holders %v", what, freed.Time.Format(time.TimeOnly), sem.Holders)
+			}
+			env.step("update: ok: %s: the host's altcos-fleetlock gave node %s the slot at %s and it released it at %s; etcd: no holder", what, taken.ID, taken.Time.Format(time.TimeOnly), freed.Time.Format(time.TimeOnly))
+			return next, nil
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("%s: no slot taken and released after request %d in %s; the lock service's log:\n%s", what, from, timeout, l.log.Bytes())
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// lockedBuffer keeps what is written to it, and copies it to file.
+type lockedBuffer struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	file *os.File
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Write(p)
+	if b.file != nil {
+		_, _ = b.file.Write(p)
+	}
+	return len(p), nil
+}
+
+func (b *lockedBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
+}
+
+// updateIgnition is the scenario's Ignition config: the vmtest config with
+// root's password, the agent's drop-in (testdata/update-agent.toml) and the
+// health unit it checks.
+func (e *Env) updateIgnition() (string, error) {
+	withRoot, err := ignitionWithRootPassword(vmtestIgnition, rootPasswordHash)
+	if err != nil {
+		return "", err
+	}
+	c, err := ignitionWith(withRoot, map[string]string{agentDropIn: updateAgentConfig}, map[string]string{healthUnit: updateHealthUnit})
+	if err != nil {
+		return "", err
+	}
+	return e.writeFile("vmtest-update.ign", c)
+}
+
+// agentJournal is the agent's log of the current boot, one message a line.
+const agentJournal = "journalctl -b -u altcos-updated.service -o cat"
+
+// awaitJournal is a shell command that waits (at most 3 minutes) until the
+// agent's log of this boot has a line matching the extended regexp re, then
+// prints the first such match.
+func awaitJournal(re string) string {
+	return fmt.Sprintf("for i in $(seq 90); do %s | grep -qE '%s' && break; sleep 2; done; %s | grep -m1 -oE '%s'", agentJournal, re, agentJournal, re)
+}
+
+// updateRollback is the update-rollback scenario, one machine, four boots:
+//
+//  1. the QCOW2 (v1, the manifest's commit) boots with the vmtest Ignition
+//     config plus the agent's fleet_lock drop-in and a health unit; the
+//     agent runs and survives the absent graph server; the host then serves
+//     a signed v2 and logs out. With nothing typed, the agent stages v2,
+//     takes the slot of the host's altcos-fleetlock and reboots.
+//  2. v2 is booted with v1 the rollback entry; the agent reports it healthy
+//     and the host sees the slot released. The host serves a signed v3
+//     whose drop-in makes the health unit fail, and logs out.
+//  3. the agent boots v3 (under the lock again), the health unit fails, it
+//     rolls back and reboots (the console shows two restarts).
+//  4. v2 is booted again; v3 is denied in the agent's state and never
+//     offered; the slot is released. The host serves an unsigned v4: the
+//     agent's pull is refused with the signature error, nothing is deployed.
+//
+// It takes the host's ports 8080 and 3333, free because scenarios run one
 // after another.
 func updateRollback(ctx context.Context, env *Env) error {
-	srcRepo := env.Art.Repo
 	if env.Art.QCOW2 == "" {
 		return missingf("no QCOW2 image: give --qcow2 or ALTCOS_VMTEST_QCOW2 (make qcow2 builds one)")
 	}
-	if srcRepo == "" {
+	if env.Art.Repo == "" {
 		return missingf("no ostree repository: give --repo or ALTCOS_VMTEST_REPO, the repo the QCOW2 was built from (make compose: out/repo)")
 	}
-	v1, err := env.expected(ctx)
+	if env.Art.GPGKey == "" {
+		return missingf("no signing key: give --gpg-key (and --gpg-homedir) or ALTCOS_VMTEST_GPG_KEY, the key that signed the QCOW2's commit (make compose signs with the test key in out/test-gpg, which --artifacts finds)")
+	}
+	v1d, err := env.expected(ctx)
 	if err != nil {
 		return err
 	}
+	v1 := release{Version: v1d.Version, Commit: v1d.Commit}
 	t0 := time.Now()
-	v2, repoDir, graphDir, err := makeV2(ctx, env, srcRepo, v1)
+	repo, err := newUpdateRepo(ctx, env, env.Art.Repo, v1d, env.Art.GPGKey, env.Art.GPGHomedir)
 	if err != nil {
 		return err
 	}
-	env.step("update: v1 %s (%s), v2 %s (%s) in %s, graph in %s, made in %s", v1.Version, short(v1.Commit), v2.Version, short(v2.Commit), repoDir, graphDir, timeSince(t0))
+	v2, err := repo.add(ctx, v1, nil, false)
+	if err != nil {
+		return err
+	}
+	env.step("update: v1 %s (%s), v2 %s (%s, signed by %s) in %s, made in %s", v1.Version, short(v1.Commit), v2.Version, short(v2.Commit), env.Art.GPGKey, repo.Dir, timeSince(t0))
+	locks, err := startLockService(ctx, filepath.Join(env.Out, "fleetlock"), lockListen)
+	if err != nil {
+		return err
+	}
+	defer locks.Close()
+	env.step("update: altcos-fleetlock (embedded etcd %s) serves the guest at http://10.0.2.2:%s", locks.etcd.Endpoint, strings.TrimPrefix(lockListen, "127.0.0.1:"))
 
-	ign, err := env.rootIgnition()
+	ign, err := env.updateIgnition()
 	if err != nil {
 		return err
 	}
@@ -203,62 +463,47 @@ func updateRollback(ctx context.Context, env *Env) error {
 	env.step("update: v1 booted, logged in after %s", timeSince(tb))
 	ck := &checks{m: m, sh: sh}
 
-	// v1 booted; the agent shipped in the OS runs and keeps running without
-	// a graph server (it logs the failed check and retries).
+	// Boot 1: v1, an OS that verifies signatures, and its agent on fleet_lock.
 	if ok, err := ck.expect(ctx, "v1 is booted", "ostree admin status", commandTimeout, "", "* "+altcos.OSName+" "+v1.Commit+".0", "Version: "+v1.Version); err != nil || !ok {
 		return firstErr(err, ck.err())
 	}
-	if ok, err := ck.expect(ctx, "the OS ships the agent", "test -x /usr/bin/altcos-update && echo present || echo missing", commandTimeout, "present"); err != nil || !ok {
-		return firstErr(err, ck.err())
-	}
-	// The agent's first check runs right after boot; wait for its result.
-	agentLog := "for i in $(seq 60); do journalctl -b -u altcos-updated.service -o cat | grep -q 'retrying later' && break; sleep 2; done; systemctl is-active altcos-updated.service; journalctl -b -u altcos-updated.service -o cat | grep -m1 -o 'update attempt failed; the booted system is unchanged; retrying later'"
-	if ok, err := ck.expect(ctx, "altcos-updated runs and retries without a graph server", agentLog, commandTimeout, "active\nupdate attempt failed; the booted system is unchanged; retrying later"); err != nil {
+	if ok, err := ck.expect(ctx, "the OS's remote verifies signatures with its keyring", "cat /etc/ostree/remotes.d/"+altcos.RemoteName+".conf; test -s "+altcos.KeyringPath+" && echo keyring-present", commandTimeout, "",
+		"gpg-verify=true", "gpgkeypath="+altcos.KeyringPath, "keyring-present"); err != nil {
 		return err
 	} else if ok {
-		env.step("update: ok: altcos-updated.service is active and retries while 10.0.2.2:8080 is absent")
+		env.step("update: ok: the remote %s has gpg-verify=true and the keyring %s", altcos.RemoteName, altcos.KeyringPath)
 	}
-	// From here the operator drives the update; the agent would race it.
-	if _, _, err := ck.run(ctx, "stop the agent", "systemctl stop altcos-updated.service", commandTimeout); err != nil {
+	// The agent's first check runs right after boot, with no graph server yet.
+	if ok, err := ck.expect(ctx, "altcos-updated runs fleet_lock and retries without a graph server",
+		awaitJournal("retrying later")+"; systemctl is-active altcos-updated.service; "+agentJournal+" | grep -m1 -o 'agent started.*strategy=fleet_lock'",
+		commandTimeout, "", "retrying later\nactive\nagent started"); err != nil {
+		return err
+	} else if ok {
+		env.step("update: ok: altcos-updated.service runs the fleet_lock strategy and retries while 10.0.2.2:8080 is absent")
+	}
+	if err := ck.err(); err != nil {
 		return err
 	}
-
-	stop, err := serveUpdates(repoDir, graphDir)
+	stop, err := serveUpdates(repo.Dir, repo.GraphDir)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	env.step("update: serving %s and its graph on %s", repoDir, updateListen)
-	if ok, err := ck.expect(ctx, "altcos-update check offers v2", "altcos-update check", commandTimeout, "", "update available: "+v2.Version); err != nil || !ok {
-		return firstErr(err, ck.err())
+	env.step("update: serving %s and its graph (v1 -> v2) on %s; logging out, nothing more is typed", repo.Dir, updateListen)
+	// Logged-in users postpone the agent's reboot: leave the console.
+	if err := awaitAgentReboot(ctx, env, ck, "into v2"); err != nil {
+		return err
 	}
-	tu := time.Now()
-	if ok, err := ck.expect(ctx, "altcos-update upgrade stages v2", "altcos-update upgrade", 10*time.Minute, "", "staged "+v2.Version); err != nil || !ok {
-		return firstErr(err, ck.err())
-	}
-	env.step("update: altcos-update upgrade staged %s in %s", v2.Version, timeSince(tu))
-	if ok, err := ck.expect(ctx, "altcos-update status: v1 booted, v2 pending", "altcos-update status", commandTimeout, "",
-		"booted", "staged", v2.Version, "commit "+v2.Commit+".", "commit "+v1.Commit+"."); err != nil || !ok {
-		return firstErr(err, ck.err())
+	if err := relogin(ctx, env, ck, root, "second"); err != nil {
+		return err
 	}
 
-	// Reboot into v2: ostree-finalize-staged writes the deployment and the menu at shutdown.
-	env.step("update: rebooting into v2")
-	if err := rebootLogin(ctx, env, ck, root, "second"); err != nil {
-		return err
-	}
-	if ok, err := ck.expect(ctx, "v2 is booted", "ostree admin status; echo marker=$(cat "+v2Marker+")", commandTimeout, "", "* "+altcos.OSName+" "+v2.Commit+".0", "Version: "+v2.Version, "(rollback)", "marker="+v2.Version); err != nil || !ok {
+	// Boot 2: v2, healthy, the slot given back.
+	if ok, err := ck.expect(ctx, "v2 is booted, v1 the rollback", "ostree admin status; echo release=$(cat "+releaseMarker+")", commandTimeout, "",
+		"* "+altcos.OSName+" "+v2.Commit+".0", "Version: "+v2.Version, "(rollback)", "release="+v2.Version); err != nil || !ok {
 		return firstErr(err, ck.err())
 	}
-	env.step("update: ok: v2 is booted, v1 is the rollback deployment")
-	if ok, err := ck.expect(ctx, "altcos-update status: v2 booted, v1 rollback", "altcos-update status --json | tr -d ' \\n'", commandTimeout, "",
-		`"booted":{"index":0,"osname":"`+altcos.OSName+`","checksum":"`+v2.Commit+`"`,
-		`"pending":null`,
-		`"rollback":{"index":1,"osname":"`+altcos.OSName+`","checksum":"`+v1.Commit+`"`); err != nil {
-		return err
-	} else if ok {
-		env.step("update: ok: altcos-update status shows v2 booted and v1 as rollback")
-	}
+	env.step("update: ok: the agent updated v1 to v2 by itself; v1 is the rollback deployment")
 	// The boot menu: the first entry boots v2, the second (the rollback) v1.
 	menu := `grep '^menuentry' /boot/loader/grub.cfg; for p in $(grep -o 'ostree=[^ ]*' /boot/loader/grub.cfg | cut -d= -f2); do echo "entry -> $(basename $(readlink -f $p))"; done`
 	want := fmt.Sprintf("entry -> %s.0\nentry -> %s.", v2.Commit, v1.Commit)
@@ -267,26 +512,78 @@ func updateRollback(ctx context.Context, env *Env) error {
 	} else if ok {
 		env.step("update: ok: /boot/loader/grub.cfg: entry 1 boots v2, entry 2 (rollback) boots v1")
 	}
+	if ok, err := ck.expect(ctx, "the agent reports v2 healthy", awaitJournal(`update healthy.*version=[^ ]+`), commandTimeout, "", "update healthy", "version="+v2.Version); err != nil {
+		return err
+	} else if ok {
+		env.step("update: ok: the agent's health check passed on v2")
+	}
+	next, err := locks.awaitCycle(ctx, env, "v1 -> v2", 0, 2*time.Minute)
+	if err != nil {
+		return m.Fail("the lock of the update to v2", err)
+	}
+	if err := ck.err(); err != nil {
+		return err
+	}
+	v3, err := repo.add(ctx, v2, map[string]string{brokenDropIn: updateBrokenDropIn}, false)
+	if err != nil {
+		return err
+	}
+	env.step("update: serving v3 %s (%s, signed), whose %s fails; logging out", v3.Version, short(v3.Commit), healthUnit)
+	if err := awaitAgentReboot(ctx, env, ck, "into v3"); err != nil {
+		return err
+	}
+	// Boot 3 (v3): the health unit fails, the agent rolls back and reboots.
+	tr := time.Now()
+	if _, err := m.Expect(ctx, "wait for v3's login prompt", updateBootTimeout, []string{"login: "}, bootFailures...); err != nil {
+		return err
+	}
+	env.step("update: v3 up after %s; waiting for the agent's rollback", timeSince(tr))
+	tr = time.Now()
+	if _, err := m.Expect(ctx, "wait for the agent's rollback reboot out of v3 (its health unit fails)", agentRebootTimeout, []string{rebootLine}, bootFailures...); err != nil {
+		return err
+	}
+	env.step("update: the agent rebooted again %s after v3's login prompt (the rollback)", timeSince(tr))
+	if err := relogin(ctx, env, ck, root, "fourth"); err != nil {
+		return err
+	}
 
-	// Roll back and boot v1 again.
-	if ok, err := ck.expect(ctx, "altcos-update rollback", "systemctl stop altcos-updated.service; altcos-update rollback", 10*time.Minute, "", "rolled back: "+v1.Version+" is the default"); err != nil || !ok {
+	// Boot 4: v2 again, v3 denied, the slot given back.
+	if ok, err := ck.expect(ctx, "v2 is booted again after the agent's rollback", "ostree admin status; echo release=$(cat "+releaseMarker+"); test -e "+brokenDropIn+" && echo v3-drop-in || echo no-v3-drop-in", commandTimeout, "",
+		"* "+altcos.OSName+" "+v2.Commit+".", "Version: "+v2.Version, "release="+v2.Version, "no-v3-drop-in"); err != nil || !ok {
 		return firstErr(err, ck.err())
 	}
-	env.step("update: rolled back; rebooting into v1")
-	if err := rebootLogin(ctx, env, ck, root, "third"); err != nil {
-		return err
-	}
-	if ok, err := ck.expect(ctx, "v1 is booted again", "ostree admin status; test -e "+v2Marker+" && echo v2-marker || echo no-v2-marker", commandTimeout, "",
-		"* "+altcos.OSName+" "+v1.Commit+".", "Version: "+v1.Version, "no-v2-marker"); err != nil {
+	env.step("update: ok: the agent rolled back from v3 to v2 by itself")
+	if ok, err := ck.expect(ctx, "the agent denies v3 for its failed health check", "cat /var/lib/altcos-updated/state.json", commandTimeout, "",
+		`"`+v3.Commit+`": "health check failed: unit `+healthUnit+` failed"`); err != nil {
 		return err
 	} else if ok {
-		env.step("update: ok: v1 booted again after the rollback")
+		env.step("update: ok: /var/lib/altcos-updated/state.json denies v3: health check failed")
 	}
-	// No update loop: v2, left by the operator, is not offered again.
-	if ok, err := ck.expect(ctx, "v2 not offered after the rollback", "altcos-update check", commandTimeout, "", "no update offered for "+v1.Version); err != nil {
+	if _, err := locks.awaitCycle(ctx, env, "v2 -> v3 -> v2", next, 2*time.Minute); err != nil {
+		return m.Fail("the lock of the update to v3", err)
+	}
+	if ok, err := ck.expect(ctx, "v3 not offered after the rollback", "altcos-update check; "+agentJournal+" | grep -c 'update available.*version="+v3.Version+"' || true", commandTimeout, "", "no update offered for "+v2.Version+"\n0"); err != nil {
 		return err
 	} else if ok {
-		env.step("update: ok: altcos-update check offers nothing after the rollback")
+		env.step("update: ok: neither altcos-update check nor the agent offers v3 again")
+	}
+
+	// Still boot 4: an unsigned v4 is refused; nothing changes.
+	v4, err := repo.add(ctx, v3, nil, true)
+	if err != nil {
+		return err
+	}
+	env.step("update: serving v4 %s (%s, unsigned)", v4.Version, short(v4.Commit))
+	if ok, err := ck.expect(ctx, "the agent refuses the unsigned v4", awaitJournal("commit [0-9a-f]+ has no signature"), commandTimeout, "", "commit "+v4.Commit+" has no signature"); err != nil {
+		return err
+	} else if ok {
+		env.step("update: ok: the agent refused v4: commit %s has no signature", short(v4.Commit))
+	}
+	if ok, err := ck.expect(ctx, "v2 stays booted, nothing pending", "altcos-update status --json | tr -d ' \\n'", commandTimeout, "",
+		`"booted":{"index":0,"osname":"`+altcos.OSName+`","checksum":"`+v2.Commit+`"`, `"pending":null`); err != nil {
+		return err
+	} else if ok {
+		env.step("update: ok: v2 is still booted and nothing is pending")
 	}
 	if err := ck.err(); err != nil {
 		return err
@@ -303,12 +600,22 @@ func firstErr(err, otherwise error) error {
 	return otherwise
 }
 
-// rebootLogin reboots the machine of ck and logs in again as root when it
-// is back: the update scenario's second and third boots.
-func rebootLogin(ctx context.Context, env *Env, ck *checks, root account, which string) error {
-	if err := ck.m.SendLine("systemctl reboot"); err != nil {
+// awaitAgentReboot logs out of the console (a logged-in user postpones
+// the agent's reboot) and waits until the kernel restarts the machine.
+func awaitAgentReboot(ctx context.Context, env *Env, ck *checks, into string) error {
+	if err := ck.m.SendLine("exit"); err != nil {
 		return err
 	}
+	t0 := time.Now()
+	if _, err := ck.m.Expect(ctx, "wait for the agent's reboot "+into, agentRebootTimeout, []string{rebootLine}, bootFailures...); err != nil {
+		return err
+	}
+	env.step("update: the agent rebooted %s %s after the logout", into, timeSince(t0))
+	return nil
+}
+
+// relogin logs in again as root once the machine of ck is back.
+func relogin(ctx context.Context, env *Env, ck *checks, root account, which string) error {
 	t0 := time.Now()
 	sh, err := login(ctx, ck.m, root.User, root.Password, updateBootTimeout)
 	if err != nil {

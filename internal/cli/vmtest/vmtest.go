@@ -39,7 +39,9 @@ run flags:
   --qcow2 FILE         QCOW2 image (altcos-build qcow2)
   --manifest FILE      deploy.json whose commit and version the installs must show
   --repo DIR           ostree repository of the QCOW2's commit (update-rollback)
-  --artifacts DIR      find what the flags above leave out in a build's output folder
+  --gpg-key KEY        the key that signed it, to sign the scenario's updates (update-rollback)
+  --gpg-homedir DIR    GnuPG home of --gpg-key (default gpg's own)
+  --artifacts DIR      find what the flags above leave out in a build's output folder (test-gpg/: make test-gpg-key's key)
   --scenario A,B|all   scenarios to run (default all)
   --skip-missing       skip a scenario whose artifact is not given (default: it fails)
   --budget DURATION    stop starting scenarios when less than one scenario's time is left (e.g. 80m or 4800)
@@ -75,6 +77,8 @@ func Run(ctx context.Context, args []string, std stdio.Stdio) error {
 	fs.StringVar(&art.QCOW2, "qcow2", os.Getenv("ALTCOS_VMTEST_QCOW2"), "QCOW2 image")
 	fs.StringVar(&art.Manifest, "manifest", os.Getenv("ALTCOS_VMTEST_MANIFEST"), "deploy archive manifest")
 	fs.StringVar(&art.Repo, "repo", os.Getenv("ALTCOS_VMTEST_REPO"), "ostree repository of the QCOW2's commit (update-rollback)")
+	fs.StringVar(&art.GPGKey, "gpg-key", os.Getenv("ALTCOS_VMTEST_GPG_KEY"), "key that signed the repo's commits (update-rollback signs its updates with it)")
+	fs.StringVar(&art.GPGHomedir, "gpg-homedir", os.Getenv("ALTCOS_VMTEST_GPG_HOMEDIR"), "GnuPG home of --gpg-key")
 	artifacts := fs.String("artifacts", os.Getenv("ALTCOS_VMTEST_ARTIFACTS"), "build output folder to find artifacts in")
 	scen := fs.String("scenario", "all", "scenarios")
 	skipMissing := fs.Bool("skip-missing", false, "skip scenarios whose artifact is not given")
