@@ -5,7 +5,9 @@
 //     deployarchive.LiveMount: the PXE second initrd already put the deploy
 //     archive there; otherwise the ISO is found by its volume label and
 //     mounted read-only,
-//  3. starts DHCP on the network interfaces in the background,
+//  3. brings the network up in the background: ip= and nameserver= of the
+//     kernel command line (dracut's syntax, package netconf), else DHCP on
+//     every link,
 //  4. prints the hints (how to list disks, fetch a config, install, make a
 //     password hash),
 //  5. installs unattended when the medium carries an `iso customize`
@@ -105,8 +107,12 @@ func Run(ctx context.Context, args []string, env Env) error {
 		loadModules(env, earlyModules)
 		loadModules(env, lateModules)
 		waitForNetwork(env, 3*time.Second)
-		if env.Command != nil {
-			return env.Command(ctx, "dhclient", dhclientArgs...)
+		cfg, err := networkConfig(karg, nil)
+		if err == nil {
+			err = bringUpNetwork(ctx, env, cfg)
+		}
+		if err != nil {
+			return fmt.Errorf("network: %w; configure it by hand (ip, dhclient)", err)
 		}
 		return nil
 	}
@@ -136,13 +142,14 @@ func Run(ctx context.Context, args []string, env Env) error {
 	// 5. Unattended install.
 	mediumDir := filepath.Join(deployarchive.LiveMount, deployarchive.MediumDir)
 	var installArgs []string
+	var custom *Customization
 	if data, err := os.ReadFile(env.path(filepath.Join(mediumDir, CustomizeName))); err == nil {
 		c, err := ParseCustomization(data)
 		if err != nil {
 			return fmt.Errorf("the medium's %s: %w; the ISO is broken, customize it again", CustomizeName, err)
 		}
 		fmt.Fprintf(out, "altcos-live: the medium asks for an unattended install onto %s\n", c.DestDevice)
-		installArgs = c.InstallerArgs(mediumDir)
+		installArgs, custom = c.InstallerArgs(mediumDir), c
 	} else if dev, ok := flag("altcos.inst.install_dev", "coreos.inst.install_dev"); ok {
 		// The installer reads the other altcos.inst.* arguments itself.
 		fmt.Fprintf(out, "altcos-live: altcos.inst.install_dev=%s: unattended install\n", dev)
@@ -162,8 +169,12 @@ func Run(ctx context.Context, args []string, env Env) error {
 	loadModules(env, earlyModules)
 	loadModules(env, lateModules)
 	waitForNetwork(env, 3*time.Second)
-	if err := env.Command(ctx, "dhclient", dhclientArgs...); err != nil {
-		fmt.Fprintf(out, "altcos-live: DHCP: %v (installing anyway: the sources may be local)\n", err)
+	cfg, err := networkConfig(karg, custom)
+	if err == nil {
+		err = bringUpNetwork(ctx, env, cfg)
+	}
+	if err != nil {
+		return fmt.Errorf("network: %w; nothing was installed", err)
 	}
 	if err := env.Command(ctx, "altcos-installer", installArgs...); err != nil {
 		fmt.Fprintf(out, "\naltcos-live: UNATTENDED INSTALL FAILED: %v\n", err)
@@ -187,10 +198,6 @@ const (
 	earlyModules = "/etc/altcos/live-modules"
 	lateModules  = "/etc/altcos/live-modules-late"
 )
-
-// dhclientArgs configure every Ethernet interface over DHCPv4, giving up
-// after about half a minute without a server.
-var dhclientArgs = []string{"-ipv6=false", "-timeout", "10", "-retry", "2"}
 
 // earlyDrivers loads the drivers of the hardware present among the early
 // modules, and the early modules no device asks for (the ISO filesystem);
@@ -392,7 +399,7 @@ func Hints(medium *Medium, m *deployarchive.Manifest) string {
                                altcos-installer install
   Make a password hash:        altcos-installer hash-password
   More:                        altcos-installer install --help; the network comes up by DHCP
-                               (ip addr); reboot with: shutdown -r
+                               or ip= (ip addr); reboot with: shutdown -r
 
 `)
 	return b.String()
