@@ -14,6 +14,7 @@ import (
 
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/initramfs/live"
+	"github.com/altcos/altcos-tools/initramfs/live/netconf"
 	"github.com/altcos/altcos-tools/installer/ignition"
 	"github.com/altcos/altcos-tools/internal/fsutil"
 	"github.com/altcos/altcos-tools/internal/run"
@@ -33,8 +34,15 @@ type CustomizeOptions struct {
 	LiveArgs     []string // live menu entries
 	Platform     string
 	NoReboot     bool
-	TempDir      string
-	Log          *slog.Logger
+	// NetworkUnits are systemd-networkd unit files (.network, .netdev,
+	// .link) for the live system and, through --copy-network, the
+	// installed one.
+	NetworkUnits []string
+	// NetworkKeyfiles are NetworkManager keyfiles (coreos-installer's
+	// --network-keyfile): refused, see NetworkKeyfileError.
+	NetworkKeyfiles []string
+	TempDir         string
+	Log             *slog.Logger
 }
 
 // Customize writes o.Output: a copy of o.Input with customize.json (and the
@@ -46,6 +54,10 @@ func Customize(ctx context.Context, o CustomizeOptions) error {
 	log := cmp.Or(o.Log, slog.New(slog.DiscardHandler))
 	if !strings.HasPrefix(o.DestDevice, "/dev/") {
 		return fmt.Errorf("destination device %q: give a device path such as /dev/vda", o.DestDevice)
+	}
+	units, err := readNetworkUnits(o)
+	if err != nil {
+		return err
 	}
 	in, err := Inspect(o.Input)
 	if err != nil {
@@ -62,6 +74,7 @@ func Customize(ctx context.Context, o CustomizeOptions) error {
 	// 1. The Ignition config, validated for the OS on the ISO.
 	c := live.Customization{Format: 1, DestDevice: o.DestDevice, AppendKargs: o.AppendKargs,
 		DeleteKargs: o.DeleteKargs, Platform: o.Platform, NoReboot: o.NoReboot}
+	c.NetworkUnits = units
 	if o.IgnitionFile != "" {
 		data, err := os.ReadFile(o.IgnitionFile)
 		if err != nil {
@@ -106,6 +119,43 @@ func Customize(ctx context.Context, o CustomizeOptions) error {
 		return fmt.Errorf("write the customized ISO: %w", err)
 	}
 	return nil
+}
+
+// NetworkKeyfileError is why --network-keyfile is refused: the OS runs
+// systemd-networkd, which does not read NetworkManager keyfiles, and a
+// conversion of the simple static case would silently drop whatever else a
+// keyfile says (routes, bonds, VLANs, 802.1X, ...).
+const NetworkKeyfileError = "NetworkManager keyfiles do not apply: ALTCOS runs systemd-networkd, not NetworkManager; " +
+	"give the link's settings as a networkd unit with --network-unit FILE.network " +
+	"(e.g. [Match] MACAddress=... or Name=..., [Network] Address=10.0.2.15/24, Gateway=10.0.2.2, DNS=10.0.2.3, DHCP=no)"
+
+// readNetworkUnits reads and checks the --network-unit files before
+// anything is written; --network-keyfile is refused.
+func readNetworkUnits(o CustomizeOptions) ([]live.NetworkUnit, error) {
+	if len(o.NetworkKeyfiles) > 0 {
+		return nil, fmt.Errorf("--network-keyfile %s: %s", o.NetworkKeyfiles[0], NetworkKeyfileError)
+	}
+	var units []live.NetworkUnit
+	seen := map[string]string{}
+	for _, f := range o.NetworkUnits {
+		if err := netconf.CheckUnitName(f); err != nil {
+			return nil, fmt.Errorf("--network-unit: %w", err)
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("--network-unit: %w", err)
+		}
+		if _, err := netconf.ParseUnit(f, data); err != nil {
+			return nil, fmt.Errorf("--network-unit: %w", err)
+		}
+		name := filepath.Base(f)
+		if prev, ok := seen[name]; ok {
+			return nil, fmt.Errorf("--network-unit %s and %s have the same file name; networkd would read one", prev, f)
+		}
+		seen[name] = f
+		units = append(units, live.NetworkUnit{Name: name, Data: string(data)})
+	}
+	return units, nil
 }
 
 // xorrisoCustomizeArgs builds the argv that copies in to out with files

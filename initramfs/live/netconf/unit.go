@@ -28,14 +28,24 @@ type Unit struct {
 // UnitExts are the networkd unit kinds.
 var UnitExts = []string{".network", ".netdev", ".link"}
 
+// CheckUnitName refuses a file name that is not a networkd unit's.
+func CheckUnitName(name string) error {
+	base := path.Base(name)
+	ext := path.Ext(base)
+	if !containsStr(UnitExts, ext) || base == ext || strings.ContainsAny(base, " \\") {
+		return fmt.Errorf("network unit %s: the name must end with .network, .netdev or .link (systemd-networkd)", name)
+	}
+	return nil
+}
+
 // ParseUnit reads one unit file; name is its file name (its extension says
 // the kind). Errors name the file and line.
 func ParseUnit(name string, data []byte) (*Unit, error) {
+	if err := CheckUnitName(name); err != nil {
+		return nil, err
+	}
 	base := path.Base(name)
 	ext := path.Ext(base)
-	if !containsStr(UnitExts, ext) || base == ext || strings.ContainsAny(base, " /\\") {
-		return nil, fmt.Errorf("network unit %s: the name must end with .network, .netdev or .link (systemd-networkd)", name)
-	}
 	u := &Unit{Name: base, Data: data}
 	section := ""
 	sc := bufio.NewScanner(bytes.NewReader(data))

@@ -88,7 +88,8 @@ func (a *artifactFlags) liveInitramfs(ctx context.Context, log *slog.Logger, tre
 //	altcos-build iso --repo R [--stream S | --rev REV] --archive DIR -o OUT.iso
 //	                 [--tree DIR] [--initramfs FILE] [--label L] [--live-karg K]... [--src DIR] [-v]
 //	altcos-build iso customize --dest-device DEV [--dest-ignition FILE] [--dest-karg-append K]...
-//	                 [--dest-karg-delete K]... [--live-karg-append K]... [--platform P] -o OUT.iso IN.iso
+//	                 [--dest-karg-delete K]... [--live-karg-append K]... [--platform P]
+//	                 [--network-unit FILE]... -o OUT.iso IN.iso
 //	altcos-build iso inspect ISO
 //	altcos-build iso initramfs --repo R [--stream S | --rev REV | --tree DIR] -o FILE
 //
@@ -156,14 +157,17 @@ func runISOCustomize(ctx context.Context, args []string, io stdio.Stdio) error {
 	fs.StringVar(&o.IgnitionFile, "dest-ignition", "", "Ignition (or Butane) config for the installed system; validated before embedding")
 	fs.StringVar(&o.Platform, "platform", "", "platform of the installed system (metal, qemu)")
 	fs.BoolVar(&o.NoReboot, "no-reboot", false, "stay in the live system after installing")
-	var destAdd, destDel, liveAdd cli.List
+	var destAdd, destDel, liveAdd, netUnits, netKeyfiles cli.List
 	fs.Var(&destAdd, "dest-karg-append", "kernel argument for the installed system (repeatable)")
 	fs.Var(&destDel, "dest-karg-delete", "kernel argument to delete on the installed system (repeatable)")
 	fs.Var(&liveAdd, "live-karg-append", "kernel argument for the live system's menu entries (repeatable)")
+	fs.Var(&netUnits, "network-unit", "systemd-networkd unit (.network, .netdev, .link) for the live system and, copied, the installed one (repeatable)")
+	fs.Var(&netKeyfiles, "network-keyfile", "refused: ALTCOS runs systemd-networkd; give a unit with --network-unit")
 	verbose := fs.Bool("v", false, "log every command run")
 	if help, err := cli.ParseFlags(fs, args); help || err != nil {
 		return err
 	}
+	o.NetworkUnits, o.NetworkKeyfiles = netUnits, netKeyfiles
 	if fs.NArg() != 1 || o.Output == "" || o.DestDevice == "" {
 		return &stdio.UsageError{Msg: "iso customize needs --dest-device, -o OUT.iso and one input ISO; run `altcos-build iso customize -h`"}
 	}
@@ -194,6 +198,9 @@ func runISOInspect(ctx context.Context, args []string, io stdio.Stdio) error {
 	c := r.Customization
 	fmt.Fprintf(io.Out, "customized: installs onto %s\nignition: %v (%d bytes)\ndest kargs append: %s\ndest kargs delete: %s\n",
 		c.DestDevice, c.Ignition, len(r.Ignition), strings.Join(c.AppendKargs, " "), strings.Join(c.DeleteKargs, " "))
+	for _, u := range c.NetworkUnits {
+		fmt.Fprintf(io.Out, "network unit: %s (%d bytes)\n", u.Name, len(u.Data))
+	}
 	return nil
 }
 
