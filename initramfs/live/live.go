@@ -34,6 +34,7 @@ import (
 
 	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/initramfs/live/netconf"
 	"github.com/altcos/altcos-tools/installer/kargs"
 	"github.com/altcos/altcos-tools/internal/stdio"
 )
@@ -115,6 +116,12 @@ func Run(ctx context.Context, args []string, env Env) error {
 			return fmt.Errorf("network: %w; configure it by hand (ip, dhclient)", err)
 		}
 		return nil
+	}
+
+	// A bad ip= or nameserver= is said on the console at once (the network
+	// comes up in the background, whose output goes to a log).
+	if _, err := netconf.ParseKargs(karg); err != nil {
+		fmt.Fprintf(out, "altcos-live: %v; the network is not configured: boot again with it fixed\n", err)
 	}
 
 	// 1. The kernel modules for the disks and the boot medium present.

@@ -70,6 +70,8 @@ func TestPlan(t *testing.T) {
 			ip: [][]string{{"link", "set", "dev", "eth1", "up"}}, units: []string{"10-altcos-live-eth1.network"}},
 		{name: "hostname with dhcp", cmdline: "ip=::::box:eth0:dhcp", links: oneLink, dhcp4: []string{"eth0"},
 			ip: [][]string{{"link", "set", "dev", "eth0", "up"}}, units: []string{"10-altcos-live-eth0.network"}, hostname: "box"},
+		{name: "nameservers alone: DHCP everywhere, DNS for the installed system", cmdline: "nameserver=192.0.2.53", links: oneLink, all: true,
+			resolv: []string{"192.0.2.53"}, units: []string{"75-altcos-live-dhcp.network"}},
 		{name: "nameservers with DHCP everywhere", cmdline: "ip=dhcp nameserver=1.1.1.1 nameserver=9.9.9.9 nameserver=1.1.1.1", links: oneLink,
 			dhcp4: []string{"eth0"}, resolv: []string{"1.1.1.1", "9.9.9.9"}, units: []string{"75-altcos-live-dhcp.network"}},
 	}

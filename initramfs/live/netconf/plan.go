@@ -105,11 +105,16 @@ func (c *Config) Plan(links []HostLink) (*Steps, error) {
 			rest = append(rest, h.Name)
 		}
 	}
+	// DHCP links get the nameservers in the installed system too, from a
+	// unit before its default DHCP unit (80-altcos-dhcp.network).
+	all := &Link{DHCP4: c.AllDHCP4, DHCP6: c.AllDHCP6, Source: []string{"ip=dhcp"}}
 	switch {
 	case !c.Given && len(c.Units) == 0:
 		s.DHCPAll = true
+		all = &Link{DHCP4: true, DHCP6: true} // as the OS's own unit
 	case !c.Given:
 		s.DHCP4 = append(s.DHCP4, rest...)
+		all = nil // the units say
 	default:
 		if c.AllDHCP4 {
 			s.DHCP4 = append(s.DHCP4, rest...)
@@ -117,12 +122,9 @@ func (c *Config) Plan(links []HostLink) (*Steps, error) {
 		if c.AllDHCP6 {
 			s.DHCP6 = append(s.DHCP6, rest...)
 		}
-		if len(c.Nameservers) > 0 && (c.AllDHCP4 || c.AllDHCP6) {
-			// The installed system's DHCP links get the nameservers too,
-			// before its default DHCP unit (80-altcos-dhcp.network).
-			all := &Link{DHCP4: c.AllDHCP4, DHCP6: c.AllDHCP6}
-			s.Units["75-altcos-live-dhcp.network"] = renderUnit(all, HostLink{}, c.Nameservers)
-		}
+	}
+	if all != nil && (all.DHCP4 || all.DHCP6) && len(c.Nameservers) > 0 {
+		s.Units["75-altcos-live-dhcp.network"] = renderUnit(all, HostLink{}, c.Nameservers)
 	}
 	if len(dns) > 0 {
 		var b strings.Builder
@@ -171,7 +173,11 @@ func (s *Steps) apply(name string, l *Link) {
 // the OS's DHCP unit, so that one does not match.
 func renderUnit(l *Link, h HostLink, nameservers []netip.Addr) []byte {
 	var b strings.Builder
-	b.WriteString("# Written by altcos-live from the kernel arguments " + strings.Join(l.Source, " ") + "\n")
+	from := append([]string(nil), l.Source...)
+	for _, n := range nameservers {
+		from = append(from, "nameserver="+n.String())
+	}
+	b.WriteString("# Written by altcos-live from the kernel arguments " + strings.Join(from, " ") + "\n")
 	b.WriteString("# (copied into the installed system by altcos-installer --copy-network)\n[Match]\n")
 	switch {
 	case h.MAC != "":
