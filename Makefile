@@ -66,11 +66,44 @@ vmtest: ## tier-2 QEMU machine tests: ISO install (BIOS, UEFI, interactive), PXE
 	VMTEST_BUDGET_SECS=$$budget $(VMTEST_ENV) $(GO) test -count=1 -v -timeout $$timeout -run '$(VMTEST_RUN)' ./vmtests/ 2>&1 | tee $(OUT)/vmtest.log; \
 	exit $${PIPESTATUS[0]}
 
-demo: deps ## the README's main command: test OS -> commit -> ISO -> unattended install in QEMU -> boot it -> ostree admin status
-	@for t in compose sysroot iso pxe; do echo "demo: === make $$t"; $(MAKE) --no-print-directory $$t || exit 1; done
-	$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
-	@echo "demo: === install $(ISO) in QEMU, boot the installed disk"
-	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --iso $(ISO) --pxe-dir $(PXE_DIR) --manifest $(SYSROOT_DIR)/deploy.json --out $(OUT)/vmtest
+# make demo signs with $$ALTCOS_GPG_KEY, or a throwaway key (make demo-key),
+# serves the release with altcos-build serve on 127.0.0.1:$(DEMO_PORT), and
+# the ISO's unattended install fetches it from there (QEMU's user network
+# reaches the host's 127.0.0.1 at 10.0.2.2). It shows one line per build step
+# with its time (the step's output goes to $(DEMO_LOGS)/make-<step>.log, its
+# tail on screen when it fails), then the demo's steps, the install's progress
+# lines, ostree admin status from inside the installed system and the table of
+# phase times. Each machine's console is kept in
+# $(OUT)/vmtest/demo/<machine>.console.log (named on screen); a failure prints
+# its tail. DEMO_VERBOSE=1 shows everything: the builds' output and every
+# console whole.
+DEMO_PORT ?= 18080
+DEMO_GNUPG ?= $(CACHE)/demo-gnupg
+DEMO_KEY = altcos-demo@altcos.invalid
+DEMO_OWN_KEY := $(ALTCOS_GPG_KEY)
+DEMO_LOGS = $(OUT)/demo-logs
+demo: export ALTCOS_GPG_KEY := $(or $(DEMO_OWN_KEY),$(DEMO_KEY))
+demo: export ALTCOS_GPG_HOMEDIR := $(if $(DEMO_OWN_KEY),$(ALTCOS_GPG_HOMEDIR),$(DEMO_GNUPG))
+demo: deps ## the README's main command: test OS -> signed commit -> ISO -> signed release served -> unattended install from it in QEMU -> boot it
+	@$(if $(DEMO_OWN_KEY),,$(MAKE) --no-print-directory demo-key)
+	@mkdir -p $(DEMO_LOGS); : > $(DEMO_LOGS)/build.times; \
+	for t in compose sysroot iso pxe sign; do \
+	  log=$(DEMO_LOGS)/make-$$t.log; t0=$$(date +%s); args=; \
+	  if [ $$t = sign ]; then args=BASE_URL=http://10.0.2.2:$(DEMO_PORT)/artifacts; fi; \
+	  if [ "$(DEMO_VERBOSE)" = 1 ]; then $(MAKE) --no-print-directory $$t $$args 2>&1 | tee $$log; st=$${PIPESTATUS[0]}; \
+	  else $(MAKE) --no-print-directory $$t $$args >$$log 2>&1; st=$$?; fi; \
+	  took=$$(( $$(date +%s) - t0 )); \
+	  if [ $$st -ne 0 ]; then echo "demo: make $$t FAILED after $${took}s; the end of $$log:"; tail -n 30 $$log; exit 1; fi; \
+	  echo "demo: make $$t: $${took}s (output: $$log)"; printf 'make %s\t%s\n' $$t $$took >> $(DEMO_LOGS)/build.times; \
+	done
+	@$(if $(DEMO_OWN_KEY),,gpgconf --homedir $(DEMO_GNUPG) --kill gpg-agent)
+	@$(GO) build -o bin/ ./cmd/altcos-build ./cmd/altcos-vmtest
+	@bin/altcos-build serve $(SERVE_DIRS) --listen 127.0.0.1:$(DEMO_PORT) >$(OUT)/demo-serve.log 2>&1 & pid=$$!; trap 'kill $$pid' EXIT; \
+	echo "demo: === the release is served at http://127.0.0.1:$(DEMO_PORT)/ (altcos-build serve: /streams/$(STREAM).json, /artifacts/; log $(OUT)/demo-serve.log); the machine sees it at http://10.0.2.2:$(DEMO_PORT)/"; \
+	echo "demo: === install $(ISO) in QEMU from the stream, boot the installed disk"; \
+	ALTCOS_TOOL_ALTCOS_BUILD=$(CURDIR)/bin/altcos-build bin/altcos-vmtest demo --iso $(ISO) --pxe-dir $(PXE_DIR) --manifest $(SYSROOT_DIR)/deploy.json --out $(OUT)/vmtest \
+	  --stream $(STREAM) --stream-base-url http://10.0.2.2:$(DEMO_PORT)/streams/ \
+	  --phase-times $(DEMO_LOGS)/build.times $(if $(filter 1,$(DEMO_VERBOSE)),--console)
 
 .PHONY: vmtest-artifacts vmtest demo
 
@@ -167,7 +200,7 @@ qcow2: ## QCOW2 of the $(STREAM) commit: the installer in image mode (platform q
 
 stream: ## $(OUT)/$(STREAM).json: FCOS-shaped stream metadata of the artifacts built so far
 	$(GO) run ./cmd/altcos-build stream --archive $(SYSROOT_DIR) $(if $(wildcard $(ISO)),--iso $(ISO)) \
-	  $(if $(wildcard $(PXE_DIR)),--pxe-dir $(PXE_DIR)) $(if $(wildcard $(QCOW2)),--qcow2 $(QCOW2)) -o $(OUT)/$(STREAM).json
+	  $(if $(wildcard $(PXE_DIR)),--pxe-dir $(PXE_DIR)) $(if $(wildcard $(QCOW2)),--qcow2 $(QCOW2)) $(if $(BASE_URL),--base-url $(BASE_URL)) -o $(OUT)/$(STREAM).json
 
 bench-initramfs: ## kernel start -> live hints under QEMU TCG vs a bare busybox initramfs, same kernel (BENCH_ISO=$(ISO))
 	ALTCOS_BENCH_BOOT_ISO=$(or $(BENCH_ISO),$(ISO)) $(GO) test -count=1 -run '^$$' -bench '^BenchmarkBootToHints$$' -benchtime 3x -timeout 40m ./image/iso/
@@ -196,3 +229,40 @@ site: ## $(OUT)/site: the download site of $(OUT)/$(STREAM).json (after make str
 	$(GO) run ./cmd/altcos-build site --stream-dir $(OUT) --artifacts $(OUT) $(if $(wildcard $(PXE_DIR)),--artifacts $(PXE_DIR)) -o $(SITE_DIR)
 
 .PHONY: site
+
+# --- signing and publishing (issue 11) ---
+# The signing key comes from the environment, as altcos-build compose and
+# sign read it: ALTCOS_GPG_KEY (fingerprint, key ID or user ID) and
+# ALTCOS_GPG_HOMEDIR (its GnuPG home; default gpg's own). demo-key makes a
+# throwaway key without a passphrase in $(DEMO_GNUPG) at build time (never
+# committed). BASE_URL is where the artifacts are published, for the
+# stream's absolute locations: make sign BASE_URL=http://HOST:8080/artifacts
+# then make serve, and altcos-installer install --stream $(STREAM)
+# --stream-base-url http://HOST:8080/streams/ installs from it.
+BASE_URL ?=
+SERVE_ADDR ?= 127.0.0.1:8080
+KEYRING_OUT ?= $(OUT)/altcos.gpg
+SIGN_FILES = $(SYSROOT_DIR)/deploy.tar.zst $(SYSROOT_DIR)/deploy.json $(wildcard $(ISO) $(QCOW2) $(QCOW2).xz) \
+  $(filter-out %.sig,$(wildcard $(PXE_DIR)/altcos-*))
+
+demo-key: ## a throwaway signing key in $(DEMO_GNUPG) (made once, never committed): ALTCOS_GPG_HOMEDIR=$(DEMO_GNUPG) ALTCOS_GPG_KEY=$(DEMO_KEY)
+	@gpg --batch --homedir $(DEMO_GNUPG) --list-secret-keys $(DEMO_KEY) >/dev/null 2>&1 || { \
+	  mkdir -p -m 700 $(DEMO_GNUPG) && gpg --batch --no-tty --homedir $(DEMO_GNUPG) --passphrase '' \
+	    --quick-generate-key 'ALTCOS demo, throwaway <$(DEMO_KEY)>' ed25519 sign never >$(DEMO_GNUPG)/generate.log 2>&1 \
+	    || { cat $(DEMO_GNUPG)/generate.log >&2; exit 1; }; }
+	@echo "demo-key: $(DEMO_KEY) in $(DEMO_GNUPG)"
+
+sign: ## FILE.sig of the artifacts built so far with $$ALTCOS_GPG_KEY, the keyring $(OUT)/altcos.gpg, then make stream and its signature
+	@test -n "$$ALTCOS_GPG_KEY" || { echo "sign: set ALTCOS_GPG_KEY (and ALTCOS_GPG_HOMEDIR) to the signing key; make demo-key makes a throwaway one" >&2; exit 1; }
+	$(GO) run ./cmd/altcos-build sign --keyring $(KEYRING_OUT) $(SIGN_FILES)
+	$(MAKE) --no-print-directory stream
+	$(GO) run ./cmd/altcos-build sign $(OUT)/$(STREAM).json
+
+serve: ## serve the site, the artifacts, the stream metadata and the repo at http://$(SERVE_ADDR)/ (altcos-build serve; Ctrl-C stops)
+	@mkdir -p bin && $(GO) build -o bin/ ./cmd/altcos-build
+	bin/altcos-build serve $(SERVE_DIRS) --listen $(SERVE_ADDR)
+
+SERVE_DIRS = $(if $(wildcard $(SITE_DIR)),--site $(SITE_DIR)) --artifacts $(OUT) --artifacts $(SYSROOT_DIR) \
+  $(if $(wildcard $(PXE_DIR)),--artifacts $(PXE_DIR)) --stream-dir $(OUT) $(if $(wildcard $(REPO)/config),--repo $(REPO))
+
+.PHONY: demo-key sign serve

@@ -379,21 +379,39 @@ func TestComposeBadInput(t *testing.T) {
 // hash of its inputs under .cache/testos like `make testos`) and checks the
 // commit the way the issue asks: kernel and initramfs where ostree deploys
 // them from, an initramfs with ostree-prepare-root and ignition, fsck clean.
+//
+// ALTCOS_TEST_COMPOSED_REPO names a repository whose sisyphus head `make
+// compose` has just made from this checkout (.ci/run sets it right after
+// its own make compose): the test then checks that commit instead of
+// composing the same tree a second time (minutes of dracut and ostree commit
+// on CI's two cores), after making sure it holds the cached tree's packages.
 func TestComposeTestOS(t *testing.T) {
 	ctx := composeEnv(t)
 	tooltest.Slow(t)
 	tooltest.Tools(t, "mmdebstrap", "cpio")
 	tree := testOSTree(t, ctx)
 
-	repo := filepath.Join(t.TempDir(), "repo")
-	start := time.Now()
-	res, err := Run(ctx, Options{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day("20261125")})
-	if err != nil {
-		t.Fatalf("Run(test OS) error %v", err)
-	}
-	t.Logf("composed %s %s (%d packages) in %s", res.Version, res.Commit, res.Packages, time.Since(start).Round(time.Second))
-	if res.Version != "sisyphus.20261125.0.0" || res.IgnitionSpec != "3.3.0" {
-		t.Errorf("Run(test OS) = %s, spec %s, want sisyphus.20261125.0.0, 3.3.0", res.Version, res.IgnitionSpec)
+	var repo string
+	var res Result
+	if made := os.Getenv("ALTCOS_TEST_COMPOSED_REPO"); made != "" {
+		repo = made
+		res = composedHead(t, ctx, repo, tree)
+		t.Logf("checking %s %s of %s (ALTCOS_TEST_COMPOSED_REPO) instead of composing the tree again", res.Version, res.Commit, repo)
+		if v, err := altcos.ParseVersion(res.Version); err != nil || v.Stream != "sisyphus" || res.IgnitionSpec != "3.3.0" {
+			t.Errorf("head of %s: version %s (%v), spec %s, want a sisyphus version and 3.3.0", repo, res.Version, err, res.IgnitionSpec)
+		}
+	} else {
+		repo = filepath.Join(t.TempDir(), "repo")
+		start := time.Now()
+		var err error
+		res, err = Run(ctx, Options{Repo: repo, Stream: "sisyphus", Tree: tree, OSFiles: osfilesDir(t), Time: day("20261125")})
+		if err != nil {
+			t.Fatalf("Run(test OS) error %v", err)
+		}
+		t.Logf("composed %s %s (%d packages) in %s", res.Version, res.Commit, res.Packages, time.Since(start).Round(time.Second))
+		if res.Version != "sisyphus.20261125.0.0" || res.IgnitionSpec != "3.3.0" {
+			t.Errorf("Run(test OS) = %s, spec %s, want sisyphus.20261125.0.0, 3.3.0", res.Version, res.IgnitionSpec)
+		}
 	}
 	r := &ostree.Repo{Path: repo}
 	mods := "/usr/lib/modules/" + res.Kernel
@@ -425,6 +443,42 @@ func TestComposeTestOS(t *testing.T) {
 	if err := r.Fsck(ctx); err != nil {
 		t.Errorf("Fsck() = %v", err)
 	}
+}
+
+// composedHead reads the sisyphus head of repo as Run's Result, failing
+// unless its package set is that of tree: the commit `make compose` made
+// from the same test OS.
+func composedHead(t *testing.T, ctx context.Context, repo, tree string) Result {
+	t.Helper()
+	r := &ostree.Repo{Path: repo}
+	res := Result{Ref: altcos.Ref(altcos.DefaultArch, "sisyphus")}
+	var err error
+	if res.Commit, err = r.RevParse(ctx, res.Ref); err != nil {
+		t.Fatalf("ALTCOS_TEST_COMPOSED_REPO: %v", err)
+	}
+	meta := map[string]*string{altcos.MetaVersion: &res.Version, altcos.MetaIgnitionSpec: &res.IgnitionSpec, altcos.MetaKernel: &res.Kernel}
+	for k, v := range meta {
+		if *v, err = r.Metadata(ctx, res.Commit, k); err != nil {
+			t.Fatalf("ALTCOS_TEST_COMPOSED_REPO: %v", err)
+		}
+	}
+	enc, err := r.Metadata(ctx, res.Commit, altcos.MetaManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodePackages(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ReadPackages(ctx, nil, tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Encode() != want.Encode() {
+		t.Fatalf("ALTCOS_TEST_COMPOSED_REPO %s: the head %s was not composed from the test OS tree %s (its package sets differ); run make compose", repo, res.Commit, tree)
+	}
+	res.Packages = len(got)
+	return res
 }
 
 // A change of the OS files alone, or --force, makes a new minor version;

@@ -11,9 +11,10 @@ const (
 	// MediumDir is the folder of the live ISO that holds both files.
 	MediumDir = "altcos"
 	// LiveMount is where the live system mounts the medium it booted from (the
-	// ISO, or the PXE rootfs); the installer's default archive is
-	// LiveMount/MediumDir/ArchiveName.
+	// ISO, or the PXE rootfs).
 	LiveMount = "/run/altcos/medium"
+	// LiveArchive is the installer's default archive: the live medium's.
+	LiveArchive = LiveMount + "/" + MediumDir + "/" + ArchiveName
 )
 
 // Manifest describes one deploy archive. It is what the installer reads to fill

@@ -3,7 +3,6 @@ package examples
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"flag"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/altcos/altcos-tools/installer/ignition"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
+	v36types "github.com/coreos/ignition/v2/config/v3_6/types"
 	"github.com/vincent-petithory/dataurl"
 )
 
@@ -57,36 +57,23 @@ func TestExamplesTranslate(t *testing.T) {
 // TestPasswordExample checks the password example sets the documented
 // password "1" for altcos, with a yescrypt hash.
 func TestPasswordExample(t *testing.T) {
-	var cfg struct {
-		Passwd struct {
-			Users []struct {
-				Name         string `json:"name"`
-				PasswordHash string `json:"passwordHash"`
-			} `json:"users"`
-		} `json:"passwd"`
+	cfg := readConfig(t, "altcos-password.ign")
+	users := cfg.Passwd.Users
+	if len(users) != 1 || users[0].Name != "altcos" || users[0].PasswordHash == nil || !strings.HasPrefix(*users[0].PasswordHash, "$y$") {
+		t.Fatalf("users = %+v, want altcos with a yescrypt hash", users)
 	}
-	readJSON(t, "altcos-password.ign", &cfg)
-	if len(cfg.Passwd.Users) != 1 || cfg.Passwd.Users[0].Name != "altcos" || !strings.HasPrefix(cfg.Passwd.Users[0].PasswordHash, "$y$") {
-		t.Fatalf("users = %+v, want altcos with a yescrypt hash", cfg.Passwd.Users)
-	}
-	verifyYescrypt(t, "1", cfg.Passwd.Users[0].PasswordHash)
+	verifyYescrypt(t, "1", *users[0].PasswordHash)
 }
 
 // TestContainersExample checks the tree the seed documents: every script
 // executable, the compose file and the podman example present.
 func TestContainersExample(t *testing.T) {
-	var cfg struct {
-		Storage struct {
-			Files []struct {
-				Path string `json:"path"`
-				Mode int    `json:"mode"`
-			} `json:"files"`
-		} `json:"storage"`
-	}
-	readJSON(t, "testContainers.ign", &cfg)
+	cfg := readConfig(t, "testContainers.ign")
 	modes := map[string]int{}
 	for _, f := range cfg.Storage.Files {
-		modes[f.Path] = f.Mode
+		if f.Mode != nil {
+			modes[f.Path] = *f.Mode
+		}
 	}
 	const base = "/opt/altcos/examples/"
 	for p, want := range map[string]int{
@@ -110,34 +97,20 @@ func TestContainersExample(t *testing.T) {
 // daemon.
 func TestComposeFileValid(t *testing.T) {
 	tooltest.Tools(t, "docker-compose")
-	b, err := os.ReadFile("testContainers.ign")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Storage struct {
-			Files []struct {
-				Path     string `json:"path"`
-				Contents struct {
-					Source      string `json:"source"`
-					Compression string `json:"compression"`
-				} `json:"contents"`
-			} `json:"files"`
-		} `json:"storage"`
-	}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
+	cfg := readConfig(t, "testContainers.ign")
 	for _, f := range cfg.Storage.Files {
 		if !strings.HasSuffix(f.Path, "/docker-compose.yml") {
 			continue
 		}
-		u, err := dataurl.DecodeString(f.Contents.Source)
+		if f.Contents.Source == nil {
+			t.Fatalf("%s: no contents", f.Path)
+		}
+		u, err := dataurl.DecodeString(*f.Contents.Source)
 		if err != nil {
 			t.Fatalf("%s: %v", f.Path, err)
 		}
 		data := u.Data
-		if f.Contents.Compression == "gzip" {
+		if f.Contents.Compression != nil && *f.Contents.Compression == "gzip" {
 			zr, err := gzip.NewReader(bytes.NewReader(data))
 			if err != nil {
 				t.Fatalf("%s: %v", f.Path, err)
@@ -160,14 +133,16 @@ func TestComposeFileValid(t *testing.T) {
 	t.Fatal("testContainers has no docker-compose.yml")
 }
 
-// readJSON decodes the example file name into v.
-func readJSON(t *testing.T, name string, v any) {
+// readConfig parses the example Ignition config name.
+func readConfig(t *testing.T, name string) v36types.Config {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	cfg, err := ignition.Parse(b)
+	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
+	return cfg
 }

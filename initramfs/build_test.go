@@ -26,7 +26,7 @@ func moduleRoot(t testing.TB) string {
 // tools, and checks what the archive holds (tier 1: Go toolchain, e2fsprogs,
 // dosfstools; about a minute of compiling).
 func TestBuild(t *testing.T) {
-	tooltest.Tools(t, "go", "mkfs.ext4", "mkfs.vfat", "grub-mkimage", "mcopy", "mmd")
+	tooltest.Tools(t, "go", "mkfs.ext4", "mkfs.vfat", "grub-mkimage", "mcopy", "mmd", "gpgv")
 	tooltest.Slow(t)
 	out := filepath.Join(t.TempDir(), "initramfs.img")
 	err := Build(context.Background(), Options{

@@ -16,15 +16,13 @@ import (
 	"path/filepath"
 
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/image/stream"
 	layout "github.com/altcos/altcos-tools/installer/partition"
 )
 
 // hostArch is the architecture the installer accepts archives for; a
 // variable so tests can pretend to be another machine.
 var hostArch = deployarchive.HostArch
-
-// DefaultArchive is the deploy archive on the live medium.
-var DefaultArchive = filepath.Join(deployarchive.LiveMount, deployarchive.MediumDir, deployarchive.ArchiveName)
 
 func openArchive(ctx context.Context, s *state) error {
 	p := s.plan
@@ -33,10 +31,14 @@ func openArchive(ctx context.Context, s *state) error {
 		if err := openURLArchive(ctx, s, p.ImageURL); err != nil {
 			return err
 		}
+	case p.StreamBaseURL != "":
+		if err := openStreamArchive(ctx, s); err != nil {
+			return err
+		}
 	default:
 		file := p.ImageFile
 		if file == "" {
-			file = DefaultArchive
+			file = deployarchive.LiveArchive
 		}
 		if err := openFileArchive(s, file); err != nil {
 			return err
@@ -81,6 +83,9 @@ func openFileArchive(s *state, file string) error {
 	if sum != m.Archive.SHA256 {
 		return fmt.Errorf("deploy archive %s: %w: got %s, want %s; the file is damaged, copy it again", file, deployarchive.ErrChecksum, sum, m.Archive.SHA256)
 	}
+	if pin := s.plan.ImageSHA256; pin != "" && sum != pin {
+		return fmt.Errorf("deploy archive %s: %w: got %s, --image-sha256 says %s; it is another image than the one you meant", file, deployarchive.ErrChecksum, sum, pin)
+	}
 	s.manifest = m
 	s.archive = func(ctx context.Context) (io.ReadCloser, error) {
 		f, err := os.Open(file)
@@ -113,31 +118,16 @@ func openURLArchive(ctx context.Context, s *state, raw string) error {
 	if err != nil {
 		return fmt.Errorf("fetch manifest %s: %w", mu.Redacted(), err)
 	}
-	// verify.go: the manifest's signature before its sha256 is trusted,
-	// the archive's signature fetched now and checked while it streams.
-	signed := func(_ context.Context, r io.Reader) (io.ReadCloser, error) { return io.NopCloser(r), nil }
-	if s.plan.Insecure {
-		s.env.Log.Warn("installing an image without checking its signature (--insecure)", "url", u.Redacted())
-	} else {
-		ring, err := keyring(s.plan)
-		if err != nil {
-			return err
-		}
-		sig, err := fetchSig(ctx, &mu)
-		if err != nil {
-			return err
-		}
-		if err := verifyBytes(ctx, s, ring, &mu, b, sig); err != nil {
-			return err
-		}
-		if signed, err = signedArchive(ctx, s, ring, u); err != nil {
-			return err
-		}
-		s.env.Log.Info("deploy archive manifest signature verified", "keyring", ring)
+	signed, err := checkRelease(ctx, s, u, &mu, b)
+	if err != nil {
+		return err
 	}
 	m, err := deployarchive.ParseManifest(b)
 	if err != nil {
 		return fmt.Errorf("manifest %s: %w", mu.Redacted(), err)
+	}
+	if pin := s.plan.ImageSHA256; pin != "" && m.Archive.SHA256 != pin {
+		return fmt.Errorf("deploy archive %s: %w: its manifest says sha256 %s, --image-sha256 says %s; nothing was written (check the hash, or the server serves another image)", u.Redacted(), deployarchive.ErrChecksum, m.Archive.SHA256, pin)
 	}
 	s.manifest = m
 	// The archive streams once; its signature, sha256 and size are checked
@@ -161,6 +151,51 @@ func openURLArchive(ctx context.Context, s *state, raw string) error {
 	}
 	s.env.Log.Info("deploy archive", "url", u.Redacted(), "version", m.Version, "commit", m.Commit)
 	return nil
+}
+
+// openStreamArchive finds the newest release of the plan's stream in its
+// stream metadata (BASE/<stream>.json): the metal tar.zst of this machine's
+// architecture, installed as an image URL is (its signatures checked).
+func openStreamArchive(ctx context.Context, s *state) error {
+	p := s.plan
+	su, err := stream.URL(p.StreamBaseURL, p.Stream)
+	if err != nil {
+		return err
+	}
+	body, err := httpGet(ctx, su)
+	if err != nil {
+		return fmt.Errorf("fetch stream metadata %s: %w; check --stream and --stream-base-url (altcos-build serve publishes /streams/<stream>.json)", redact(su), err)
+	}
+	meta, err := stream.Decode(body)
+	body.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", redact(su), err)
+	}
+	files, release, err := meta.Format(hostArch(), "metal", "tar.zst")
+	if err != nil {
+		return err
+	}
+	a, ok := files["disk"]
+	if !ok {
+		return fmt.Errorf("stream %s: its metal tar.zst has no disk file (the deploy archive)", p.Stream)
+	}
+	s.env.Progress.Info(fmt.Sprintf("installing %s, the newest release of stream %s, from the network: %s", release, p.Stream, redact(a.Location)))
+	if err := openURLArchive(ctx, s, a.Location); err != nil {
+		return err
+	}
+	if s.manifest.Archive.SHA256 != a.SHA256 {
+		return fmt.Errorf("stream %s says the deploy archive's sha256 is %s, its manifest %s: the release is inconsistent; nothing was written", p.Stream, a.SHA256, s.manifest.Archive.SHA256)
+	}
+	return nil
+}
+
+// redact is a URL without its credentials.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	return u.Redacted()
 }
 
 func httpGet(ctx context.Context, u string) (io.ReadCloser, error) {

@@ -33,9 +33,16 @@ type Plan struct {
 	NetworkDir  string `yaml:"network-dir" json:"network_dir,omitempty"`
 
 	// The deploy archive to install: by default the one on the live medium.
-	Stream    string `yaml:"stream" json:"stream,omitempty"`
-	ImageFile string `yaml:"image-file" json:"image_file,omitempty"`
-	ImageURL  string `yaml:"image-url" json:"image_url,omitempty"`
+	// With StreamBaseURL, Stream's newest release from the network (its
+	// metal tar.zst in BASE/<stream>.json, as coreos-installer --stream);
+	// without, the archive installed is checked to be of Stream.
+	Stream        string `yaml:"stream" json:"stream,omitempty"`
+	StreamBaseURL string `yaml:"stream-base-url" json:"stream_base_url,omitempty"`
+	ImageFile     string `yaml:"image-file" json:"image_file,omitempty"`
+	ImageURL      string `yaml:"image-url" json:"image_url,omitempty"`
+	// ImageSHA256 pins the deploy archive's sha256 (hex): a network image
+	// without a signature is then accepted, and must match it.
+	ImageSHA256 string `yaml:"image-sha256" json:"image_sha256,omitempty"`
 	// Insecure installs an image from ImageURL without checking its
 	// signature (coreos-installer's --insecure; karg coreos.inst.insecure
 	// in coreos-installer's sense: allow an unsigned image).

@@ -29,13 +29,14 @@ import (
 // carries from the commit it was built from (initramfs.Build).
 var DefaultKeyrings = []string{altcos.KeyringPath}
 
-// keyring is the keyring downloads are verified with.
-func keyring(p *Plan) (string, error) {
-	if p.GPGKeyring != "" {
-		if _, err := os.Stat(p.GPGKeyring); err != nil {
-			return "", fmt.Errorf("keyring %s: %w; give the release's public keyring (altcos-build sign --keyring writes one)", p.GPGKeyring, err)
+// Keyring is the keyring downloads are verified with: given (a
+// --gpg-keyring), else the first of DefaultKeyrings that exists.
+func Keyring(given string) (string, error) {
+	if given != "" {
+		if _, err := os.Stat(given); err != nil {
+			return "", fmt.Errorf("keyring %s: %w; give the release's public keyring (altcos-build sign --keyring writes one)", given, err)
 		}
-		return p.GPGKeyring, nil
+		return given, nil
 	}
 	for _, k := range DefaultKeyrings {
 		if _, err := os.Stat(k); err == nil {
@@ -45,10 +46,15 @@ func keyring(p *Plan) (string, error) {
 	return "", fmt.Errorf("no keyring to verify the image's signature with (looked at %v); give --gpg-keyring FILE with the release's public key, or --insecure to install an unsigned image", DefaultKeyrings)
 }
 
-// fetchSig downloads the detached signature of the file at u.
+// fetchSig downloads the detached signature of the file at u (u.sig).
 func fetchSig(ctx context.Context, u *url.URL) ([]byte, error) {
 	su := *u
 	su.Path += gpg.SigExt
+	return fetchSigAt(ctx, u, &su)
+}
+
+// fetchSigAt downloads the detached signature su of the file at u.
+func fetchSigAt(ctx context.Context, u, su *url.URL) ([]byte, error) {
 	body, err := httpGet(ctx, su.String())
 	if err != nil {
 		return nil, fmt.Errorf("%s has no signature %s (%v); sign the release (altcos-build sign) and publish the .sig files, or pass --insecure to install an unsigned image", u.Redacted(), su.Redacted(), err)
@@ -82,7 +88,52 @@ func verifyBytes(ctx context.Context, s *state, ring string, u *url.URL, data, s
 	return nil
 }
 
+// checkRelease decides, before anything is written, how far the image at u
+// (manifest b fetched from mu) is trusted, and returns the wrapper its
+// archive streams through. --insecure skips the signatures. Otherwise the
+// manifest's signature is checked before its sha256 is trusted, and the
+// archive's is fetched now and checked while it streams. With
+// --image-sha256 (the caller checks the manifest against it) a missing
+// signature or keyring is no refusal; a signature that fails still is.
+func checkRelease(ctx context.Context, s *state, u, mu *url.URL, b []byte) (func(context.Context, io.Reader) (io.ReadCloser, error), error) {
+	nop := func(_ context.Context, r io.Reader) (io.ReadCloser, error) { return io.NopCloser(r), nil }
+	pinned := s.plan.ImageSHA256 != ""
+	if s.plan.Insecure {
+		s.env.Log.Warn("installing an image without checking its signature (--insecure)", "url", u.Redacted())
+		return nop, nil
+	}
+	unsigned := func(err error) (func(context.Context, io.Reader) (io.ReadCloser, error), error) {
+		if !pinned {
+			return nil, err
+		}
+		s.env.Progress.Info(fmt.Sprintf("no signature checked (%v); the archive must match --image-sha256", err))
+		return nop, nil
+	}
+	ring, err := Keyring(s.plan.GPGKeyring)
+	if err != nil {
+		return unsigned(err)
+	}
+	sig, err := fetchSig(ctx, mu)
+	if err != nil {
+		return unsigned(err)
+	}
+	if err := verifyBytes(ctx, s, ring, mu, b, sig); err != nil {
+		return nil, err
+	}
+	signed, err := signedArchive(ctx, s, ring, u)
+	if err != nil {
+		return unsigned(err)
+	}
+	s.env.Log.Info("deploy archive manifest signature verified", "keyring", ring)
+	return signed, nil
+}
+
+// untrusted is the operator's error of a signature check of u that failed:
+// a bad signature says so; anything else (gpgv missing, say) is what it is.
 func untrusted(u *url.URL, ring string, err error) error {
+	if !errors.Is(err, gpg.ErrBadSignature) {
+		return fmt.Errorf("check the signature of %s: %w", u.Redacted(), err)
+	}
 	return fmt.Errorf("%s is not signed by a key of %s; it may have been tampered with, do not install it (or give --gpg-keyring with the signer's key): %w", u.Redacted(), ring, err)
 }
 

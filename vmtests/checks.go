@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/installer/ignition"
 	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
@@ -32,35 +33,21 @@ type ignitionFixture struct {
 }
 
 func vmtestFixture() (ignitionFixture, error) {
-	var c struct {
-		Passwd struct {
-			Users []struct {
-				Name         string `json:"name"`
-				PasswordHash string `json:"passwordHash"`
-			} `json:"users"`
-		} `json:"passwd"`
-		Storage struct {
-			Files []struct {
-				Path string `json:"path"`
-				Mode int    `json:"mode"`
-			} `json:"files"`
-		} `json:"storage"`
-		Systemd struct {
-			Units []struct {
-				Name string `json:"name"`
-			} `json:"units"`
-		} `json:"systemd"`
-	}
-	if err := json.Unmarshal(vmtestIgnition, &c); err != nil {
+	c, err := ignition.Parse(vmtestIgnition)
+	if err != nil {
 		return ignitionFixture{}, fmt.Errorf("testdata/vmtest.ign: %w", err)
 	}
 	if len(c.Passwd.Users) != 1 || c.Passwd.Users[0].Name != vmtestUser || len(c.Storage.Files) != 1 || len(c.Systemd.Units) != 1 {
 		return ignitionFixture{}, fmt.Errorf("testdata/vmtest.ign: want the user %s, one file and one unit", vmtestUser)
 	}
+	u, f := c.Passwd.Users[0], c.Storage.Files[0]
+	if u.PasswordHash == nil || f.Mode == nil {
+		return ignitionFixture{}, fmt.Errorf("testdata/vmtest.ign: want a password hash for %s and a mode for %s", vmtestUser, f.Path)
+	}
 	return ignitionFixture{
-		UserHash: c.Passwd.Users[0].PasswordHash,
-		FilePath: c.Storage.Files[0].Path,
-		FileMode: fmt.Sprintf("%o", c.Storage.Files[0].Mode),
+		UserHash: *u.PasswordHash,
+		FilePath: f.Path,
+		FileMode: fmt.Sprintf("%o", *f.Mode),
 		FileBody: "hello from ignition",
 		Unit:     c.Systemd.Units[0].Name,
 	}, nil

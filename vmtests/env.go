@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +20,10 @@ type Env struct {
 	Log   *slog.Logger
 	Out   string // this scenario's folder: disks, console logs
 	Accel string // tcg or kvm (Options.Env: also auto, the KVM probe)
-	Art   Artifacts
+	// CPUs is each machine's number of virtual CPUs (0: qemu.Config's
+	// default, 1); under TCG more than one runs multi-threaded.
+	CPUs int
+	Art  Artifacts
 	// Echo, when set, receives every console live.
 	Echo io.Writer
 	// Progress receives one line per step (nil: none).
@@ -27,6 +31,17 @@ type Env struct {
 	// Break makes the install deliberately wrong (target brokenDisk), to
 	// prove that a broken install turns the run red with the console tail.
 	Break bool
+	// StreamBaseURL, when set, has the demo's ISO install the newest
+	// release of Stream from there (altcos.inst.stream_base_url), not the
+	// deploy archive on the medium.
+	Stream, StreamBaseURL string
+
+	// inMachines is the sum of the scenario's machines' lives, from their
+	// start to their close: the rest of its wall time is host work.
+	inMachines time.Duration
+	// Times, when set, receives each machine's phase times as it is closed
+	// (nil: they go to Progress).
+	Times func(machine string, spans []qemu.Span)
 }
 
 func (e *Env) step(format string, args ...any) {
@@ -40,7 +55,35 @@ func (e *Env) step(format string, args ...any) {
 
 func (e *Env) machine(name string, fw qemu.Firmware) qemu.Config {
 	code, vars := qemu.OVMF()
-	return qemu.Config{Name: name, OutDir: e.Out, Accel: e.Accel, Firmware: fw, OVMFCode: code, OVMFVars: vars, Echo: e.Echo}
+	return qemu.Config{Name: name, OutDir: e.Out, Accel: e.Accel, CPUs: e.CPUs, Firmware: fw, OVMFCode: code, OVMFVars: vars, Echo: e.Echo, Closed: e.machineClosed}
+}
+
+// bootMarks split an ALTCOS machine's life into phases (qemu.Machine.Phases):
+// a live system's kernel start, hints, installer and reboot; an installed
+// system's kernel start and login prompt, boot after boot. The first phase,
+// up to the kernel's start, is the firmware and the boot menu (or QEMU's
+// direct kernel load).
+var bootMarks = []qemu.Mark{
+	{Text: "Linux version ", Phase: "kernel+init"},
+	{Text: liveReady, Phase: "live setup"},
+	{Text: installerFirstStep, Phase: "install"},
+	{Text: installerDone, Phase: "to reboot"},
+	{Text: "login: ", Phase: "logged in"},
+	{Text: "reboot: ", Phase: "reset+firmware+menu"},
+}
+
+// machineClosed reports a closed machine's phase times (a line in the
+// progress and the CI log) and adds its life to the scenario's machine time.
+func (e *Env) machineClosed(m *qemu.Machine) {
+	spans := m.Phases("firmware+menu", bootMarks, true)
+	for _, s := range spans {
+		e.inMachines += s.Took
+	}
+	if e.Times != nil {
+		e.Times(m.Name, spans)
+		return
+	}
+	e.step("%s: times: %s", m.Name, qemu.FormatSpans(spans))
 }
 
 // skipError is a scenario that cannot run with the artifacts at hand; it is
@@ -89,4 +132,17 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// ParseCPUs reads a machine's number of virtual CPUs (ALTCOS_VMTEST_CPUS,
+// --cpus): empty is the default (0), otherwise 1 to 8.
+func ParseCPUs(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 8 {
+		return 0, fmt.Errorf("virtual CPUs %q: want a number from 1 to 8", s)
+	}
+	return n, nil
 }

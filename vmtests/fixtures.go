@@ -42,10 +42,12 @@ const (
 	liveInstallDone = "install finished; rebooting."
 	// installerDone is the installer's own last line ("ALTCOS <version>
 	// installed on /dev/vda"); unattended, it reboots right after it.
-	installerDone     = " installed on /dev/"
-	liveInstallFailed = "UNATTENDED INSTALL FAILED"
-	liveReady         = "ALTCOS live system ready"
-	liveNoMedium      = "altcos-live: no boot medium"
+	installerDone = " installed on /dev/"
+	// installerFirstStep is the installer's first progress line ("[1/12] ...").
+	installerFirstStep = "[1/"
+	liveInstallFailed  = "UNATTENDED INSTALL FAILED"
+	liveReady          = "ALTCOS live system ready"
+	liveNoMedium       = "altcos-live: no boot medium"
 )
 
 // Timeouts under TCG on a shared 2-core machine; KVM needs a fraction.

@@ -11,12 +11,16 @@ import (
 )
 
 // customizeISO makes a copy of iso that installs unattended onto dest with the
-// Ignition config ign and the installed system's extra kernel arguments, with
+// Ignition config ign and the installed system's extra kernel arguments
+// (and the live system's live, e.g. altcos.inst.* the installer reads), with
 // `altcos-build iso customize` (ALTCOS_TOOL_ALTCOS_BUILD names the program).
-func customizeISO(ctx context.Context, env *Env, iso, out, dest, ign string, kargs []string) error {
+func customizeISO(ctx context.Context, env *Env, iso, out, dest, ign string, kargs, live []string) error {
 	argv := []string{"altcos-build", "iso", "customize", "--dest-device", dest, "--dest-ignition", ign}
 	for _, k := range kargs {
 		argv = append(argv, "--dest-karg-append", k)
+	}
+	for _, k := range live {
+		argv = append(argv, "--live-karg-append", k)
 	}
 	argv = append(argv, "-o", out, iso)
 	if err := run.Run(ctx, env.Log, run.Cmd{Argv: argv}); err != nil {
@@ -38,6 +42,21 @@ func runInstall(ctx context.Context, env *Env, m *qemu.Machine, fail ...string) 
 		return err
 	}
 	return nil
+}
+
+// isoMenuEntry is the live ISO menu's last-drawn live entry (bootmenu.ISO):
+// when it shows on the serial console the menu is up.
+const isoMenuEntry = "Install ALTCOS (serial console)"
+
+// pickDefaultEntry presses Enter at the live ISO's boot menu as soon as it is
+// drawn, instead of waiting out its timeout (10 s, the product's behaviour):
+// the entry booted is the same default, a little sooner. When the kernel
+// starts without the menu showing on the serial console, it does nothing.
+func pickDefaultEntry(ctx context.Context, m *qemu.Machine) {
+	r, err := m.Console.Expect(ctx, 3*time.Minute, []string{isoMenuEntry, "Linux version "}, nil)
+	if err == nil && r.Found == isoMenuEntry {
+		_ = m.Send("\r")
+	}
 }
 
 // diskMachine is the installed disk booting alone.
@@ -130,7 +149,7 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 		target = brokenDisk
 	}
 	env.step("customizing the live ISO: install onto %s with testdata/vmtest.ign (%s)", target, hw)
-	if err := customizeISO(ctx, env, env.Art.ISO, iso, target, ign, []string{serialKarg}); err != nil {
+	if err := customizeISO(ctx, env, env.Art.ISO, iso, target, ign, []string{serialKarg}, nil); err != nil {
 		return err
 	}
 	disk := filepath.Join(env.Out, "disk.img")
@@ -147,6 +166,7 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 		return err
 	}
 	defer m.Close()
+	pickDefaultEntry(ctx, m)
 	// Without its medium the live system cannot see the customization.
 	if err := runInstall(ctx, env, m, liveNoMedium); err != nil {
 		return err

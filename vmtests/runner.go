@@ -170,11 +170,22 @@ func runOne(ctx context.Context, o Options, s Scenario, accel string, left time.
 	default:
 		r.Status = statusFail
 	}
-	fmt.Fprintf(progress, "vmtest: --- %s: %s (%s)\n", s.Name, r.Status, r.Took.Round(time.Second))
+	fmt.Fprintf(progress, "vmtest: --- %s: %s (%s: in QEMU %s, on the host %s; load %s)\n", s.Name, r.Status, r.Took.Round(time.Second),
+		env.inMachines.Round(time.Second), (r.Took - env.inMachines).Round(time.Second), loadAverage())
 	if r.Err != nil {
 		fmt.Fprintf(progress, "%v\n", r.Err)
 	}
 	return r
+}
+
+// loadAverage is the host's 1-minute load average (/proc/loadavg), or "?":
+// scenario times on a shared machine read with it.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // summary renders the results as a table with each scenario's wall time.

@@ -23,9 +23,14 @@ func TestScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatalf("VMTEST_BUDGET_SECS: %v", err)
 	}
+	cpus, err := ParseCPUs(os.Getenv("ALTCOS_VMTEST_CPUS"))
+	if err != nil {
+		t.Fatalf("ALTCOS_VMTEST_CPUS: %v", err)
+	}
 	o := Options{
 		Env: Env{
 			Log:   testLogger(t),
+			CPUs:  cpus,
 			Accel: os.Getenv("ALTCOS_VMTEST_ACCEL"), // empty: the KVM probe
 			Art:   artifactsFromEnv(),
 			Break: os.Getenv("ALTCOS_VMTEST_BREAK") == "1",

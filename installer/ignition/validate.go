@@ -17,6 +17,7 @@ import (
 	butanecommon "github.com/coreos/ignition/v2/butane/config/common"
 	"github.com/coreos/ignition/v2/config/util"
 	v36 "github.com/coreos/ignition/v2/config/v3_6"
+	v36types "github.com/coreos/ignition/v2/config/v3_6/types"
 	"github.com/coreos/vcontext/report"
 	"gopkg.in/yaml.v3"
 )
@@ -264,4 +265,15 @@ func checkIgnition(name string, data []byte, ceiling semver.Version, fromButane 
 		return nil, &InvalidError{Name: name, Reason: reason, Problems: probs}
 	}
 	return &Result{Config: data, Spec: spec.String(), Butane: fromButane, Problems: probs}, nil
+}
+
+// Parse reads an Ignition config of any 3.x spec this installer knows into
+// ignition/v2's types of MaxSpec (older specs translated), for code that
+// looks into a config rather than installs it (tests, machine-test fixtures).
+func Parse(data []byte) (v36types.Config, error) {
+	cfg, r, err := v36.ParseCompatibleVersion(data)
+	if err != nil {
+		return v36types.Config{}, fmt.Errorf("parse the Ignition config: %w: %s", err, oneLine(r.String()))
+	}
+	return cfg, nil
 }

@@ -47,8 +47,8 @@ var Kargs = []Karg{
 	{Name: "ignition_url", Key: "ignition-url", FCOS: true},
 	{Name: "image_url", Key: "image-url", FCOS: true},
 	{Name: "platform_id", Key: "platform", FCOS: true},
-	{Name: "stream", Key: "stream", FCOS: true,
-		Warn: "installs the deploy archive of the live medium (or image_url) and checks that it is of this stream; it does not download the stream's newest release"},
+	{Name: "stream", Key: "stream", FCOS: true}, // with stream_base_url: the stream's newest release from the network; see StreamWarning
+	{Name: "stream_base_url", Key: "stream-base-url"},
 	{Name: "save_partlabel", Key: "save-partlabel", Kind: KargCommaList, FCOS: true},
 	{Name: "save_partindex", Key: "save-partindex", Kind: KargCommaList, FCOS: true},
 	{Name: "insecure", Key: "insecure", Kind: KargBool, FCOS: true}, // allow an unsigned image; see InsecureWarning
@@ -56,6 +56,7 @@ var Kargs = []Karg{
 	{Name: "secure_ipl", Kind: KargBool, FCOS: true,
 		Refuse: "IBM Z Secure IPL does not exist on this architecture (the installer writes GRUB for BIOS and UEFI); drop it"},
 	{Name: "ignition_hash", Key: "ignition-hash"},
+	{Name: "image_sha256", Key: "image-sha256"},
 	{Name: "insecure_ignition", Key: "insecure-ignition", Kind: KargBool},
 	{Name: "append_karg", Key: "append-karg", Kind: KargRepeat},
 	{Name: "delete_karg", Key: "delete-karg", Kind: KargRepeat},
@@ -75,6 +76,10 @@ var Kargs = []Karg{
 // InsecureWarning is said whenever insecure is set (Fedora CoreOS's
 // meaning: allow an unsigned image).
 const InsecureWarning = "insecure: the signatures of a downloaded deploy archive and its manifest are not checked (the archive's sha256 from its manifest still is); for a plain-http Ignition URL use insecure-ignition"
+
+// StreamWarning is said when a stream is named without a stream base URL:
+// ALTCOS has no default download site, so nothing is downloaded.
+const StreamWarning = "stream without a stream base URL (--stream-base-url, altcos.inst.stream_base_url): the deploy archive of the live medium (or image_url) is installed, checked to be of this stream; nothing is downloaded from the stream"
 
 func findKarg(name string) (Karg, bool) {
 	for _, k := range Kargs {

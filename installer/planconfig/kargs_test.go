@@ -24,13 +24,15 @@ func TestKargsTable(t *testing.T) {
 		{"ignition_url", "https://h/c.ign", "ignition-url", "https://h/c.ign", true, false},
 		{"image_url", "https://h/deploy.tar.zst", "image-url", "https://h/deploy.tar.zst", true, false},
 		{"platform_id", "qemu", "platform", "qemu", true, false},
-		{"stream", "stable", "stream", "stable", true, true},
+		{"stream", "stable", "stream", "stable", true, false}, // warns in Finish when no stream_base_url comes with it
+		{"stream_base_url", "http://h:8080/streams/", "stream-base-url", "http://h:8080/streams/", false, false},
 		{"save_partlabel", "data,logs*", "save-partlabel", "data logs*", true, false},
 		{"save_partindex", "5-,-2,7-9", "save-partindex", "5- -2 7-9", true, false},
 		{"insecure", "", "insecure", "true", true, false}, // warns in Finish, whatever its source
 		{"skip_reboot", "", "no-reboot", "true", true, false},
 		{"secure_ipl", "", "", "", true, false},
 		{"ignition_hash", "sha256-00", "ignition-hash", "sha256-00", false, false},
+		{"image_sha256", "00", "image-sha256", "00", false, false},
 		{"insecure_ignition", "", "insecure-ignition", "true", false, false},
 		{"append_karg", "quiet", "append-karg", "quiet", false, false},
 		{"delete_karg", "rhgb", "delete-karg", "rhgb", false, false},

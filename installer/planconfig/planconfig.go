@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/installer"
 	"github.com/altcos/altcos-tools/installer/disks"
 	"github.com/altcos/altcos-tools/installer/kargs"
@@ -34,9 +33,6 @@ type Error struct{ Msg string }
 func (e *Error) Error() string { return e.Msg }
 
 func errorf(format string, a ...any) error { return &Error{Msg: fmt.Sprintf(format, a...)} }
-
-// DefaultArchive is the deploy archive on the live medium.
-var DefaultArchive = deployarchive.LiveMount + "/" + deployarchive.MediumDir + "/" + deployarchive.ArchiveName
 
 // Defaults returns a plan with the defaults and their origin.
 func Defaults() *installer.Plan {

@@ -66,6 +66,10 @@ func TestBadInputKargs(t *testing.T) {
 		{`altcos.inst.ignition_url=tftp://h/c.ign`, `unsupported scheme "tftp"`},
 		{`altcos.inst.ignition_url=https://h/c.ign altcos.inst.ignition_hash=md5-abc`, "unknown form; use sha256-<hex> or sha512-<hex>"},
 		{`altcos.inst.ignition_url=https://h/c.ign altcos.inst.ssh_host_key=MD5:ab`, "kernel argument altcos.inst.ssh_host_key: give the host key as SHA256:<base64>"},
+		{`altcos.inst.stream_base_url=http://h/streams/`, "a stream base URL without a stream; give --stream"},
+		{`altcos.inst.stream=sisyphus altcos.inst.stream_base_url=ftp://h/streams/`, "the stream base URL must be an http(s) URL"},
+		{`coreos.inst.stream=sisyphus altcos.inst.stream_base_url=http://h/streams/ coreos.inst.image_url=https://h/deploy.tar.zst`, "both a stream to download"},
+		{`altcos.inst.image_sha256=abc`, `"abc" is not a sha256`},
 	} {
 		p := valid()
 		_, err := ApplyKargs(p, tc.in, "/proc/cmdline")

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/installer"
 	"github.com/altcos/altcos-tools/installer/ignition"
 	"github.com/altcos/altcos-tools/installer/kargs"
@@ -21,18 +22,24 @@ var Platforms = []string{"metal", "qemu"}
 var (
 	consoleRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(,[A-Za-z0-9]+)?$`)
 	streamRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+	sha256Re  = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
 // Finish fills what follows from the other fields: the deploy archive on the
-// live medium when no other is given.
+// live medium when no other is given (neither a file, a URL, nor a stream
+// with its base URL).
 func Finish(p *installer.Plan) {
-	if p.ImageFile == "" && p.ImageURL == "" {
-		p.ImageFile = DefaultArchive
+	p.ImageSHA256 = strings.ToLower(strings.TrimPrefix(p.ImageSHA256, "sha256-"))
+	if p.ImageFile == "" && p.ImageURL == "" && p.StreamBaseURL == "" {
+		p.ImageFile = deployarchive.LiveArchive
 		p.Origin["image-file"] = "live medium"
 	}
 	if p.CopyNetwork && p.NetworkDir == "" {
 		p.NetworkDir = installer.DefaultNetworkDir
 		p.Origin["network-dir"] = "default (the live system's network)"
+	}
+	if p.Stream != "" && p.StreamBaseURL == "" && !contains(p.Warnings, StreamWarning) {
+		p.Warnings = append(p.Warnings, StreamWarning)
 	}
 	if p.Insecure && !contains(p.Warnings, InsecureWarning) {
 		p.Warnings = append(p.Warnings, InsecureWarning)
@@ -113,6 +120,20 @@ func Validate(p *installer.Plan) error {
 	}
 	if p.Stream != "" && !streamRe.MatchString(p.Stream) {
 		return errorf("%s: stream %q; use a name like sisyphus or p10", o("stream"), p.Stream)
+	}
+	if p.StreamBaseURL != "" {
+		u, err := url.Parse(p.StreamBaseURL)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+			return errorf("%s: the stream base URL must be an http(s) URL of the folder holding <stream>.json, e.g. http://HOST:PORT/streams/", o("stream-base-url"))
+		case p.Stream == "":
+			return errorf("%s: a stream base URL without a stream; give --stream (altcos.inst.stream), e.g. sisyphus", o("stream-base-url"))
+		case p.ImageURL != "" || (p.ImageFile != "" && p.Origin["image-file"] != "live medium"):
+			return errorf("both a stream to download (%s) and an image (%s); keep one", o("stream-base-url"), o(pick(p.ImageURL != "", "image-url", "image-file")))
+		}
+	}
+	if p.ImageSHA256 != "" && !sha256Re.MatchString(p.ImageSHA256) {
+		return errorf("%s: %q is not a sha256 (64 hex digits, as sha256sum prints it)", o("image-sha256"), p.ImageSHA256)
 	}
 	if p.MinDiskBytes < 0 {
 		return errorf("%s: negative minimum disk size", o("min-disk-bytes"))
@@ -201,7 +222,7 @@ func show(key string, f reflect.Value) string {
 			return "(set, not shown)"
 		}
 		return "-"
-	case "ignition-url", "ignition-file", "image-url":
+	case "ignition-url", "ignition-file", "image-url", "stream-base-url":
 		if f.String() == "" {
 			return "-"
 		}

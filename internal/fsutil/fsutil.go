@@ -13,7 +13,14 @@ import (
 // WriteAtomic writes dst through fill: into a temporary file in dst's
 // folder, synced, given perm, then renamed over dst. On any error the
 // temporary file is removed and dst is left as it was.
-func WriteAtomic(dst string, perm os.FileMode, fill func(w io.Writer) error) (err error) {
+func WriteAtomic(dst string, perm os.FileMode, fill func(w io.Writer) error) error {
+	return WriteAtomicFile(dst, perm, func(f *os.File) error { return fill(f) })
+}
+
+// WriteAtomicFile is WriteAtomic for a fill that needs the temporary file
+// itself (its name, to have a tool check what was written before it takes
+// dst's name).
+func WriteAtomicFile(dst string, perm os.FileMode, fill func(f *os.File) error) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", dst, err)

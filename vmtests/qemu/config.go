@@ -44,8 +44,11 @@ type Config struct {
 	QEMU      string // default qemu-system-x86_64 (run.Path: ALTCOS_TOOL_QEMU_SYSTEM_X86_64)
 	Accel     string // tcg (default) or kvm
 	MemoryMiB int    // default 2048
-	CPUs      int    // default 1 (the CI machine has 2 cores for everything)
-	Firmware  Firmware
+	// CPUs is the number of virtual CPUs, default 1. Under TCG more than
+	// one runs multi-threaded (-accel tcg,thread=multi): each vCPU a host
+	// thread, so a guest on an otherwise idle two-core machine gets both.
+	CPUs     int
+	Firmware Firmware
 	// OVMFCode and OVMFVars are the UEFI firmware and its variable store
 	// template; the template is copied to OutDir/<Name>.OVMF_VARS.fd once, so
 	// later boots of the same Name see the variables the earlier ones wrote.
@@ -64,8 +67,11 @@ type Config struct {
 	// Timeout is a hard limit on the machine's life: QEMU is killed after it.
 	Timeout time.Duration
 	// Echo, when set, receives the console output live (progress for humans).
-	Echo  io.Writer
-	Extra []string
+	Echo io.Writer
+	// Closed, when set, is called once when the machine is closed, after
+	// QEMU exited (the phase times: Machine.Phases).
+	Closed func(*Machine)
+	Extra  []string
 }
 
 // OVMF returns the first installed OVMF code and variables pair (Debian's
@@ -114,6 +120,9 @@ func (c Config) Args() ([]string, error) {
 	cpus := c.CPUs
 	if cpus == 0 {
 		cpus = 1
+	}
+	if accel == "tcg" && cpus > 1 {
+		accel = "tcg,thread=multi"
 	}
 	a := []string{
 		"-name", c.Name,

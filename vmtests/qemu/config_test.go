@@ -35,8 +35,8 @@ func TestConfigArgs(t *testing.T) {
 		},
 		{
 			name: "pxe",
-			cfg:  Config{Name: "p", Kernel: "/k", Initrd: "/i", Append: "console=ttyS0 altcos.inst.install_dev=/dev/vda"},
-			want: "-name p -machine q35 -accel tcg -m 2048 -smp 1 -nodefaults -display none -serial stdio -device virtio-rng-pci " +
+			cfg:  Config{Name: "p", CPUs: 2, Kernel: "/k", Initrd: "/i", Append: "console=ttyS0 altcos.inst.install_dev=/dev/vda"},
+			want: "-name p -machine q35 -accel tcg,thread=multi -m 2048 -smp 2 -nodefaults -display none -serial stdio -device virtio-rng-pci " +
 				"-kernel /k -initrd /i -append console=ttyS0 altcos.inst.install_dev=/dev/vda",
 		},
 		{name: "no name", cfg: Config{}, wantErr: "empty name"},

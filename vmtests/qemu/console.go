@@ -34,6 +34,9 @@ type Console struct {
 	pos    int // the expect cursor: output before it was consumed by a match
 	closed bool
 	notify chan struct{}
+	// arrived holds, for each write, the output's length after it and
+	// when it came: when a line showed up (When), for the phase times.
+	arrived []stamp
 
 	log  *os.File
 	echo io.Writer
@@ -53,6 +56,7 @@ func newConsole(logPath string, echo io.Writer) (*Console, error) {
 func (c *Console) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	c.buf = append(c.buf, p...)
+	c.arrived = append(c.arrived, stamp{end: len(c.buf), at: time.Now()})
 	c.mu.Unlock()
 	if c.log != nil {
 		_, _ = c.log.Write(p)
@@ -102,6 +106,35 @@ func (c *Console) Output() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return string(c.buf)
+}
+
+// stamp is when the output up to end had arrived.
+type stamp struct {
+	end int
+	at  time.Time
+}
+
+// When finds text in the output at or after byte offset from and returns
+// when it arrived (the time of the write that completed it) and the offset
+// just after it; ok is false when the output does not hold it. It never
+// moves the Expect cursor: phase times are read after the fact.
+func (c *Console) When(text string, from int) (at time.Time, next int, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if from < 0 || from > len(c.buf) || text == "" {
+		return time.Time{}, from, false
+	}
+	i := bytes.Index(c.buf[from:], []byte(text))
+	if i < 0 {
+		return time.Time{}, from, false
+	}
+	next = from + i + len(text)
+	for _, s := range c.arrived {
+		if s.end >= next {
+			return s.at, next, true
+		}
+	}
+	return time.Time{}, from, false
 }
 
 // Tail returns the last n lines of the output, with terminal control

@@ -21,6 +21,8 @@ type Machine struct {
 	Name    string
 	Console *Console
 	Cmdline string
+	// Started is when QEMU started; Ended, once Exited, when it exited.
+	Started, Ended time.Time
 
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
@@ -28,6 +30,7 @@ type Machine struct {
 	done    chan struct{}
 	waitErr error
 	once    sync.Once
+	closed  func(*Machine)
 }
 
 // Start starts a machine. Its console is drained all the time into memory and
@@ -78,11 +81,12 @@ func Start(ctx context.Context, log *slog.Logger, c Config) (*Machine, error) {
 		con.Close()
 		return nil, err
 	}
-	m := &Machine{Name: c.Name, Console: con, Cmdline: run.Quote(argv, nil), cmd: cmd, stdin: stdin, cancel: cancel, done: make(chan struct{})}
+	m := &Machine{Name: c.Name, Console: con, Cmdline: run.Quote(argv, nil), cmd: cmd, stdin: stdin, cancel: cancel, done: make(chan struct{}), closed: c.Closed}
 	if log != nil {
 		log.Info("start machine", "name", c.Name, "cmd", m.Cmdline, "console", c.LogPath())
 	}
 	fmt.Fprintf(con.log, "# %s\n", m.Cmdline)
+	m.Started = time.Now()
 	if err := cmd.Start(); err != nil {
 		cancel()
 		con.Close()
@@ -90,7 +94,7 @@ func Start(ctx context.Context, log *slog.Logger, c Config) (*Machine, error) {
 	}
 	go func() {
 		err := cmd.Wait()
-		m.waitErr = err
+		m.waitErr, m.Ended = err, time.Now()
 		con.closeOutput()
 		close(m.done)
 	}()
@@ -187,6 +191,9 @@ func (m *Machine) Close() {
 		m.cancel()
 		_ = m.stdin.Close()
 		_ = m.Console.Close()
+		if m.closed != nil {
+			m.closed(m)
+		}
 	})
 }
 

@@ -37,6 +37,8 @@ Usage:
   altcos-installer install [flags] [DEVICE] [IGNITION]
   altcos-installer DEVICE IGNITION              (the seed installer's form)
   altcos-installer list-disks [--json] [--all]
+  altcos-installer list-stream --stream-base-url URL [-s STREAM]
+  altcos-installer download --stream-base-url URL -s STREAM -f iso|qcow2|pxe|deploy [--decompress] [-C DIR]
   altcos-installer validate [--spec X.Y.Z] [--json] [-o OUT.ign] CONFIG
   altcos-installer hash-password                (like mkpasswd --method=yescrypt)
 
@@ -48,7 +50,8 @@ The plan comes from, later winning: /etc/altcos/installer.d/*.yaml (lexical
 order), kernel arguments altcos.inst.* (coreos.inst.* accepted too):
 install_dev, ignition_url, image_url, platform_id, stream, save_partlabel,
 save_partindex, insecure, skip_reboot (Fedora CoreOS's, with its meanings:
-insecure allows an unsigned image), and ignition_hash, insecure_ignition,
+insecure allows an unsigned image), and stream_base_url (with stream: the
+stream's newest release from the network), image_sha256, ignition_hash, insecure_ignition,
 append_karg, delete_karg, console, root_password_hash, ssh_host_key,
 pre_install, post_install (any of them makes the install unattended), then
 --config files, then flags. The live system's console= arguments are the
@@ -89,6 +92,10 @@ func dispatch(ctx context.Context, args []string, io stdio.Stdio) error {
 		return install(ctx, args[1:], io)
 	case "list-disks":
 		return named(args[0], listDisks(args[1:], io))
+	case "list-stream":
+		return named(args[0], fetching(listStream(ctx, args[1:], io)))
+	case "download":
+		return named(args[0], fetching(download(ctx, args[1:], io)))
 	case "validate":
 		return named(args[0], validate(args[1:], io))
 	case "hash-password":
@@ -112,6 +119,21 @@ func named(cmd string, err error) error {
 	return nil
 }
 
+// fetchFailed is an error of list-stream or download that is not bad
+// input: the network, the server, a bad sha256 or signature (exit 3).
+type fetchFailed struct{ error }
+
+func (e fetchFailed) Unwrap() error { return e.error }
+
+// fetching classes err as a fetch failure unless it is a usage error.
+func fetching(err error) error {
+	var ue *stdio.UsageError
+	if err == nil || errors.As(err, &ue) {
+		return err
+	}
+	return fetchFailed{err}
+}
+
 func usagef(format string, a ...any) error { return &stdio.UsageError{Msg: fmt.Sprintf(format, a...)} }
 
 // classify maps an error to its exit code and class name. A failed install
@@ -133,7 +155,7 @@ func classify(err error) (int, string) {
 		errors.Is(err, installer.ErrAborted), errors.Is(err, installer.ErrNeedConfirm),
 		errors.Is(err, prompt.ErrMismatch), errors.Is(err, prompt.ErrNoInput):
 		return exitUsage, "usage"
-	case errors.As(err, &fe):
+	case errors.As(err, &fe), errors.As(err, new(fetchFailed)):
 		return exitFetch, "fetch"
 	case errors.As(err, &se) && se.Fail == installer.FailDisk:
 		return exitDisk, "disk"

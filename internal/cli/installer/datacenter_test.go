@@ -28,7 +28,7 @@ func TestFCOSPXEKargs(t *testing.T) {
 	})
 	for _, want := range []string{
 		"warning: insecure: the signatures of a downloaded deploy archive",
-		"warning: coreos.inst.stream: installs the deploy archive of the live medium",
+		"warning: stream without a stream base URL (--stream-base-url, altcos.inst.stream_base_url): the deploy archive of the live medium",
 		"keep partitions: no partition of " + e.image + " matches; nothing is kept",
 	} {
 		if !strings.Contains(r.out, want) {

@@ -30,7 +30,7 @@ func checkDryRun(t *testing.T, e *env, r result, want map[string][2]string) {
 		t.Errorf("dry run output lacks the plan or the verdict:\n%s", r.out)
 	}
 	// Every plan key is printed, each with an origin.
-	for _, key := range []string{"dest-device", "ignition-file", "ignition-url", "ignition-hash", "insecure-ignition", "fetch-retries", "append-karg", "delete-karg", "console", "platform", "stream", "image-file", "image-url", "root-password-hash", "yes", "dry-run", "preserve-on-error", "no-reboot", "json", "min-disk-bytes", "ssh-known-hosts", "ssh-host-key", "ca-bundle", "insecure", "save-partlabel", "save-partindex", "pre-install", "post-install"} {
+	for _, key := range []string{"dest-device", "ignition-file", "ignition-url", "ignition-hash", "insecure-ignition", "fetch-retries", "append-karg", "delete-karg", "console", "platform", "stream", "stream-base-url", "image-file", "image-url", "image-sha256", "root-password-hash", "yes", "dry-run", "preserve-on-error", "no-reboot", "json", "min-disk-bytes", "ssh-known-hosts", "ssh-host-key", "ca-bundle", "insecure", "save-partlabel", "save-partindex", "pre-install", "post-install"} {
 		planLine(t, r.out, key)
 	}
 	for key, w := range want {

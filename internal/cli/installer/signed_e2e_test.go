@@ -56,6 +56,28 @@ func fileSHA256(t *testing.T, p string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// installTarget makes an 8 GiB sparse image file with a little content in
+// dir and returns it, its fileSHA256 and the install arguments of an
+// unattended install of it (no kernel arguments, no config files, an
+// Ignition config) that the caller completes with its image source.
+func installTarget(t *testing.T, dir string) (img, sum string, args []string) {
+	t.Helper()
+	none := filepath.Join(dir, "none")
+	os.WriteFile(none, nil, 0o644)
+	cfg := filepath.Join(dir, "config.ign")
+	os.WriteFile(cfg, []byte(ign33), 0o600)
+	img = filepath.Join(dir, "disk.img")
+	f, err := os.Create(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(8 << 30)
+	// A few bytes of data, so the image has a content to compare.
+	f.WriteAt([]byte("disk content before the install"), 4<<20)
+	f.Close()
+	return img, fileSHA256(t, img), []string{"install", "--cmdline-file", none, "--config-dir", none, "--yes", "--no-reboot", "-i", cfg}
+}
+
 // TestInstallSignedURLEndToEnd: `altcos-installer install --image-url
 // http://127.0.0.1:PORT/...` of a release whose archive and manifest the
 // server changed (sha256 in the manifest fixed up, signatures kept) exits
@@ -95,20 +117,8 @@ func TestInstallSignedURLEndToEnd(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return srv.URL + "/sisyphus/" + deployarchive.ArchiveName
 	}
-	none := filepath.Join(dir, "none")
-	os.WriteFile(none, nil, 0o644)
-	cfg := filepath.Join(dir, "config.ign")
-	os.WriteFile(cfg, []byte(ign33), 0o600)
-	img := filepath.Join(dir, "disk.img")
-	f, _ := os.Create(img)
-	f.Truncate(8 << 30)
-	f.Close()
-	// A few bytes of data, so the image has a content to compare.
-	g, _ := os.OpenFile(img, os.O_WRONLY, 0)
-	g.WriteAt([]byte("disk content before the install"), 4<<20)
-	g.Close()
-	before := fileSHA256(t, img)
-	base := []string{"install", "--cmdline-file", none, "--config-dir", none, "--yes", "--no-reboot", "-i", cfg, "--gpg-keyring", key.Keyring}
+	img, before, base := installTarget(t, dir)
+	base = append(base, "--gpg-keyring", key.Keyring)
 
 	r := runCLI(t, "", append(base, "--image-url", serve(tampered), img)...)
 	if r.code == 0 || !strings.Contains(r.errout, "is not signed by a key of "+key.Keyring) || !strings.Contains(r.errout, "data was changed after it was signed") {

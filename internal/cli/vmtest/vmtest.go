@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/internal/cli"
 	"github.com/altcos/altcos-tools/internal/stdio"
 	"github.com/altcos/altcos-tools/vmtests"
@@ -25,6 +27,10 @@ commands:
   list                 the scenarios
   run [flags]          run scenarios against the given artifacts
   demo --iso ISO       install the ISO in QEMU, boot it, print ostree admin status
+                       (--stream S --stream-base-url URL: the ISO installs S's newest release from URL;
+                       the install's progress lines; --console: every console whole;
+                       --phase-times FILE: earlier phases, "NAME<TAB>SECONDS" lines,
+                       put first in the closing table of phase times)
   smoke                boot a Debian kernel with a busybox initramfs (checks QEMU)
 
 run flags:
@@ -39,6 +45,7 @@ run flags:
   --budget DURATION    stop starting scenarios when less than one scenario's time is left (e.g. 80m or 4800)
   --out DIR            console logs and disks (default out/vmtest)
   --accel auto|tcg|kvm auto probes KVM with a short boot (default auto)
+  --cpus N             virtual CPUs per machine (default 1, ALTCOS_VMTEST_CPUS); TCG runs them multi-threaded
   --break              install onto /dev/nonexistent: the run must fail with the console tail
   --console            copy every console to standard output
 `
@@ -74,8 +81,12 @@ func Run(ctx context.Context, args []string, std stdio.Stdio) error {
 	budget := fs.String("budget", os.Getenv("VMTEST_BUDGET_SECS"), "time budget")
 	out := fs.String("out", filepath.Join("out", "vmtest"), "output folder")
 	accel := fs.String("accel", envOr("ALTCOS_VMTEST_ACCEL", "auto"), "accelerator")
+	cpus := fs.String("cpus", os.Getenv("ALTCOS_VMTEST_CPUS"), "virtual CPUs per machine")
 	brk := fs.Bool("break", os.Getenv("ALTCOS_VMTEST_BREAK") == "1", "break the installs on purpose")
 	console := fs.Bool("console", false, "copy consoles to standard output")
+	stream := fs.String("stream", altcos.DefaultStream, "demo: the stream to install from --stream-base-url")
+	streamBase := fs.String("stream-base-url", "", "demo: install the stream's newest release from here (as the guest sees it, e.g. http://10.0.2.2:PORT/streams/)")
+	phaseTimes := fs.String("phase-times", "", "demo: a file of earlier phases' times (NAME<TAB>SECONDS lines)")
 	cache := fs.String("cache", filepath.Join(envOr("CACHE", ".cache"), "vmtest"), "cache folder (Debian kernel for smoke and the KVM probe)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return &stdio.UsageError{Msg: err.Error()}
@@ -95,6 +106,10 @@ func Run(ctx context.Context, args []string, std stdio.Stdio) error {
 	default:
 		return &stdio.UsageError{Msg: fmt.Sprintf("--accel %q: want auto, tcg or kvm", *accel)}
 	}
+	ncpu, err := vmtests.ParseCPUs(*cpus)
+	if err != nil {
+		return &stdio.UsageError{Msg: "--cpus: " + err.Error()}
+	}
 	log := slog.New(slog.NewTextHandler(std.Err, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
@@ -104,12 +119,12 @@ func Run(ctx context.Context, args []string, std stdio.Stdio) error {
 	if *console {
 		echo = std.Out
 	}
-	env := vmtests.Env{Log: log, Accel: *accel, Art: art, Echo: echo, Progress: std.Out, Break: *brk}
+	env := vmtests.Env{Log: log, Accel: *accel, CPUs: ncpu, Art: art, Echo: echo, Progress: std.Out, Break: *brk, Stream: *stream, StreamBaseURL: *streamBase}
 	switch args[0] {
 	case "smoke":
 		return smoke(ctx, log, std.Out, *accel, kernelDir, *out)
 	case "demo":
-		return demo(ctx, env, std.Out, *console, kernelDir, *out)
+		return demo(ctx, env, std.Out, *phaseTimes, kernelDir, *out)
 	}
 	var names []string
 	if *scen != "all" && *scen != "" {
@@ -145,28 +160,74 @@ func smoke(ctx context.Context, log *slog.Logger, stdout io.Writer, accel, kerne
 	return nil
 }
 
-// demo is `make demo`'s machine part (vmtests.Demo) in out/demo, with every
-// console on standard output.
-func demo(ctx context.Context, env vmtests.Env, stdout io.Writer, console bool, kernelDir, out string) error {
+// demo is `make demo`'s machine part (vmtests.Demo) in out/demo: its steps,
+// the install's progress lines (every console whole with --console), the
+// installed system's ostree admin status, and at the end the table of phase
+// times, the earlier ones of phaseTimes (the Makefile's builds) first.
+func demo(ctx context.Context, env vmtests.Env, stdout io.Writer, phaseTimes, kernelDir, out string) error {
+	var phases []qemu.Span
+	if phaseTimes != "" {
+		var err error
+		if phases, err = readPhaseTimes(phaseTimes); err != nil {
+			return err
+		}
+	}
+	t0 := time.Now()
 	accel, err := vmtests.ChooseAccel(ctx, env.Log, env.Accel, kernelDir, out, stdout)
 	if err != nil {
 		return err
 	}
+	phases = append(phases, qemu.Span{Phase: "choose the accelerator (" + accel + ")", Took: time.Since(t0)})
 	fmt.Fprintf(stdout, "vmtest: accelerator %s\n", accel)
 	env.Accel = accel
 	env.Out = filepath.Join(out, "demo")
 	if err := os.MkdirAll(env.Out, 0o755); err != nil {
 		return err
 	}
-	if !console {
-		env.Echo = stdout // the demo shows everything
-	}
-	disk, err := vmtests.Demo(ctx, &env)
+	r, err := vmtests.Demo(ctx, &env)
+	fmt.Fprint(stdout, "\n"+phaseTable(append(phases, r.Phases...)))
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, "\n"+vmtests.DemoLoginHint(disk))
+	fmt.Fprint(stdout, "\n"+vmtests.DemoLoginHint(r.Disk))
 	return nil
+}
+
+// readPhaseTimes reads "NAME<TAB>SECONDS" lines.
+func readPhaseTimes(path string) ([]qemu.Span, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--phase-times: %w", err)
+	}
+	var spans []qemu.Span
+	for i, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if l == "" {
+			continue
+		}
+		name, secs, ok := strings.Cut(l, "\t")
+		n, err := strconv.Atoi(strings.TrimSpace(secs))
+		if !ok || err != nil || n < 0 {
+			return nil, fmt.Errorf("--phase-times %s line %d: %q is not NAME<TAB>SECONDS", path, i+1, l)
+		}
+		spans = append(spans, qemu.Span{Phase: name, Took: time.Duration(n) * time.Second})
+	}
+	return spans, nil
+}
+
+// phaseTable renders the phases with their times and the total.
+func phaseTable(spans []qemu.Span) string {
+	w := len("total")
+	var total time.Duration
+	for _, s := range spans {
+		w = max(w, len(s.Phase))
+		total += s.Took
+	}
+	var b strings.Builder
+	b.WriteString("demo: phase times\n")
+	for _, s := range append(spans, qemu.Span{Phase: "total", Took: total}) {
+		fmt.Fprintf(&b, "  %-*s %8s\n", w, s.Phase, s.Took.Round(time.Second))
+	}
+	return b.String()
 }
 
 func envOr(k, def string) string {

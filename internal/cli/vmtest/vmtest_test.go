@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,7 +15,7 @@ import (
 // noArtifacts clears the environment altcos-vmtest reads its defaults from.
 func noArtifacts(t *testing.T) {
 	for _, k := range []string{"ALTCOS_VMTEST_ISO", "ALTCOS_VMTEST_PXE_DIR", "ALTCOS_VMTEST_QCOW2", "ALTCOS_VMTEST_MANIFEST",
-		"ALTCOS_VMTEST_REPO", "ALTCOS_VMTEST_ARTIFACTS", "ALTCOS_VMTEST_ACCEL", "ALTCOS_VMTEST_BREAK", "VMTEST_BUDGET_SECS"} {
+		"ALTCOS_VMTEST_REPO", "ALTCOS_VMTEST_ARTIFACTS", "ALTCOS_VMTEST_ACCEL", "ALTCOS_VMTEST_CPUS", "ALTCOS_VMTEST_BREAK", "VMTEST_BUDGET_SECS"} {
 		t.Setenv(k, "")
 	}
 }
@@ -78,5 +80,32 @@ func TestDemoFlags(t *testing.T) {
 	var ue *stdio.UsageError
 	if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), "make iso pxe") {
 		t.Errorf("Run(%q) = %v, want the demo's own error naming make iso pxe", args, err)
+	}
+}
+
+// The demo's closing table starts with the phases of --phase-times (the
+// Makefile's builds), also when the demo fails; a bad line is refused.
+func TestDemoPhaseTimes(t *testing.T) {
+	noArtifacts(t)
+	dir := t.TempDir()
+	times := filepath.Join(dir, "build.times")
+	if err := os.WriteFile(times, []byte("make compose\t62\nmake iso\t5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"demo", "--accel", "tcg", "--iso", "", "--pxe-dir", "", "--out", dir, "--phase-times", times}
+	var out, errb bytes.Buffer
+	if err := Run(context.Background(), args, stdio.Stdio{Out: &out, Err: &errb}); err == nil {
+		t.Fatalf("Run(%q) succeeded without artifacts", args)
+	}
+	for _, want := range []string{"demo: phase times\n", "  make compose ", "1m2s\n", "  make iso ", "  total "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if err := os.WriteFile(times, []byte("make compose 62\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(context.Background(), args, stdio.Stdio{Out: &out, Err: &errb}); err == nil || !strings.Contains(err.Error(), "NAME<TAB>SECONDS") {
+		t.Errorf("Run with a bad --phase-times line = %v, want it refused", err)
 	}
 }
