@@ -98,7 +98,11 @@ func firstBoot(ctx context.Context, s *state) error {
 	if err := addFstab(filepath.Join(dep, "etc", "fstab"), t.rootUUID, t.bootUUID); err != nil {
 		return err
 	}
-	// 5. ostree keeps deployment roots immutable; the archive cannot carry
+	// 5. The network settings (--copy-network).
+	if err := copyNetwork(s); err != nil {
+		return err
+	}
+	// 6. ostree keeps deployment roots immutable; the archive cannot carry
 	// the flag, so set it once the deployment is complete.
 	return setImmutable(dep)
 }

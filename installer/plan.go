@@ -26,6 +26,12 @@ type Plan struct {
 	Console     []string `yaml:"console" json:"console,omitempty"`
 	Platform    string   `yaml:"platform" json:"platform,omitempty"` // metal (default), qemu
 
+	// CopyNetwork copies the networkd units of NetworkDir (default: the
+	// live system's, DefaultNetworkDir) into the installed system's /etc
+	// (coreos-installer's --copy-network, --network-dir).
+	CopyNetwork bool   `yaml:"copy-network" json:"copy_network,omitempty"`
+	NetworkDir  string `yaml:"network-dir" json:"network_dir,omitempty"`
+
 	// The deploy archive to install: by default the one on the live medium.
 	// With StreamBaseURL, Stream's newest release from the network (its
 	// metal tar.zst in BASE/<stream>.json, as coreos-installer --stream);

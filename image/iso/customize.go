@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/altcos/altcos-tools/initramfs/live"
+	"github.com/altcos/altcos-tools/initramfs/live/netconf"
 	"github.com/altcos/altcos-tools/installer"
 	"github.com/altcos/altcos-tools/installer/ignition"
 	"github.com/altcos/altcos-tools/installer/planconfig"
@@ -38,6 +39,14 @@ type CustomizeOptions struct {
 	PostInstall      []string
 	InstallerConfigs []string // installer.d YAML files (embedded, in this order)
 
+	// NetworkUnits are systemd-networkd unit files (.network, .netdev,
+	// .link) for the live system and, through --copy-network, the
+	// installed one.
+	NetworkUnits []string
+	// NetworkKeyfiles are NetworkManager keyfiles (coreos-installer's
+	// --network-keyfile): refused, see NetworkKeyfileError.
+	NetworkKeyfiles []string
+
 	TempDir string
 	Log     *slog.Logger
 }
@@ -53,7 +62,8 @@ type File struct {
 // hasDest says whether o sets anything of the installed system.
 func (o CustomizeOptions) hasDest() bool {
 	return o.DestDevice != "" || o.IgnitionFile != "" || len(o.AppendKargs)+len(o.DeleteKargs)+len(o.DestConsole)+
-		len(o.PreInstall)+len(o.PostInstall)+len(o.InstallerConfigs) > 0 || o.Platform != "" || o.NoReboot
+		len(o.PreInstall)+len(o.PostInstall)+len(o.InstallerConfigs)+len(o.NetworkUnits)+len(o.NetworkKeyfiles) > 0 ||
+		o.Platform != "" || o.NoReboot
 }
 
 // Payload validates o's options of the installed system and returns the
@@ -72,6 +82,11 @@ func Payload(o CustomizeOptions, spec string) (*live.Customization, []File, erro
 	}
 	c := &live.Customization{Format: 1, DestDevice: o.DestDevice, AppendKargs: o.AppendKargs, DeleteKargs: o.DeleteKargs,
 		Platform: o.Platform, NoReboot: o.NoReboot, DestConsole: o.DestConsole}
+	units, err := readNetworkUnits(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.NetworkUnits = units
 	var files []File
 	// 1. The installer configs, applied as the installer will.
 	p := planconfig.Defaults()
@@ -172,6 +187,10 @@ func nonEmpty(s string) []string {
 // written when an input does not validate; the output appears only whole.
 // An ISO customized already is refused: `iso reset` first.
 func Customize(ctx context.Context, o CustomizeOptions) error {
+	// The network units need no ISO: a bad one is said before it is read.
+	if _, err := readNetworkUnits(o); err != nil {
+		return err
+	}
 	in, err := Inspect(o.Input)
 	if err != nil {
 		return err
@@ -200,4 +219,41 @@ func Customize(ctx context.Context, o CustomizeOptions) error {
 		return fmt.Errorf("nothing to customize: give --dest-device (and more --dest-* options) or --live-karg-* options")
 	}
 	return rewrite(ctx, EditOptions{Input: o.Input, Output: o.Output, TempDir: o.TempDir, Log: o.Log}, info, files, nil)
+}
+
+// NetworkKeyfileError is why --network-keyfile is refused: the OS runs
+// systemd-networkd, which does not read NetworkManager keyfiles, and a
+// conversion of the simple static case would silently drop whatever else a
+// keyfile says (routes, bonds, VLANs, 802.1X, ...).
+const NetworkKeyfileError = "NetworkManager keyfiles do not apply: ALTCOS runs systemd-networkd, not NetworkManager; " +
+	"give the link's settings as a networkd unit with --network-unit FILE.network " +
+	"(e.g. [Match] MACAddress=... or Name=..., [Network] Address=10.0.2.15/24, Gateway=10.0.2.2, DNS=10.0.2.3, DHCP=no)"
+
+// readNetworkUnits reads and checks the --network-unit files before
+// anything is written; --network-keyfile is refused.
+func readNetworkUnits(o CustomizeOptions) ([]live.NetworkUnit, error) {
+	if len(o.NetworkKeyfiles) > 0 {
+		return nil, fmt.Errorf("--network-keyfile %s: %s", o.NetworkKeyfiles[0], NetworkKeyfileError)
+	}
+	var units []live.NetworkUnit
+	seen := map[string]string{}
+	for _, f := range o.NetworkUnits {
+		if err := netconf.CheckUnitName(f); err != nil {
+			return nil, fmt.Errorf("--network-unit: %w", err)
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("--network-unit: %w", err)
+		}
+		if _, err := netconf.ParseUnit(f, data); err != nil {
+			return nil, fmt.Errorf("--network-unit: %w", err)
+		}
+		name := filepath.Base(f)
+		if prev, ok := seen[name]; ok {
+			return nil, fmt.Errorf("--network-unit %s and %s have the same file name; networkd would read one", prev, f)
+		}
+		seen[name] = f
+		units = append(units, live.NetworkUnit{Name: name, Data: string(data)})
+	}
+	return units, nil
 }

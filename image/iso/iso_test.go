@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,8 +165,12 @@ func TestBuildISO(t *testing.T) {
 		cfg := `{"ignition":{"version":"3.3.0"},"passwd":{"users":[{"name":"altcos","sshAuthorizedKeys":["ssh-ed25519 AAAA"]}]}}`
 		os.WriteFile(ign, []byte(cfg), 0o600)
 		custom := filepath.Join(dir, "custom.iso")
+		unit := filepath.Join(dir, "10-static.network")
+		unitText := "[Match]\nMACAddress=52:54:00:12:34:56\n[Network]\nAddress=10.0.2.15/24\nGateway=10.0.2.2\n"
+		os.WriteFile(unit, []byte(unitText), 0o644)
 		o := CustomizeOptions{Input: iso, Output: custom, DestDevice: "/dev/vda", IgnitionFile: ign,
-			AppendKargs: []string{"quiet"}, DeleteKargs: []string{"mitigations=auto"}, LiveArgs: []string{"altcos.inst.skip_reboot"}, Platform: "metal"}
+			AppendKargs: []string{"quiet"}, DeleteKargs: []string{"mitigations=auto"}, LiveArgs: []string{"altcos.inst.skip_reboot"}, Platform: "metal",
+			NetworkUnits: []string{unit}}
 		if err := Customize(ctx, o); err != nil {
 			t.Fatalf("Customize = %v", err)
 		}
@@ -177,6 +182,10 @@ func TestBuildISO(t *testing.T) {
 		if cz == nil || cz.DestDevice != "/dev/vda" || !cz.Ignition || !reflect.DeepEqual(cz.AppendKargs, o.AppendKargs) ||
 			!reflect.DeepEqual(cz.DeleteKargs, o.DeleteKargs) || cz.Platform != "metal" {
 			t.Errorf("Inspect(customized).Customization = %+v, want what Customize(%+v) embedded", cz, o)
+		}
+		if want := []live.NetworkUnit{{Name: "10-static.network", Data: unitText}}; !reflect.DeepEqual(cz.NetworkUnits, want) ||
+			!slices.Contains(cz.InstallerArgs("/m"), "--copy-network") {
+			t.Errorf("Inspect(customized) network units %q (installer %q), want %q and --copy-network", cz.NetworkUnits, cz.InstallerArgs("/m"), want)
 		}
 		if !bytes.Equal(bytes.TrimSpace(c.Ignition), []byte(cfg)) {
 			t.Errorf("Inspect(customized).Ignition = %s, want %s", c.Ignition, cfg)
@@ -271,5 +280,35 @@ func TestInspectNotAnISO(t *testing.T) {
 	}
 	if _, err := Inspect(p + ".missing"); err == nil || !strings.Contains(err.Error(), p+".missing") {
 		t.Errorf("Inspect(missing file) = %v, want an error naming the file", err)
+	}
+}
+
+// TestCustomizeNetworkBadInput: network units are checked and keyfiles
+// refused before the input ISO is even read.
+func TestCustomizeNetworkBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.network")
+	os.WriteFile(bad, []byte("[Network]\nGateway=router\n"), 0o644)
+	good := filepath.Join(dir, "a.network")
+	os.WriteFile(good, []byte("[Network]\nDHCP=yes\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	again := filepath.Join(dir, "sub", "a.network")
+	os.WriteFile(again, []byte("[Network]\nDHCP=yes\n"), 0o644)
+	keyfile := filepath.Join(dir, "eth0.nmconnection")
+	for _, tc := range []struct {
+		o    CustomizeOptions
+		want string
+	}{
+		{CustomizeOptions{NetworkKeyfiles: []string{keyfile}}, "--network-keyfile " + keyfile + ": NetworkManager keyfiles do not apply: ALTCOS runs systemd-networkd"},
+		{CustomizeOptions{NetworkUnits: []string{bad}}, "bad.network line 2: Gateway=router: not an IP address"},
+		{CustomizeOptions{NetworkUnits: []string{keyfile}}, "must end with .network, .netdev or .link"},
+		{CustomizeOptions{NetworkUnits: []string{filepath.Join(dir, "none.network")}}, "none.network: no such file"},
+		{CustomizeOptions{NetworkUnits: []string{good, again}}, "the same file name"},
+	} {
+		tc.o.Input, tc.o.Output, tc.o.DestDevice = filepath.Join(dir, "in.iso"), filepath.Join(dir, "out.iso"), "/dev/vda"
+		err := Customize(context.Background(), tc.o)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Customize(%+v) = %v, want an error containing %q", tc.o, err, tc.want)
+		}
 	}
 }

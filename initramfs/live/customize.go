@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
+
+	"github.com/altcos/altcos-tools/initramfs/live/netconf"
 )
 
 // Files of `altcos-build iso customize` in the medium's altcos/ folder, and
@@ -44,6 +47,31 @@ type Customization struct {
 	PreInstall       []string `json:"pre_install,omitempty"`
 	PostInstall      []string `json:"post_install,omitempty"`
 	InstallerConfigs []string `json:"installer_config,omitempty"`
+
+	// NetworkUnits are systemd-networkd units (iso customize
+	// --network-unit): the live system applies them and the installer
+	// copies them into the installed system (--copy-network).
+	NetworkUnits []NetworkUnit `json:"network_units,omitempty"`
+}
+
+// NetworkUnit is one embedded networkd unit file.
+type NetworkUnit struct {
+	Name string `json:"name"` // e.g. 10-eth0.network
+	Data string `json:"data"`
+}
+
+// Units parses the embedded network units, sorted by name (networkd's order).
+func (c *Customization) Units() ([]*netconf.Unit, error) {
+	var us []*netconf.Unit
+	for _, n := range c.NetworkUnits {
+		u, err := netconf.ParseUnit(n.Name, []byte(n.Data))
+		if err != nil {
+			return nil, err
+		}
+		us = append(us, u)
+	}
+	sort.Slice(us, func(i, j int) bool { return us[i].Name < us[j].Name })
+	return us, nil
 }
 
 // ParseCustomization reads customize.json.
@@ -61,6 +89,9 @@ func ParseCustomization(data []byte) (*Customization, error) {
 				return nil, fmt.Errorf("%s: file name %q is not a plain name", CustomizeName, n)
 			}
 		}
+	}
+	if _, err := c.Units(); err != nil {
+		return nil, fmt.Errorf("%s: %w", CustomizeName, err)
 	}
 	return &c, nil
 }
@@ -110,6 +141,9 @@ func (c *Customization) InstallerArgs(dir string) []string {
 	}
 	if c.NoReboot {
 		args = append(args, "--no-reboot")
+	}
+	if len(c.NetworkUnits) > 0 {
+		args = append(args, "--copy-network")
 	}
 	if c.DestDevice != "" {
 		args = append(args, c.DestDevice)

@@ -5,7 +5,9 @@
 //     deployarchive.LiveMount: the PXE second initrd already put the deploy
 //     archive there; otherwise the ISO is found by its volume label and
 //     mounted read-only,
-//  3. starts DHCP on the network interfaces in the background,
+//  3. brings the network up in the background: ip= and nameserver= of the
+//     kernel command line (dracut's syntax, package netconf), else DHCP on
+//     every link,
 //  4. prints the hints (how to list disks, fetch a config, install, make a
 //     password hash),
 //  5. installs unattended when the medium carries an `iso customize`
@@ -32,6 +34,7 @@ import (
 
 	"github.com/altcos/altcos-tools/altcos"
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/initramfs/live/netconf"
 	"github.com/altcos/altcos-tools/installer/kargs"
 	"github.com/altcos/altcos-tools/internal/stdio"
 )
@@ -105,10 +108,25 @@ func Run(ctx context.Context, args []string, env Env) error {
 		loadModules(env, earlyModules)
 		loadModules(env, lateModules)
 		waitForNetwork(env, 3*time.Second)
-		if env.Command != nil {
-			return env.Command(ctx, "dhclient", dhclientArgs...)
+		// A customization's network units apply to an interactive boot too.
+		_, custom, err := findCustomization(env)
+		cfg := (*netconf.Config)(nil)
+		if err == nil {
+			cfg, err = networkConfig(karg, custom)
+		}
+		if err == nil {
+			err = bringUpNetwork(ctx, env, cfg)
+		}
+		if err != nil {
+			return fmt.Errorf("network: %w; configure it by hand (ip, dhclient)", err)
 		}
 		return nil
+	}
+
+	// A bad ip= or nameserver= is said on the console at once (the network
+	// comes up in the background, whose output goes to a log).
+	if _, err := netconf.ParseKargs(karg); err != nil {
+		fmt.Fprintf(out, "altcos-live: %v; the network is not configured: boot again with it fixed\n", err)
 	}
 
 	// 1. The kernel modules for the disks and the boot medium present.
@@ -135,7 +153,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 
 	// 5. Unattended install: by the medium's (or a PXE initramfs's)
 	// customization, by kernel arguments, or by installer.d YAML files.
-	installArgs, err := unattended(env, flag)
+	installArgs, custom, err := unattended(env, flag)
 	if err != nil {
 		return err
 	}
@@ -153,8 +171,12 @@ func Run(ctx context.Context, args []string, env Env) error {
 	loadModules(env, earlyModules)
 	loadModules(env, lateModules)
 	waitForNetwork(env, 3*time.Second)
-	if err := env.Command(ctx, "dhclient", dhclientArgs...); err != nil {
-		fmt.Fprintf(out, "altcos-live: DHCP: %v (installing anyway: the sources may be local)\n", err)
+	cfg, err := networkConfig(karg, custom)
+	if err == nil {
+		err = bringUpNetwork(ctx, env, cfg)
+	}
+	if err != nil {
+		return fmt.Errorf("network: %w; nothing was installed", err)
 	}
 	if err := env.Command(ctx, "altcos-installer", installArgs...); err != nil {
 		fmt.Fprintf(out, "\naltcos-live: UNATTENDED INSTALL FAILED: %v\n", err)
@@ -174,13 +196,13 @@ func Run(ctx context.Context, args []string, env Env) error {
 }
 
 // unattended returns the installer's command line when this boot installs by
-// itself, or nil. A customization that names no disk (nor carries installer
+// itself, or nil, and the customization found (or nil). A customization that names no disk (nor carries installer
 // configs) still gives its settings to an install the kernel arguments start.
-func unattended(env Env, flag func(...string) (string, bool)) ([]string, error) {
+func unattended(env Env, flag func(...string) (string, bool)) ([]string, *Customization, error) {
 	out := env.Out
 	dir, c, err := findCustomization(env)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dev, byKarg := flag("altcos.inst.install_dev", "coreos.inst.install_dev")
 	drop, _ := filepath.Glob(env.path(filepath.Join(planconfigDir, "*.yaml")))
@@ -191,22 +213,22 @@ func unattended(env Env, flag func(...string) (string, bool)) ([]string, error) 
 			what = "the disk of its installer configs"
 		}
 		fmt.Fprintf(out, "altcos-live: the %s asks for an unattended install onto %s\n", customizationSource(dir), what)
-		return c.InstallerArgs(dir), nil
+		return c.InstallerArgs(dir), c, nil
 	case byKarg:
 		// The installer reads the other altcos.inst.* arguments itself.
 		fmt.Fprintf(out, "altcos-live: altcos.inst.install_dev=%s: unattended install\n", dev)
 		if c != nil {
-			return c.InstallerArgs(dir), nil
+			return c.InstallerArgs(dir), c, nil
 		}
-		return []string{"install", "--yes"}, nil
+		return []string{"install", "--yes"}, c, nil
 	case len(drop) > 0:
 		fmt.Fprintf(out, "altcos-live: %s has installer configs: unattended install\n", planconfigDir)
-		return []string{"install", "--yes"}, nil
+		return []string{"install", "--yes"}, c, nil
 	case c != nil && c.Ignition:
 		fmt.Fprintf(out, "altcos-live: the %s carries an Ignition config for the installed system: altcos-installer install -i %s DISK\n",
 			customizationSource(dir), filepath.Join(dir, IgnitionName))
 	}
-	return nil, nil
+	return nil, c, nil
 }
 
 // planconfigDir is the installer's drop-in folder (planconfig.DefaultConfigDir;
@@ -243,10 +265,6 @@ const (
 	earlyModules = "/etc/altcos/live-modules"
 	lateModules  = "/etc/altcos/live-modules-late"
 )
-
-// dhclientArgs configure every Ethernet interface over DHCPv4, giving up
-// after about half a minute without a server.
-var dhclientArgs = []string{"-ipv6=false", "-timeout", "10", "-retry", "2"}
 
 // earlyDrivers loads the drivers of the hardware present among the early
 // modules, and the early modules no device asks for (the ISO filesystem);
@@ -448,7 +466,7 @@ func Hints(medium *Medium, m *deployarchive.Manifest) string {
                                altcos-installer install
   Make a password hash:        altcos-installer hash-password
   More:                        altcos-installer install --help; the network comes up by DHCP
-                               (ip addr); reboot with: shutdown -r
+                               or ip= (ip addr); reboot with: shutdown -r
 
 `)
 	return b.String()

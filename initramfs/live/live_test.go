@@ -286,3 +286,48 @@ func TestHintsNameThePasswordExample(t *testing.T) {
 		t.Errorf("Hints() lacks %q:\n%s", want, h)
 	}
 }
+
+// ip= and nameserver= configure the link with ip and run no DHCP on it; the
+// unit for the installed system and resolv.conf are written; a customized
+// medium's units are applied and the installer copies the network.
+func TestRunNetwork(t *testing.T) {
+	f := newFake(t, "altcos.inst.install_dev=/dev/vda ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:none nameserver=10.0.2.3")
+	os.WriteFile(filepath.Join(f.root, "sys/class/net/eth0/address"), []byte("52:54:00:12:34:56\n"), 0o644)
+	if err := Run(context.Background(), nil, f.env()); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	want := [][]string{{"ip", "link", "set", "dev", "eth0", "up"}, {"ip", "addr", "add", "10.0.2.15/24", "dev", "eth0"},
+		{"ip", "route", "add", "default", "via", "10.0.2.2", "dev", "eth0"}, {"altcos-installer", "install", "--yes"}}
+	if !reflect.DeepEqual(f.ran, want) {
+		t.Errorf("Run ran\n%q\nwant\n%q (no dhclient)", f.ran, want)
+	}
+	if b, _ := os.ReadFile(filepath.Join(f.root, "etc/resolv.conf")); !strings.Contains(string(b), "nameserver 10.0.2.3\n") {
+		t.Errorf("resolv.conf %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(f.root, NetworkDir, "10-altcos-live-eth0.network")); !strings.Contains(string(b), "MACAddress=52:54:00:12:34:56\n") {
+		t.Errorf("unit %q", b)
+	}
+
+	f = newFake(t, "console=ttyS0")
+	p := filepath.Join(f.root, deployarchive.LiveMount, "altcos", CustomizeName)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	os.WriteFile(p, []byte(`{"format":1,"dest_device":"/dev/vda","network_units":[{"name":"10-s.network","data":"[Match]\nName=eth0\n[Network]\nAddress=192.0.2.9/24\n"}]}`), 0o644)
+	if err := Run(context.Background(), nil, f.env()); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	want = [][]string{{"ip", "link", "set", "dev", "eth0", "up"}, {"ip", "addr", "add", "192.0.2.9/24", "dev", "eth0"},
+		{"altcos-installer", "install", "--yes", "--copy-network", "/dev/vda"}}
+	if !reflect.DeepEqual(f.ran, want) {
+		t.Errorf("Run ran\n%q\nwant\n%q", f.ran, want)
+	}
+	if _, err := os.Stat(filepath.Join(f.root, NetworkDir, "10-s.network")); err != nil {
+		t.Errorf("the embedded unit is not in %s: %v", NetworkDir, err)
+	}
+
+	// A bad ip= stops the install before the installer runs.
+	f = newFake(t, "altcos.inst.install_dev=/dev/vda ip=10.0.2.15::10.0.2.2:255.0.255.0::eth0:none")
+	err := Run(context.Background(), nil, f.env())
+	if err == nil || !strings.Contains(err.Error(), "ip=10.0.2.15::10.0.2.2:255.0.255.0::eth0:none") || len(f.ran) != 0 {
+		t.Errorf("Run = %v, ran %q; want the argument named and nothing run", err, f.ran)
+	}
+}

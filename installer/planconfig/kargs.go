@@ -65,6 +65,11 @@ var Kargs = []Karg{
 	// An unattended scp fetch needs the host's key.
 	{Name: "ssh_host_key", Key: "ssh-host-key"},
 	{Name: "pre_install", Key: "pre-install", Kind: KargRepeat},
+	// coreos-installer has the flags and YAML keys but no kargs: its
+	// service forwards ip= and the other network kargs to the installed
+	// system's first boot instead (NetworkManager keeps them).
+	{Name: "copy_network", Key: "copy-network", Kind: KargBool},
+	{Name: "network_dir", Key: "network-dir"},
 	{Name: "post_install", Key: "post-install", Kind: KargRepeat},
 }
 

@@ -1,6 +1,8 @@
 package planconfig
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -39,6 +41,8 @@ func TestKargsTable(t *testing.T) {
 		{"ssh_host_key", "SHA256:abc", "ssh-host-key", "SHA256:abc", false, false},
 		{"pre_install", "/etc/hook", "pre-install", "/etc/hook", false, false},
 		{"post_install", "/etc/hook", "post-install", "/etc/hook", false, false},
+		{"copy_network", "", "copy-network", "true", false, false},
+		{"network_dir", "/etc/net", "network-dir", "/etc/net", false, false},
 	}
 	if len(tests) != len(Kargs) {
 		t.Errorf("the table lists %d kernel arguments, Kargs has %d: list every one here", len(tests), len(Kargs))
@@ -168,5 +172,41 @@ func TestYAMLKeepAndHooks(t *testing.T) {
 		if p.Origin[k] != "config 50-dc.yaml" {
 			t.Errorf("origin of %s = %q, want config 50-dc.yaml", k, p.Origin[k])
 		}
+	}
+}
+
+// TestValidateNetwork: --network-dir needs --copy-network; the folder's
+// units are checked before anything is written, naming the file; the
+// default folder is the live system's.
+func TestValidateNetwork(t *testing.T) {
+	good := t.TempDir()
+	os.WriteFile(filepath.Join(good, "10-eth0.network"), []byte("[Match]\nName=eth0\n[Network]\nAddress=10.0.0.2/24\n"), 0o644)
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "10-eth0.network"), []byte("[Network]\nAddress=10.0.0.300/24\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		set  func(p *installer.Plan)
+		want string
+	}{
+		{"dir without copy", func(p *installer.Plan) { p.NetworkDir = good }, "flag --network-dir: a network folder without copy-network"},
+		{"missing dir", func(p *installer.Plan) { p.CopyNetwork, p.NetworkDir = true, "/nonexistent/net" }, "network folder /nonexistent/net: no such file or directory"},
+		{"bad unit", func(p *installer.Plan) { p.CopyNetwork, p.NetworkDir = true, bad }, "10-eth0.network line 2: Address=10.0.0.300/24"},
+		{"good", func(p *installer.Plan) { p.CopyNetwork, p.NetworkDir = true, good }, ""},
+	} {
+		p := valid()
+		tc.set(p)
+		p.Origin["network-dir"] = "flag --network-dir"
+		err := Validate(p)
+		if (tc.want == "" && err != nil) || (tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want))) {
+			t.Errorf("Validate(%s) = %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+	p := Defaults()
+	if _, err := ApplyKargs(p, "altcos.inst.install_dev=/dev/vda altcos.inst.copy_network", "cmdline"); err != nil {
+		t.Fatal(err)
+	}
+	Finish(p)
+	if !p.CopyNetwork || p.NetworkDir != installer.DefaultNetworkDir {
+		t.Errorf("copy_network: copy %v from %q, want the live system's %s", p.CopyNetwork, p.NetworkDir, installer.DefaultNetworkDir)
 	}
 }

@@ -34,6 +34,10 @@ func Finish(p *installer.Plan) {
 		p.ImageFile = deployarchive.LiveArchive
 		p.Origin["image-file"] = "live medium"
 	}
+	if p.CopyNetwork && p.NetworkDir == "" {
+		p.NetworkDir = installer.DefaultNetworkDir
+		p.Origin["network-dir"] = "default (the live system's network)"
+	}
 	if p.Stream != "" && p.StreamBaseURL == "" && !contains(p.Warnings, StreamWarning) {
 		p.Warnings = append(p.Warnings, StreamWarning)
 	}
@@ -142,6 +146,14 @@ func Validate(p *installer.Plan) error {
 	for _, x := range p.SavePartIndex {
 		if _, err := layout.ParseIndexRange(x); err != nil {
 			return errorf("%s: %v", o("save-partindex"), err)
+		}
+	}
+	if p.NetworkDir != "" && !p.CopyNetwork {
+		return errorf("%s: a network folder without copy-network; add --copy-network (kernel argument altcos.inst.copy_network)", o("network-dir"))
+	}
+	if p.CopyNetwork {
+		if _, err := installer.ReadNetworkDir(p.NetworkDir); err != nil {
+			return errorf("%s: %v", o("network-dir"), err)
 		}
 	}
 	for _, h := range []struct {

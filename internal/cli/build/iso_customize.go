@@ -21,6 +21,7 @@ type customizeFlags struct {
 	o                                          iso.CustomizeOptions
 	destAdd, destDel, consoles, pre, post, cfg cli.List
 	liveAdd, liveDel, liveRepl                 cli.List
+	netUnits, netKeyfiles                      cli.List
 	verbose                                    bool
 }
 
@@ -35,6 +36,8 @@ func (f *customizeFlags) register(fs *flag.FlagSet, live bool) {
 	fs.Var(&f.pre, "pre-install", "program the installer runs before the first write; embedded (repeatable)")
 	fs.Var(&f.post, "post-install", "program the installer runs after the install, filesystems mounted; embedded (repeatable)")
 	fs.Var(&f.cfg, "installer-config", "installer.d YAML file (altcos-installer's keys); embedded, applied in this order before kernel arguments; starts an install (repeatable)")
+	fs.Var(&f.netUnits, "network-unit", "systemd-networkd unit (.network, .netdev, .link) for the live system and, copied, the installed one (repeatable)")
+	fs.Var(&f.netKeyfiles, "network-keyfile", "refused: ALTCOS runs systemd-networkd; give a unit with --network-unit")
 	fs.StringVar(&o.Platform, "platform", "", "platform of the installed system (metal, qemu)")
 	fs.BoolVar(&o.NoReboot, "no-reboot", false, "stay in the live system after installing")
 	if live {
@@ -52,6 +55,7 @@ func (f *customizeFlags) options(in string, io stdio.Stdio) iso.CustomizeOptions
 	o.AppendKargs, o.DeleteKargs, o.DestConsole = f.destAdd, f.destDel, f.consoles
 	o.PreInstall, o.PostInstall, o.InstallerConfigs = f.pre, f.post, f.cfg
 	o.LiveArgs, o.LiveDeleteArgs, o.LiveReplaceArgs = f.liveAdd, f.liveDel, f.liveRepl
+	o.NetworkUnits, o.NetworkKeyfiles = f.netUnits, f.netKeyfiles
 	o.Log = cli.Logger(io.Err, f.verbose)
 	return o
 }
@@ -142,6 +146,9 @@ func printCustomization(w io.Writer, c *live.Customization, ign []byte, files ma
 		dev, c.Ignition, len(ign), strings.Join(c.AppendKargs, " "), strings.Join(c.DeleteKargs, " "), strings.Join(c.DestConsole, " "))
 	fmt.Fprintf(w, "pre-install: %s\npost-install: %s\ninstaller configs: %s\nplatform: %s\nno reboot: %v\n",
 		strings.Join(c.PreInstall, " "), strings.Join(c.PostInstall, " "), strings.Join(c.InstallerConfigs, " "), c.Platform, c.NoReboot)
+	for _, u := range c.NetworkUnits {
+		fmt.Fprintf(w, "network unit: %s (%d bytes)\n", u.Name, len(u.Data))
+	}
 	var names []string
 	for n := range files {
 		names = append(names, n)

@@ -19,14 +19,15 @@ import (
 // TestInstallImageEndToEnd runs the whole CLI into an 8 GiB image file with
 // a real (small) deploy archive: every step runs, the Ignition config lands
 // on the boot partition, and neither the config's contents nor the root
-// password hash is printed on the way.
+// password hash is printed on the way; --copy-network puts the units of
+// --network-dir into the deployment's /etc/systemd/network.
 func TestInstallImageEndToEnd(t *testing.T) {
 	tooltest.Slow(t)
 	tooltest.Root(t)
 	tooltest.Tools(t, "ostree", "busybox", "losetup", "sfdisk", "mkfs.ext4", "mkfs.vfat", "grub-mkimage", "mmd", "mcopy", "debugfs", "blkid")
 	ctx := context.Background()
 	dir := t.TempDir()
-	archiveDir, _ := archivetest.Build(t, "")
+	archiveDir, manifest := archivetest.Build(t, "")
 	const marker = "E2E-SECRET-MARKER-4d1c"
 	cfgText := `{"ignition":{"version":"3.3.0"},"storage":{"files":[{"path":"/etc/e2e","contents":{"source":"data:,` + marker + `"}}]}}`
 	cfg := filepath.Join(dir, "config.ign")
@@ -38,9 +39,15 @@ func TestInstallImageEndToEnd(t *testing.T) {
 	f.Close()
 	none := filepath.Join(dir, "none")
 	os.WriteFile(none, nil, 0o644)
+	netDir := filepath.Join(dir, "network")
+	os.Mkdir(netDir, 0o755)
+	const unit = "[Match]\nMACAddress=52:54:00:12:34:56\n\n[Network]\nDHCP=no\nAddress=10.0.2.15/24\nGateway=10.0.2.2\nDNS=10.0.2.3\n"
+	os.WriteFile(filepath.Join(netDir, "10-static.network"), []byte(unit), 0o644)
+	os.WriteFile(filepath.Join(netDir, "README"), []byte("not a unit"), 0o644)
 
 	r := runCLI(t, "", "install", "--cmdline-file", none, "--config-dir", none, "--yes", "--no-reboot", "--verbose",
-		"-f", filepath.Join(archiveDir, deployarchive.ArchiveName), "-i", cfg, "--root-password-hash", hash, "--console", "ttyS0,115200n8", img)
+		"-f", filepath.Join(archiveDir, deployarchive.ArchiveName), "-i", cfg, "--root-password-hash", hash, "--console", "ttyS0,115200n8",
+		"--copy-network", "--network-dir", netDir, img)
 	if r.code != 0 {
 		t.Fatalf("install exit %d:\n%s\n%s", r.code, r.out, r.errout)
 	}
@@ -74,6 +81,23 @@ func TestInstallImageEndToEnd(t *testing.T) {
 	got, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"debugfs", "-R", "cat /ignition/config.ign", loop}})
 	if err != nil || string(got) != cfgText {
 		t.Errorf("boot partition /ignition/config.ign = %q, %v; want the config", got, err)
+	}
+	// The network unit is in the deployment's /etc, the other file is not.
+	root := parts[layout.Root-1]
+	out, err = run.Output(ctx, nil, run.Cmd{Argv: []string{"losetup", "-f", "--show", "-r", "-o", strconv.FormatInt(root.Start, 10), "--sizelimit", strconv.FormatInt(root.Size, 10), img}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootLoop := strings.TrimSpace(string(out))
+	defer run.Run(ctx, nil, run.Cmd{Argv: []string{"losetup", "-d", rootLoop}})
+	netPath := "/ostree/deploy/" + manifest.OSName + "/deploy/" + manifest.Commit + ".0/etc/systemd/network/"
+	got, err = run.Output(ctx, nil, run.Cmd{Argv: []string{"debugfs", "-R", "cat " + netPath + "10-static.network", rootLoop}})
+	if err != nil || string(got) != unit {
+		t.Errorf("%s10-static.network = %q, %v; want the unit of --network-dir", netPath, got, err)
+	}
+	ls, _ := run.Output(ctx, nil, run.Cmd{Argv: []string{"debugfs", "-R", "ls -l " + netPath, rootLoop}})
+	if strings.Contains(string(ls), "README") || !strings.Contains(string(ls), "100644") {
+		t.Errorf("%s holds:\n%s\nwant the unit only, mode 0644", netPath, ls)
 	}
 }
 

@@ -45,7 +45,7 @@ var metavar = map[string]string{
 	"stream-base-url": "URL", "image-sha256": "HEX",
 	"root-password-hash": "HASH", "ssh-known-hosts": "FILE", "ssh-host-key": "SHA256:...", "ca-bundle": "FILE",
 	"min-disk-size": "SIZE", "dest-device": "DEVICE", "save-partlabel": "GLOB", "save-partindex": "N|N-|-N|N-M",
-	"pre-install": "FILE", "post-install": "FILE", "config": "FILE", "cmdline-file": "FILE", "config-dir": "DIR", "sysroot": "DIR",
+	"pre-install": "FILE", "post-install": "FILE", "config": "FILE", "cmdline-file": "FILE", "config-dir": "DIR", "sysroot": "DIR", "network-dir": "DIR",
 }
 
 // planFlags are the install flags that set a plan key, in the order of the
@@ -64,6 +64,8 @@ var planFlags = []struct {
 	{"save-partindex", "keep the partitions numbered N, N and up (N-), up to N (-N) or N-M (repeat the flag, or a,b)", false, []string{"save-partindex"}},
 	{"pre-install", "run FILE before the first write; it fails the install (repeat the flag)", false, []string{"pre-install"}},
 	{"post-install", "run FILE after the install, filesystems mounted (ALTCOS_INSTALL_SYSROOT); it fails the install (repeat the flag)", false, []string{"post-install"}},
+	{"copy-network", "copy the live system's network (systemd-networkd units from ip=, nameserver= and iso customize --network-unit) into the installed system", true, []string{"n", "copy-network"}},
+	{"network-dir", "the networkd units --copy-network copies (default " + installer.DefaultNetworkDir + ")", false, []string{"network-dir"}},
 	{"fetch-retries", "retries of a failed network fetch: N or infinite (default 0)", false, []string{"fetch-retries"}},
 	{"append-karg", "kernel argument to add to the installed system (repeat the flag)", false, []string{"append-karg"}},
 	{"delete-karg", "kernel argument to remove from the installed system (repeat the flag)", false, []string{"delete-karg"}},
