@@ -4,6 +4,7 @@ package installer
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/installer/bootloader"
 	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/internal/run"
@@ -295,6 +297,7 @@ func checkInstall(t *testing.T, archiveDir string, m *deployarchive.Manifest) {
 	if err != nil || !strings.Contains(string(fstab), "UUID="+strings.TrimSpace(string(bootUUID))+" /boot ext4") {
 		t.Errorf("deployment /etc/fstab = %q, %v; want the boot partition on /boot", fstab, err)
 	}
+	checkSignedESP(t, esp, depDir, strings.TrimSpace(string(bootUUID)))
 
 	// 6b. On the installed system ostree's grub2 integration runs the OS's
 	// own grub-mkconfig, whose /etc/grub.d/15_ostree asks ostree for the
@@ -745,6 +748,28 @@ func checkGrubMkconfig(t *testing.T, mnt, depDir, bootUUID string) {
 	for _, want := range []string{"search --no-floppy --fs-uuid --set=root " + bootUUID, "ostree=/ostree/boot.", "$ignition_firstboot", "root=UUID="} {
 		if !strings.Contains(string(menu), want) {
 			t.Errorf("the installed system's grub-mkconfig menu lacks %q:\n%s", want, menu)
+		}
+	}
+}
+
+// checkSignedESP: when the deployed tree has Debian's Secure Boot chain (the
+// composed test OS does), the ESP holds it byte for byte where shim and the
+// signed GRUB look, with the config that finds the boot partition.
+func checkSignedESP(t *testing.T, esp, depDir, bootUUID string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(depDir, bootloader.TreeShim)); err != nil {
+		t.Logf("the deployed tree has no %s: the ESP's unsigned GRUB was checked", bootloader.TreeShim)
+		return
+	}
+	for p, f := range map[string]string{bootloader.RemovablePath: bootloader.TreeShim, bootloader.ShimGRUBPath: bootloader.TreeSignedGRUB,
+		bootloader.ShimMokManagerPath: bootloader.TreeMokManager, bootloader.SignedConfigPath: ""} {
+		got, err := run.Output(context.Background(), nil, run.Cmd{Argv: []string{"mtype", "-i", esp, "::" + p}, Env: []string{"MTOOLS_SKIP_CHECK=1"}})
+		want := []byte(bootloader.SignedConfig(bootUUID))
+		if f != "" {
+			want, _ = os.ReadFile(filepath.Join(depDir, f))
+		}
+		if err != nil || len(want) == 0 || !bytes.Equal(got, want) {
+			t.Errorf("ESP %s: %d bytes, %v; want the %d bytes of %s", p, len(got), err, len(want), cmp.Or(f, "SignedConfig"))
 		}
 	}
 }
