@@ -138,19 +138,7 @@ func TestBuildISO(t *testing.T) {
 	if l, err := live.ISOLabel(iso); err != nil || l != "ALTCOS-SISYPHUS-20261125-0-0" {
 		t.Errorf("ISO volume label = %q, %v, want ALTCOS-SISYPHUS-20261125-0-0", l, err)
 	}
-	d, err := diskfs.Open(iso, diskfs.WithOpenMode(diskfs.ReadOnly))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt, err := d.GetPartitionTable()
-	d.Close()
-	if err != nil {
-		t.Fatalf("partition table of the ISO: %v", err)
-	}
-	table, ok := pt.(*mbr.Table)
-	if !ok {
-		t.Fatalf("ISO partition table is %T, want an MBR (USB boot)", pt)
-	}
+	table := isoMBR(t, iso)
 	var types []mbr.Type
 	for _, p := range table.Partitions {
 		types = append(types, p.Type)
@@ -334,16 +322,7 @@ func TestBuildISOUnsigned(t *testing.T) {
 	if err := Build(ctx, f.options(iso)); err != nil {
 		t.Fatalf("Build = %v", err)
 	}
-	d, err := diskfs.Open(iso, diskfs.WithOpenMode(diskfs.ReadOnly))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt, err := d.GetPartitionTable()
-	d.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	esp := fmt.Sprintf("%s@@%d", iso, int64(pt.(*mbr.Table).Partitions[1].Start)*512)
+	esp := fmt.Sprintf("%s@@%d", iso, int64(isoMBR(t, iso).Partitions[1].Start)*512)
 	if efi, err := mtype(ctx, esp, bootloader.RemovablePath); err != nil || !bytes.HasPrefix(efi, []byte("MZ")) || len(efi) < 20000 {
 		t.Errorf("ESP %s = %d bytes, %v; want GRUB made by grub-mkimage", bootloader.RemovablePath, len(efi), err)
 	}
@@ -355,4 +334,23 @@ func TestBuildISOUnsigned(t *testing.T) {
 	if got := isoFile(t, iso, bootloader.SignedConfigPath); got != "" {
 		t.Errorf("ISO 9660 of a tree without the Secure Boot chain has %s", bootloader.SignedConfigPath)
 	}
+}
+
+// isoMBR reads the hybrid ISO's MBR partition table (USB boot).
+func isoMBR(t *testing.T, iso string) *mbr.Table {
+	t.Helper()
+	d, err := diskfs.Open(iso, diskfs.WithOpenMode(diskfs.ReadOnly))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := d.GetPartitionTable()
+	d.Close()
+	if err != nil {
+		t.Fatalf("partition table of the ISO: %v", err)
+	}
+	table, ok := pt.(*mbr.Table)
+	if !ok {
+		t.Fatalf("ISO partition table is %T, want an MBR (USB boot)", pt)
+	}
+	return table
 }
