@@ -4,6 +4,7 @@ package installer
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/deployarchive"
+	"github.com/altcos/altcos-tools/installer/bootloader"
 	layout "github.com/altcos/altcos-tools/installer/partition"
 	"github.com/altcos/altcos-tools/installer/password"
 	"github.com/altcos/altcos-tools/internal/run"
@@ -295,6 +297,7 @@ func checkInstall(t *testing.T, archiveDir string, m *deployarchive.Manifest) {
 	if err != nil || !strings.Contains(string(fstab), "UUID="+strings.TrimSpace(string(bootUUID))+" /boot ext4") {
 		t.Errorf("deployment /etc/fstab = %q, %v; want the boot partition on /boot", fstab, err)
 	}
+	checkSignedESP(t, esp, depDir, strings.TrimSpace(string(bootUUID)), filepath.Join(mnt, "boot"))
 
 	// 6b. On the installed system ostree's grub2 integration runs the OS's
 	// own grub-mkconfig, whose /etc/grub.d/15_ostree asks ostree for the
@@ -747,4 +750,46 @@ func checkGrubMkconfig(t *testing.T, mnt, depDir, bootUUID string) {
 			t.Errorf("the installed system's grub-mkconfig menu lacks %q:\n%s", want, menu)
 		}
 	}
+}
+
+// checkSignedESP: when the deployed tree has Debian's Secure Boot chain (the
+// composed test OS does), the ESP holds it byte for byte where shim and the
+// signed GRUB look, with the config that finds the boot partition, and
+// sbverify sees the signatures a Secure Boot firmware and shim check: shim
+// by Microsoft, GRUB and the kernel of ostree's boot entry by Debian.
+func checkSignedESP(t *testing.T, esp, depDir, bootUUID, bootDir string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(depDir, bootloader.TreeShim)); err != nil {
+		t.Logf("the deployed tree has no %s: the ESP's unsigned GRUB was checked", bootloader.TreeShim)
+		return
+	}
+	ctx := context.Background()
+	for p, f := range map[string]string{bootloader.RemovablePath: bootloader.TreeShim, bootloader.ShimGRUBPath: bootloader.TreeSignedGRUB,
+		bootloader.ShimMokManagerPath: bootloader.TreeMokManager, bootloader.SignedConfigPath: ""} {
+		got, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"mtype", "-i", esp, "::" + p}, Env: []string{"MTOOLS_SKIP_CHECK=1"}})
+		want := []byte(bootloader.SignedConfig(bootUUID))
+		if f != "" {
+			want, _ = os.ReadFile(filepath.Join(depDir, f))
+		}
+		if err != nil || len(want) == 0 || !bytes.Equal(got, want) {
+			t.Errorf("ESP %s: %d bytes, %v; want the %d bytes of %s", p, len(got), err, len(want), cmp.Or(f, "SignedConfig"))
+		}
+	}
+	t.Run("signatures", func(t *testing.T) {
+		tooltest.Tools(t, "sbverify")
+		kernels, _ := filepath.Glob(filepath.Join(bootDir, "ostree/*/vmlinuz-*"))
+		if len(kernels) != 1 {
+			t.Fatalf("kernels on the boot partition = %v, want one", kernels)
+		}
+		for file, signer := range map[string]string{
+			filepath.Join(depDir, bootloader.TreeShim):       "Microsoft Corporation UEFI CA 2011",
+			filepath.Join(depDir, bootloader.TreeSignedGRUB): "Debian Secure Boot CA",
+			kernels[0]: "Debian Secure Boot CA",
+		} {
+			out, err := run.Output(ctx, nil, run.Cmd{Argv: []string{"sbverify", "--list", file}})
+			if err != nil || !strings.Contains(string(out), "issuer:  /") || !strings.Contains(string(out), signer) {
+				t.Errorf("sbverify --list %s = %s, %v; want a signature issued by %s", file, out, err, signer)
+			}
+		}
+	})
 }

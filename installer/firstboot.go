@@ -36,7 +36,7 @@ func installBootloader(ctx context.Context, s *state) error {
 	t := s.target
 	bios := t.parts[layout.BIOSBoot-1]
 	return bootloader.Install(ctx, bootloader.Options{
-		GRUBLib:       filepath.Join(s.deploymentDir(), "usr", "lib", "grub"),
+		Tree:          s.deploymentDir(),
 		BootDir:       t.bootDir,
 		BootUUID:      t.bootUUID,
 		Disk:          t.f,

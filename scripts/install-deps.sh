@@ -3,7 +3,8 @@
 # (ostree, mmdebstrap, e2fsprogs, dosfstools, GRUB, QEMU, OVMF, xorriso, OpenSSH,
 # Chromium for the download site's browser test,
 # rpm: compose reads rpm trees' package databases, the tests build rpm packages
-# and, with db5.3-util, an rpm database in ALT's BerkeleyDB format).
+# and, with db5.3-util, an rpm database in ALT's BerkeleyDB format;
+# sbsigntool: the tests read the Secure Boot signatures of shim, GRUB and the kernel).
 # Idempotent: does nothing when every tool is present. Needs root.
 set -euo pipefail
 
@@ -13,10 +14,10 @@ pkgs=(
   grub-pc-bin grub-efi-amd64-bin grub-common
   qemu-system-x86 qemu-utils ovmf xorriso
   openssh-server openssh-client whois zstd cpio busybox-static ca-certificates
-  bubblewrap systemd docker-compose chromium rpm db5.3-util gnupg gpgv xz-utils
+  bubblewrap systemd docker-compose chromium rpm db5.3-util gnupg gpgv xz-utils sbsigntool
 )
 # One tool per package (or more): a package is installed when its tool is missing.
-tools=(ostree bwrap systemctl mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk sgdisk grub-mkimage qemu-system-x86_64 qemu-img xorriso sshd ssh mkpasswd zstd cpio busybox docker-compose chromium rpm rpmbuild db5.3_load gpg gpgv gpgconf xz)
+tools=(ostree bwrap systemctl mmdebstrap mkfs.ext4 mkfs.vfat mcopy sfdisk sgdisk grub-mkimage qemu-system-x86_64 qemu-img xorriso sshd ssh mkpasswd zstd cpio busybox docker-compose chromium rpm rpmbuild db5.3_load gpg gpgv gpgconf xz sbverify)
 
 missing=()
 for t in "${tools[@]}"; do

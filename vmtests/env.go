@@ -54,7 +54,7 @@ func (e *Env) step(format string, args ...any) {
 }
 
 func (e *Env) machine(name string, fw qemu.Firmware) qemu.Config {
-	code, vars := qemu.OVMF()
+	code, vars := qemu.OVMF(fw)
 	return qemu.Config{Name: name, OutDir: e.Out, Accel: e.Accel, CPUs: e.CPUs, Firmware: fw, OVMFCode: code, OVMFVars: vars, Echo: e.Echo, Closed: e.machineClosed}
 }
 

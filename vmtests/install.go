@@ -167,9 +167,9 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 	if env.Art.ISO == "" {
 		return missingf("no live ISO: give --iso or ALTCOS_VMTEST_ISO (make iso builds one)")
 	}
-	if fw == qemu.UEFI {
-		if code, _ := qemu.OVMF(); code == "" {
-			return skipf("no OVMF firmware: install Debian's ovmf")
+	if fw.IsUEFI() {
+		if code, _ := qemu.OVMF(fw); code == "" {
+			return skipf("no OVMF firmware for %s: install Debian's ovmf", fw)
 		}
 	}
 	// An `iso customize` install sets no root password: the config does.
@@ -212,6 +212,13 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 	if err := runInstall(ctx, env, m, liveNoMedium); err != nil {
 		return err
 	}
+	var more []func(context.Context, *Env, *checks, *qemu.Server) error
+	if fw == qemu.UEFISecureBoot {
+		if err := checkLiveSecureBoot(env, m); err != nil {
+			return err
+		}
+		more = append(more, checkSecureBoot)
+	}
 	m.Close()
 	srv, err := qemu.Serve(env.Log, nil)
 	if err != nil {
@@ -220,7 +227,7 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 	defer srv.Close()
 	dc := env.diskMachine(string(fw)+"-disk", fw, disk, "raw")
 	dc.Drives[0].Bus = hw.Disk
-	return checkAsRoot(ctx, env, dc, srv, checkCustomized(target))
+	return checkAsRoot(ctx, env, dc, srv, append([]func(context.Context, *Env, *checks, *qemu.Server) error{checkCustomized(target)}, more...)...)
 }
 
 // rootIgnition writes testdata/vmtest.ign with root's password hash added to

@@ -29,7 +29,7 @@ func Scenarios() []Scenario {
 		{"bad-ignition-url", "an unreachable Ignition URL: the installer says why and the disk stays byte-identical", refusal, badIgnitionURL},
 		{"bad-ignition-config", "an invalid Ignition config: the installer says why and the disk stays byte-identical", refusal, badIgnitionConfig},
 		{"pxe", "PXE-style boot (-kernel -initrd -append) installing unattended with Ignition from the host's HTTP server and its hash", install, pxeInstall},
-		{"uefi-unattended", "unattended install from the customized live ISO written to a USB stick, its only medium, UEFI (OVMF); then boot and check", install, uefiUnattended},
+		{"uefi-unattended", "unattended install from the customized live ISO written to a USB stick, its only medium, UEFI with Secure Boot on (OVMF, Microsoft's keys): shim, signed GRUB, signed kernel; then boot and check, Secure Boot on", install, uefiUnattended},
 		{"interactive", "install from the live ISO over the serial console: choose the disk, y, root password twice, y to reboot", install, interactive},
 		{"qcow2", "boot the QCOW2 image with Ignition from fw_cfg (plus the example configs) and check it, and as altcos: docker, docker-compose and rootless podman", 15 * time.Minute, qcow2},
 		{"power-cut", "QEMU killed during the deploy: the disk does not boot ALTCOS, and a second install succeeds", 10 * time.Minute, powerCut},

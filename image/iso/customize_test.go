@@ -55,7 +55,7 @@ func TestKargsEdit(t *testing.T) {
 func TestCustomizeRoundTrips(t *testing.T) {
 	tooltest.Tools(t, "xorriso", "grub-mkimage")
 	t.Setenv("SOURCE_DATE_EPOCH", "1795000000")
-	f := newISOFixture(t)
+	f := newISOFixture(t, true)
 	dir := t.TempDir()
 	ctx := context.Background()
 	built := filepath.Join(dir, "live.iso")

@@ -7,10 +7,16 @@
 // Which tool does what, and why:
 //
 //   - grub-mkimage (the OS tree's own GRUB modules, -d TREE/usr/lib/grub/...)
-//     makes the two boot loaders: i386-pc-eltorito for BIOS El Torito and
-//     x86_64-efi for UEFI, so the ISO boots with the GRUB the OS ships.
+//     makes the BIOS El Torito loader (i386-pc-eltorito), so the ISO boots
+//     with the GRUB the OS ships.
+//   - UEFI boots the tree's Secure Boot chain (installer/bootloader's
+//     SignedESPFiles: shim at EFI/BOOT/BOOTX64.EFI, Debian's signed GRUB
+//     beside it as grubx64.efi, MokManager), whose GRUB reads
+//     /EFI/debian/grub.cfg and from there the same UEFI menu as below; so
+//     the ISO boots with Secure Boot on and off. A tree without the chain
+//     (a warning) gets an x86_64-efi GRUB made by grub-mkimage instead.
 //   - go-diskfs writes the EFI system partition image (efiboot.img, FAT16:
-//     FAT32 below ~33 MiB is out of spec) holding EFI/BOOT/BOOTX64.EFI. No
+//     FAT32 below ~33 MiB is out of spec) holding those files. No
 //     mkfs.vfat or mtools, no mount (this machine's kernel has no vfat), and
 //     reproducible timestamps under SOURCE_DATE_EPOCH.
 //   - xorriso writes the ISO 9660 filesystem, the El Torito catalog (BIOS
@@ -26,11 +32,13 @@
 //	/boot/vmlinuz, /boot/initramfs.img     kernel of the commit, live initramfs
 //	/boot/grub/grub.cfg, i386-pc/          BIOS menu and GRUB modules
 //	/boot/grub/efi/grub.cfg, x86_64-efi/   UEFI menu and GRUB modules
+//	/EFI/debian/grub.cfg                   the signed GRUB's config when booted from a CD-ROM
 //	/altcos/deploy.tar.zst, deploy.json    the deploy archive and its manifest
 //	/altcos/iso.json                       how this ISO was built (label, live kargs)
 //	/altcos/customize.json, config.ign,    a customization (live.Customization), when customized
 //	  hooks/, installer.d/
-//	appended partition 2 (EFI)             efiboot.img
+//	appended partition 2 (EFI)             efiboot.img: EFI/BOOT/{BOOTX64.EFI,grubx64.efi,mmx64.efi},
+//	                                       EFI/debian/grub.cfg (the same file, for a USB stick)
 package iso
 
 import (
@@ -38,6 +46,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -48,6 +57,7 @@ import (
 	"github.com/altcos/altcos-tools/compose"
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/image"
+	"github.com/altcos/altcos-tools/installer/bootloader"
 	"github.com/altcos/altcos-tools/internal/fsutil"
 	"github.com/altcos/altcos-tools/internal/run"
 )
@@ -150,23 +160,47 @@ func Build(ctx context.Context, o Options) error {
 	if err := run.Run(ctx, log, run.Cmd{Argv: grubMkimageArgs("i386-pc-eltorito", grubBIOS, "/boot/grub", "", bios, isoBIOSModules)}); err != nil {
 		return fmt.Errorf("make the BIOS El Torito image: %w", err)
 	}
-	early := filepath.Join(work, "early.cfg")
-	if err := os.WriteFile(early, []byte(fmt.Sprintf("search --no-floppy --set=root --label '%s'\nset prefix=($root)%s\n", label, isoEFIPrefix)), 0o644); err != nil {
+	// UEFI: the tree's Secure Boot chain, or an unsigned GRUB.
+	early := fmt.Sprintf("search --no-floppy --set=root --label '%s'\nset prefix=($root)%s\n", label, isoEFIPrefix)
+	signedCfg := "# ALTCOS live ISO: read by Debian's signed GRUB (started by shim), whose built-in prefix is /EFI/debian.\n" +
+		early + "source $prefix/grub.cfg\n"
+	efiFiles, err := bootloader.SignedESPFiles(log, o.Tree, signedCfg)
+	if err != nil {
 		return err
 	}
-	efi := filepath.Join(work, "BOOTX64.EFI")
-	if err := run.Run(ctx, log, run.Cmd{Argv: grubMkimageArgs("x86_64-efi", grubEFI, isoEFIPrefix, early, efi, isoEFIModules)}); err != nil {
-		return fmt.Errorf("make the UEFI boot loader: %w", err)
+	graft := map[string]string{}
+	if efiFiles != nil {
+		// On a CD-ROM the signed GRUB's prefix is on the disc, not in the
+		// El Torito image (bootloader.SignedConfigPath).
+		p := filepath.Join(work, "signed-grub.cfg")
+		if err := os.WriteFile(p, []byte(signedCfg), 0o644); err != nil {
+			return err
+		}
+		graft[bootloader.SignedConfigPath] = p
+	} else {
+		earlyPath := filepath.Join(work, "early.cfg")
+		if err := os.WriteFile(earlyPath, []byte(early), 0o644); err != nil {
+			return err
+		}
+		efi := filepath.Join(work, "BOOTX64.EFI")
+		if err := run.Run(ctx, log, run.Cmd{Argv: grubMkimageArgs("x86_64-efi", grubEFI, isoEFIPrefix, earlyPath, efi, isoEFIModules)}); err != nil {
+			return fmt.Errorf("make the UEFI boot loader: %w", err)
+		}
+		data, err := os.ReadFile(efi)
+		if err != nil {
+			return err
+		}
+		efiFiles = map[string][]byte{bootloader.RemovablePath: data}
 	}
 
 	// 4. The ESP image (go-diskfs, FAT16).
 	esp := filepath.Join(work, "efiboot.img")
-	if err := writeESPImage(esp, efi, epoch); err != nil {
+	if err := writeESPImage(esp, efiFiles, epoch); err != nil {
 		return fmt.Errorf("make the EFI system partition image: %w", err)
 	}
 
 	// 5. The hybrid ISO (xorriso), through a temporary name beside the output.
-	graft := map[string]string{
+	maps.Copy(graft, map[string]string{
 		bootmenu.KernelPath:        kernel,
 		bootmenu.InitramfsPath:     o.Initramfs,
 		isoBIOSImage:               bios,
@@ -177,7 +211,7 @@ func Build(ctx context.Context, o Options) error {
 		deployarchive.MediumDir + "/" + deployarchive.ArchiveName:  filepath.Join(o.ArchiveDir, deployarchive.ArchiveName),
 		deployarchive.MediumDir + "/" + deployarchive.ManifestName: filepath.Join(o.ArchiveDir, deployarchive.ManifestName),
 		deployarchive.MediumDir + "/" + InfoName:                   filepath.Join(work, InfoName),
-	}
+	})
 	err = fsutil.WriteAtomicPath(o.Output, 0o644, func(tmp string) error {
 		argv := xorrisoArgs(tmp, label, filepath.Join(grubBIOS, "boot_hybrid.img"), esp, epoch, graft)
 		return run.Run(ctx, log, run.Cmd{Argv: argv, Env: []string{fmt.Sprintf("SOURCE_DATE_EPOCH=%d", epoch.Unix())}})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/initramfs/live"
+	"github.com/altcos/altcos-tools/installer/bootloader"
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/internal/testkit/tooltest"
 )
@@ -55,11 +57,12 @@ func TestXorrisoArgs(t *testing.T) {
 	}
 }
 
-// isoFixture is an OS tree with a fake kernel and the host's GRUB, a fake
-// initramfs and a fake deploy archive.
+// isoFixture is an OS tree with a fake kernel and the host's GRUB (and,
+// when signed, stand-ins for Debian's signed shim, MokManager and GRUB), a
+// fake initramfs and a fake deploy archive.
 type isoFixture struct{ tree, initramfs, archive string }
 
-func newISOFixture(t *testing.T) isoFixture {
+func newISOFixture(t *testing.T, signed bool) isoFixture {
 	t.Helper()
 	for _, d := range []string{"/usr/lib/grub/i386-pc", "/usr/lib/grub/x86_64-efi"} {
 		if _, err := os.Stat(filepath.Join(d, "moddep.lst")); err != nil {
@@ -78,8 +81,16 @@ func newISOFixture(t *testing.T) isoFixture {
 		}
 	}
 	write(filepath.Join(f.tree, "usr/lib/modules/6.1.0-test/vmlinuz"), "not really a kernel")
-	if err := os.Symlink("/usr/lib/grub", filepath.Join(f.tree, "usr/lib/grub")); err != nil {
-		t.Fatal(err)
+	os.MkdirAll(filepath.Join(f.tree, "usr/lib/grub"), 0o755)
+	for _, p := range []string{"i386-pc", "x86_64-efi"} {
+		if err := os.Symlink("/usr/lib/grub/"+p, filepath.Join(f.tree, "usr/lib/grub", p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if signed {
+		for _, p := range []string{bootloader.TreeShim, bootloader.TreeMokManager, bootloader.TreeSignedGRUB} {
+			write(filepath.Join(f.tree, p), "MZ stand-in for "+p)
+		}
 	}
 	write(f.initramfs, "not really an initramfs")
 	write(filepath.Join(f.archive, deployarchive.ArchiveName), "not really an archive")
@@ -100,7 +111,7 @@ func TestBuildISO(t *testing.T) {
 	// go-diskfs stamps some FAT entries (volume label, dot entries) from
 	// SOURCE_DATE_EPOCH itself; the CLI gets it from the environment.
 	t.Setenv("SOURCE_DATE_EPOCH", "1795000000")
-	f := newISOFixture(t)
+	f := newISOFixture(t, true)
 	dir := t.TempDir()
 	iso := filepath.Join(dir, "live.iso")
 	ctx := context.Background()
@@ -128,25 +139,34 @@ func TestBuildISO(t *testing.T) {
 	if l, err := live.ISOLabel(iso); err != nil || l != "ALTCOS-SISYPHUS-20261125-0-0" {
 		t.Errorf("ISO volume label = %q, %v, want ALTCOS-SISYPHUS-20261125-0-0", l, err)
 	}
-	d, err := diskfs.Open(iso, diskfs.WithOpenMode(diskfs.ReadOnly))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt, err := d.GetPartitionTable()
-	d.Close()
-	if err != nil {
-		t.Fatalf("partition table of the ISO: %v", err)
-	}
-	table, ok := pt.(*mbr.Table)
-	if !ok {
-		t.Fatalf("ISO partition table is %T, want an MBR (USB boot)", pt)
-	}
+	table := isoMBR(t, iso)
 	var types []mbr.Type
 	for _, p := range table.Partitions {
 		types = append(types, p.Type)
 	}
 	if len(types) < 2 || types[1] != mbr.EFISystem {
-		t.Errorf("ISO MBR partition types = %v, want partition 2 of type 0xEF (ESP)", types)
+		t.Fatalf("ISO MBR partition types = %v, want partition 2 of type 0xEF (ESP)", types)
+	}
+	// The ESP (partition 2, also the El Torito UEFI image) holds the tree's
+	// Secure Boot chain byte for byte, and the signed GRUB's config at its
+	// prefix; the ISO 9660 tree has the config too (a CD-ROM boot's prefix).
+	esp := fmt.Sprintf("%s@@%d", iso, int64(table.Partitions[1].Start)*512)
+	for p, want := range map[string]string{
+		bootloader.RemovablePath: bootloader.TreeShim, bootloader.ShimGRUBPath: bootloader.TreeSignedGRUB,
+		bootloader.ShimMokManagerPath: bootloader.TreeMokManager,
+	} {
+		want = "MZ stand-in for " + want
+		if got, err := mtype(ctx, esp, p); err != nil || string(got) != want {
+			t.Errorf("ESP %s = %q, %v; want %q", p, got, err, want)
+		}
+	}
+	cfg, err := mtype(ctx, esp, bootloader.SignedConfigPath)
+	wantCfg := "search --no-floppy --set=root --label 'ALTCOS-SISYPHUS-20261125-0-0'\nset prefix=($root)/boot/grub/efi\nsource $prefix/grub.cfg\n"
+	if err != nil || !strings.HasSuffix(string(cfg), wantCfg) {
+		t.Errorf("ESP %s = %q, %v; want it to end with %q", bootloader.SignedConfigPath, cfg, err, wantCfg)
+	}
+	if onISO := isoFile(t, iso, bootloader.SignedConfigPath); onISO != string(cfg) {
+		t.Errorf("ISO 9660 %s = %q, want the ESP's %q", bootloader.SignedConfigPath, onISO, cfg)
 	}
 
 	c, err := Inspect(iso)
@@ -215,7 +235,7 @@ func TestBuildISO(t *testing.T) {
 
 func TestBuildISOBadInput(t *testing.T) {
 	tooltest.Tools(t, "xorriso", "grub-mkimage")
-	f := newISOFixture(t)
+	f := newISOFixture(t, true)
 	tests := []struct {
 		name   string
 		break_ func(o *Options)
@@ -311,4 +331,65 @@ func TestCustomizeNetworkBadInput(t *testing.T) {
 			t.Errorf("Customize(%+v) = %v, want an error containing %q", tc.o, err, tc.want)
 		}
 	}
+}
+
+// mtype reads p from the FAT filesystem img (mtools' FILE@@OFFSET names one
+// inside a larger file).
+func mtype(ctx context.Context, img, p string) ([]byte, error) {
+	return run.Output(ctx, nil, run.Cmd{Argv: []string{"mtype", "-i", img, "::" + p}, Env: []string{"MTOOLS_SKIP_CHECK=1"}})
+}
+
+// isoFile reads p from the ISO 9660 filesystem of iso ("" when it is not there).
+func isoFile(t *testing.T, iso, p string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "file")
+	if err := run.Run(context.Background(), nil, run.Cmd{Argv: []string{"xorriso", "-osirrox", "on", "-indev", iso, "-extract", p, out}}); err != nil {
+		return ""
+	}
+	b, _ := os.ReadFile(out)
+	return string(b)
+}
+
+// TestBuildISOUnsigned: a tree without the Secure Boot chain (an rpm-based
+// one) still gets a UEFI boot: GRUB made by grub-mkimage at the removable
+// path, and no signed GRUB's config anywhere.
+func TestBuildISOUnsigned(t *testing.T) {
+	tooltest.Tools(t, "xorriso", "grub-mkimage", "mtype")
+	f := newISOFixture(t, false)
+	iso := filepath.Join(t.TempDir(), "live.iso")
+	ctx := context.Background()
+	if err := Build(ctx, f.options(iso)); err != nil {
+		t.Fatalf("Build = %v", err)
+	}
+	esp := fmt.Sprintf("%s@@%d", iso, int64(isoMBR(t, iso).Partitions[1].Start)*512)
+	if efi, err := mtype(ctx, esp, bootloader.RemovablePath); err != nil || !bytes.HasPrefix(efi, []byte("MZ")) || len(efi) < 20000 {
+		t.Errorf("ESP %s = %d bytes, %v; want GRUB made by grub-mkimage", bootloader.RemovablePath, len(efi), err)
+	}
+	for _, p := range []string{bootloader.ShimGRUBPath, bootloader.SignedConfigPath} {
+		if _, err := mtype(ctx, esp, p); err == nil {
+			t.Errorf("ESP of a tree without the Secure Boot chain has %s", p)
+		}
+	}
+	if got := isoFile(t, iso, bootloader.SignedConfigPath); got != "" {
+		t.Errorf("ISO 9660 of a tree without the Secure Boot chain has %s", bootloader.SignedConfigPath)
+	}
+}
+
+// isoMBR reads the hybrid ISO's MBR partition table (USB boot).
+func isoMBR(t *testing.T, iso string) *mbr.Table {
+	t.Helper()
+	d, err := diskfs.Open(iso, diskfs.WithOpenMode(diskfs.ReadOnly))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := d.GetPartitionTable()
+	d.Close()
+	if err != nil {
+		t.Fatalf("partition table of the ISO: %v", err)
+	}
+	table, ok := pt.(*mbr.Table)
+	if !ok {
+		t.Fatalf("ISO partition table is %T, want an MBR (USB boot)", pt)
+	}
+	return table
 }

@@ -1,7 +1,13 @@
 // Package bootloader installs GRUB from the deployed OS tree for BIOS
-// (i386-pc: boot code in the MBR, core image in BIOS-BOOT) and UEFI
-// (x86_64-efi at the removable path EFI/BOOT/BOOTX64.EFI on the ESP, no NVRAM
-// writes), and writes the boot partition's static /grub/grub.cfg.
+// (i386-pc: boot code in the MBR, core image in BIOS-BOOT) and UEFI (the
+// removable path EFI/BOOT/BOOTX64.EFI on the ESP, no NVRAM writes), and
+// writes the boot partition's static /grub/grub.cfg.
+//
+// UEFI boots the tree's Secure Boot chain when it has one (shim.go: shim,
+// then Debian's signed GRUB, which reads EFI/debian/grub.cfg and from there
+// the same static menu), so the installed system boots with Secure Boot on
+// and off; a tree without the chain gets a GRUB made with grub-mkimage
+// (x86_64-efi), which boots with Secure Boot off only.
 //
 // grub-install cannot map loop devices (DESIGN.md, "Proven on this
 // machine"), so the images are made with grub-mkimage from the tree's own

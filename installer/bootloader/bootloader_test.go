@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -223,5 +224,124 @@ func TestMkImageAndESP(t *testing.T) {
 	}
 	if _, err := MkImage(ctx, nil, filepath.Join(dir, "nogrub"), BIOS, "x", dir); err == nil || !strings.Contains(err.Error(), "no GRUB modules") {
 		t.Errorf("MkImage(tree without GRUB) = %v, want a no-GRUB-modules error", err)
+	}
+}
+
+// fakeTree is an OS tree with the host's GRUB platforms and, when signed,
+// stand-ins for Debian's signed shim, MokManager and GRUB (distinct bytes,
+// so a test sees which file went where).
+func fakeTree(t *testing.T, signed bool) string {
+	t.Helper()
+	tree := t.TempDir()
+	grub := filepath.Join(tree, "usr/lib/grub")
+	if err := os.MkdirAll(grub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []Platform{BIOS, UEFI} {
+		if err := os.Symlink(filepath.Join("/usr/lib/grub", p.Name), filepath.Join(grub, p.Name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if signed {
+		for _, f := range []string{TreeShim, TreeMokManager, TreeSignedGRUB} {
+			p := filepath.Join(tree, f)
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := os.WriteFile(p, []byte("MZ stand-in for "+f), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return tree
+}
+
+// TestInstallESP runs Install on a fake disk and a FAT made by mkfs.vfat
+// and reads the ESP back with mtools: a tree with the Secure Boot chain
+// gets shim, the signed GRUB and MokManager byte for byte at the paths shim
+// and the signed GRUB look, and the config at the signed GRUB's prefix; a
+// tree without it gets GRUB from grub-mkimage, and nothing else.
+func TestInstallESP(t *testing.T) {
+	tooltest.Tools(t, "grub-mkimage", "mkfs.vfat", "fsck.vfat", "mmd", "mcopy", "mtype")
+	ctx := context.Background()
+	mtype := func(esp, p string) ([]byte, error) {
+		return run.Output(ctx, nil, run.Cmd{Argv: []string{"mtype", "-i", esp, "::" + p}, Env: []string{"MTOOLS_SKIP_CHECK=1"}})
+	}
+	for _, signed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("signed=%v", signed), func(t *testing.T) {
+			tree, dir := fakeTree(t, signed), t.TempDir()
+			esp := filepath.Join(dir, "esp.img")
+			os.WriteFile(esp, nil, 0o644)
+			os.Truncate(esp, 127<<20)
+			if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"mkfs.vfat", "-F", "32", "-n", "EFI-SYSTEM", esp}}); err != nil {
+				t.Fatal(err)
+			}
+			boot := filepath.Join(dir, "boot")
+			os.Mkdir(boot, 0o755)
+			d := &disk{data: make([]byte, 3<<20)}
+			o := Options{Tree: tree, BootDir: boot, BootUUID: "0000-test", Disk: d, BIOSBootStart: 1 << 20, BIOSBootSize: 1 << 20,
+				ESP: esp, WorkDir: dir}
+			if err := Install(ctx, o); err != nil {
+				t.Fatalf("Install = %v", err)
+			}
+			if err := run.Run(ctx, nil, run.Cmd{Argv: []string{"fsck.vfat", "-n", esp}}); err != nil {
+				t.Errorf("fsck.vfat -n after Install: %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(boot, "grub/grub.cfg")); err != nil {
+				t.Errorf("static menu: %v", err)
+			}
+			if binary.LittleEndian.Uint64(d.data[0x5c:]) != 2048 {
+				t.Errorf("BIOS boot code not written")
+			}
+			if _, err := mtype(esp, "/EFI/BOOT/fbx64.efi"); err == nil {
+				t.Errorf("ESP has EFI/BOOT/fbx64.efi, which would write NVRAM entries and reset the machine")
+			}
+			if !signed {
+				efi, err := mtype(esp, RemovablePath)
+				if err != nil || !bytes.HasPrefix(efi, []byte("MZ")) || len(efi) < 20000 {
+					t.Errorf("mtype %s = %d bytes, %v; want GRUB made by grub-mkimage", RemovablePath, len(efi), err)
+				}
+				for _, p := range []string{ShimGRUBPath, SignedConfigPath} {
+					if _, err := mtype(esp, p); err == nil {
+						t.Errorf("ESP of a tree without the Secure Boot chain has %s", p)
+					}
+				}
+				return
+			}
+			for p, f := range map[string]string{RemovablePath: TreeShim, ShimGRUBPath: TreeSignedGRUB, ShimMokManagerPath: TreeMokManager} {
+				want, _ := os.ReadFile(filepath.Join(tree, f))
+				if got, err := mtype(esp, p); err != nil || !bytes.Equal(got, want) {
+					t.Errorf("mtype %s = %q, %v; want the tree's %s", p, got, err, f)
+				}
+			}
+			cfg, err := mtype(esp, SignedConfigPath)
+			if err != nil || string(cfg) != SignedConfig("0000-test") {
+				t.Errorf("mtype %s = %q, %v; want %q", SignedConfigPath, cfg, err, SignedConfig("0000-test"))
+			}
+		})
+	}
+}
+
+func TestSignedConfig(t *testing.T) {
+	got := SignedConfig("1234-abcd")
+	for _, want := range []string{"search --no-floppy --fs-uuid --set=root 1234-abcd\n", "set prefix=($root)/grub\n", "source $prefix/grub.cfg\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("SignedConfig = %q, want it to contain %q", got, want)
+		}
+	}
+}
+
+func TestFindSignedChain(t *testing.T) {
+	tree := fakeTree(t, true)
+	c, err := FindSignedChain(tree)
+	if err != nil || !bytes.Contains(c.Shim, []byte("shimx64")) || !bytes.Contains(c.GRUB, []byte("grubx64")) || !bytes.Contains(c.MokManager, []byte("mmx64")) {
+		t.Fatalf("FindSignedChain(signed tree) = %+v, %v", c, err)
+	}
+	os.Remove(filepath.Join(tree, TreeSignedGRUB))
+	if _, err := FindSignedChain(tree); !errors.Is(err, ErrNoSignedChain) || !strings.Contains(err.Error(), TreeSignedGRUB) {
+		t.Errorf("FindSignedChain(tree without signed GRUB) = %v, want ErrNoSignedChain naming %s", err, TreeSignedGRUB)
+	}
+	os.Remove(filepath.Join(tree, TreeShim))
+	os.Mkdir(filepath.Join(tree, TreeShim), 0o755) // unreadable as a file
+	if _, err := FindSignedChain(tree); err == nil || errors.Is(err, ErrNoSignedChain) {
+		t.Errorf("FindSignedChain(shim is a folder) = %v, want a read error, not a fallback", err)
 	}
 }

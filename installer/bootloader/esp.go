@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/altcos/altcos-tools/internal/run"
 )
@@ -49,7 +50,7 @@ func MtoolsArgs(dev string, src map[string]string) [][]string {
 func WriteESP(ctx context.Context, log *slog.Logger, dev, workDir string, files map[string][]byte) error {
 	src := map[string]string{}
 	for p, b := range files {
-		local := filepath.Join(workDir, "esp-"+path.Base(p))
+		local := filepath.Join(workDir, "esp"+strings.ReplaceAll(p, "/", "_"))
 		if err := os.WriteFile(local, b, 0o644); err != nil {
 			return err
 		}

@@ -18,8 +18,16 @@ type Firmware string
 // Firmwares.
 const (
 	BIOS Firmware = "bios" // SeaBIOS, QEMU's default
-	UEFI Firmware = "uefi" // OVMF
+	UEFI Firmware = "uefi" // OVMF, Secure Boot off
+	// UEFISecureBoot is OVMF built for Secure Boot (it needs SMM, so the
+	// machine gets it) with a variable store that has Secure Boot on and
+	// Microsoft's keys enrolled, as a stock server ships: only a
+	// Microsoft-signed loader (shim) boots.
+	UEFISecureBoot Firmware = "uefi-secureboot"
 )
+
+// IsUEFI says whether f is OVMF, with or without Secure Boot.
+func (f Firmware) IsUEFI() bool { return f == UEFI || f == UEFISecureBoot }
 
 // Drive is a disk or CD-ROM of a machine.
 type Drive struct {
@@ -75,11 +83,15 @@ type Config struct {
 }
 
 // OVMF returns the first installed OVMF code and variables pair (Debian's
-// ovmf package), or empty strings.
-func OVMF() (code, vars string) {
+// ovmf package) for fw, or empty strings. Secure Boot needs the 4 MiB
+// build: Debian calls the 2 MiB one too small for it.
+func OVMF(fw Firmware) (code, vars string) {
 	pairs := [][2]string{
 		{"/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"},
 		{"/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"},
+	}
+	if fw == UEFISecureBoot {
+		pairs = [][2]string{{"/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"}}
 	}
 	for _, p := range pairs {
 		if fileExists(p[0]) && fileExists(p[1]) {
@@ -124,9 +136,13 @@ func (c Config) Args() ([]string, error) {
 	if accel == "tcg" && cpus > 1 {
 		accel = "tcg,thread=multi"
 	}
+	machine := "q35"
+	if c.Firmware == UEFISecureBoot {
+		machine += ",smm=on"
+	}
 	a := []string{
 		"-name", c.Name,
-		"-machine", "q35", "-accel", accel,
+		"-machine", machine, "-accel", accel,
 		"-m", strconv.Itoa(mem), "-smp", strconv.Itoa(cpus),
 		// No default devices, no display: the serial console on stdio is the
 		// only way in or out, as on a headless server.
@@ -138,15 +154,20 @@ func (c Config) Args() ([]string, error) {
 	}
 	switch c.Firmware {
 	case BIOS, "":
-	case UEFI:
+	case UEFI, UEFISecureBoot:
 		if c.OVMFCode == "" || c.OVMFVars == "" {
 			return nil, errors.New("machine config: UEFI needs OVMF code and variables (install Debian's ovmf)")
+		}
+		if c.Firmware == UEFISecureBoot {
+			// Only SMM code may write the flash: the guest OS cannot
+			// change the Secure Boot variables behind the firmware's back.
+			a = append(a, "-global", "driver=cfi.pflash01,property=secure,value=on")
 		}
 		a = append(a,
 			"-drive", "if=pflash,format=raw,unit=0,readonly=on,file="+c.OVMFCode,
 			"-drive", "if=pflash,format=raw,unit=1,file="+c.VarsPath())
 	default:
-		return nil, fmt.Errorf("machine config: unknown firmware %q (bios or uefi)", c.Firmware)
+		return nil, fmt.Errorf("machine config: unknown firmware %q (%s, %s or %s)", c.Firmware, BIOS, UEFI, UEFISecureBoot)
 	}
 	xhci, sata := false, 0
 	for i, d := range c.Drives {

@@ -34,6 +34,16 @@ func TestConfigArgs(t *testing.T) {
 				"-fw_cfg name=opt/com.coreos/config,file=/o/c.ign",
 		},
 		{
+			name: "uefi secure boot from a usb stick",
+			cfg: Config{Name: "sb", OutDir: "/o", Firmware: UEFISecureBoot, OVMFCode: "/f/CODE.secboot.fd", OVMFVars: "/f/VARS.ms.fd",
+				Drives: []Drive{{Path: "/s.iso", Bus: "usb", ReadOnly: true, BootIndex: 1}}},
+			want: "-name sb -machine q35,smm=on -accel tcg -m 2048 -smp 1 -nodefaults -display none -serial stdio -device virtio-rng-pci " +
+				"-global driver=cfi.pflash01,property=secure,value=on " +
+				"-drive if=pflash,format=raw,unit=0,readonly=on,file=/f/CODE.secboot.fd -drive if=pflash,format=raw,unit=1,file=/o/sb.OVMF_VARS.fd " +
+				"-device qemu-xhci,id=xhci -drive file=/s.iso,format=raw,if=none,id=drive0,cache=unsafe,readonly=on -device usb-storage,bus=xhci.0,drive=drive0,removable=on,bootindex=1",
+		},
+		{name: "secure boot without ovmf", cfg: Config{Name: "u", Firmware: UEFISecureBoot}, wantErr: "OVMF"},
+		{
 			name: "pxe",
 			cfg:  Config{Name: "p", CPUs: 2, Kernel: "/k", Initrd: "/i", Append: "console=ttyS0 altcos.inst.install_dev=/dev/vda"},
 			want: "-name p -machine q35 -accel tcg,thread=multi -m 2048 -smp 2 -nodefaults -display none -serial stdio -device virtio-rng-pci " +

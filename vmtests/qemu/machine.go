@@ -46,7 +46,7 @@ func Start(ctx context.Context, log *slog.Logger, c Config) (*Machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Firmware == UEFI && !fileExists(c.VarsPath()) {
+	if c.Firmware.IsUEFI() && !fileExists(c.VarsPath()) {
 		if err := copyFile(c.OVMFVars, c.VarsPath()); err != nil {
 			return nil, fmt.Errorf("machine %s: copy UEFI variables: %w", c.Name, err)
 		}
