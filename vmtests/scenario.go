@@ -27,7 +27,7 @@ func Scenarios() []Scenario {
 		{"pxe", "PXE-style boot (-kernel -initrd -append) installing unattended with Ignition from the host's HTTP server and its hash", install, pxeInstall},
 		{"uefi-unattended", "unattended install from the customized live ISO written to a USB stick, its only medium, UEFI (OVMF); then boot and check", install, uefiUnattended},
 		{"interactive", "a serial-only machine: the live ISO's default menu entry, untouched, gives a shell on the serial line; install there: choose the disk, y, root password twice, y to reboot; the installed system logs in on the serial line", install, interactive},
-		{"reinstall-keep-data", "a data partition with a file added after the install (interactive's disk, else a PXE install first); a PXE reinstall with altcos.inst.save_partlabel=data keeps it byte for byte and boots, and the file has its sha256", 12 * time.Minute, reinstallKeepData},
+		{"reinstall-keep-data", "a data partition with a file added after the install (interactive's disk, else a PXE install first); a PXE reinstall with altcos.inst.save_partlabel=data keeps it byte for byte and boots, and the file has its sha256", install, reinstallKeepData},
 		{"qcow2", "boot the QCOW2 image with Ignition from fw_cfg (plus the example configs) and check it, and as altcos: docker, docker-compose and rootless podman", 15 * time.Minute, qcow2},
 		{"power-cut", "QEMU killed during the deploy: the disk does not boot ALTCOS, and a second install succeeds", 10 * time.Minute, powerCut},
 		{"update-rollback", "the QCOW2 of v1 upgrades to a v2 served by the host on 127.0.0.1:8080, reboots into v2 with v1 the rollback entry, and rollback boots v1", 12 * time.Minute, updateRollback},
