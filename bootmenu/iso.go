@@ -24,8 +24,10 @@ const (
 	LabelArg = "altcos.live.label"
 )
 
-// Consoles: the last console= is /dev/console (where the shell reads); the
-// kernel and the live system write to all of them.
+// Consoles: the kernel and the live system write to all of them, and the live
+// system keeps a shell on each; the last console= is /dev/console, where an
+// unattended install's output goes and which an install from the live system
+// makes the installed system's /dev/console too (its boot messages).
 var (
 	consolesGraphical = []string{"console=ttyS0,115200n8", "console=tty0"}
 	consolesSerial    = []string{"console=tty0", "console=ttyS0,115200n8"}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -42,6 +43,35 @@ type Env struct {
 	// Times, when set, receives each machine's phase times as it is closed
 	// (nil: they go to Progress).
 	Times func(machine string, spans []qemu.Span)
+
+	// installed holds the disks that scenarios of this run installed and
+	// checked, by scenario: a later scenario may go on from one instead of
+	// installing again (reinstall-keep-data from interactive's). Run makes it.
+	installed map[string]string
+}
+
+// leaveDisk offers the disk that scenario installed and checked to the run's
+// later scenarios.
+func (e *Env) leaveDisk(scenario, disk string) {
+	if e.installed != nil {
+		e.installed[scenario] = disk
+	}
+}
+
+// takeDisk moves the disk that scenario left into this scenario's folder as
+// name and returns its path, or "" when the run has none (the scenario did
+// not run or failed): each disk goes on in one scenario only.
+func (e *Env) takeDisk(scenario, name string) (string, error) {
+	disk, ok := e.installed[scenario]
+	if !ok {
+		return "", nil
+	}
+	delete(e.installed, scenario)
+	dst := filepath.Join(e.Out, name)
+	if err := os.Rename(disk, dst); err != nil {
+		return "", fmt.Errorf("take the disk %s left: %w", scenario, err)
+	}
+	return dst, nil
 }
 
 func (e *Env) step(format string, args ...any) {

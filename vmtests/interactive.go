@@ -6,13 +6,25 @@ import (
 	"strings"
 	"time"
 
+	"github.com/altcos/altcos-tools/bootmenu"
 	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
-// interactive drives the installer's prompts over the serial console.
+// interactive is what an operator at a serial-only machine (IPMI SOL) does:
+// every machine of the harness has no display, so ttyS0 is the only console.
+// Nothing is typed at the ISO's menu: its default entry boots after the
+// timeout, the live shell answers on the serial line, and the installer,
+// started without a disk, asks for what it needs there. The installed disk
+// then boots to a login on the serial line with the consoles the installer
+// carried over from the live system (no console= given), and checkAsRoot
+// checks it. The run's later scenarios may reuse the disk (leaveDisk).
 func interactive(ctx context.Context, env *Env) error {
 	if env.Art.ISO == "" {
 		return missingf("no live ISO: give --iso or ALTCOS_VMTEST_ISO (make iso builds one)")
+	}
+	consoles, err := isoDefaultConsoles()
+	if err != nil {
+		return err
 	}
 	srv, disk, err := serveConfigOnBlankDisk(ctx, env)
 	if err != nil {
@@ -23,36 +35,34 @@ func interactive(ctx context.Context, env *Env) error {
 	c.NoReboot = true
 	c.Net = true
 	c.Drives = []qemu.Drive{{Path: disk, BootIndex: 2}, {Path: env.Art.ISO, CDROM: true, BootIndex: 1}}
-	env.step("%s: booting the live ISO; choosing the menu's serial-console entry", c.Name)
+	env.step("%s: booting the live ISO serial-only; nothing typed at the menu: its default entry boots", c.Name)
 	m, err := qemu.Start(ctx, env.Log, c)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	// The menu's serial-console entry (the second) puts the live console,
-	// and so the installer's prompts, on ttyS0: Down, Enter.
+	// GRUB draws the menu on the serial port too; the kernel then echoes
+	// its command line: the default entry's consoles, tty0 (no screen
+	// here) last, so /dev/console is not the serial line.
 	if _, err := m.Expect(ctx, "the live ISO's boot menu", liveBootTimeout, []string{"Install ALTCOS (serial console)"}); err != nil {
 		return err
 	}
-	time.Sleep(time.Second)
-	if err := m.Send("\x1b[B"); err != nil {
-		return err
-	}
-	time.Sleep(500 * time.Millisecond)
-	if err := m.Send("\r"); err != nil {
+	if _, err := m.Expect(ctx, "the default entry boots", liveBootTimeout, []string{consoles}); err != nil {
 		return err
 	}
 	if _, err := m.Expect(ctx, "live system ready", liveBootTimeout, []string{liveReady}, "Kernel panic", liveNoMedium); err != nil {
 		return err
 	}
-	// The live system's shell: start the installer without a disk, so it
-	// asks. Type only once its line editor is drawn: keys sent while it
-	// still queries the terminal (colours, cursor position) are lost.
-	if _, err := m.Expect(ctx, "the live shell's prompt", liveBootTimeout, []string{"toggle key help"}); err != nil {
+	// The live system's shell on the serial line: start the installer
+	// without a disk, so it asks. Type only once its line editor is drawn:
+	// keys sent while it still queries the terminal (colours, cursor
+	// position) are lost.
+	if _, err := m.Expect(ctx, "the live shell's prompt on the serial line", liveBootTimeout, []string{"toggle key help"}); err != nil {
 		return err
 	}
+	env.step("%s: the default entry (%s) gave a shell on the serial line", c.Name, consoles)
 	time.Sleep(2 * time.Second)
-	cmd := fmt.Sprintf("altcos-installer install --ignition-url %s --ignition-hash sha256-%s --append-karg %s", srv.GuestURL("config.ign"), sha256Hex(vmtestIgnition), serialKarg)
+	cmd := fmt.Sprintf("altcos-installer install --ignition-url %s --ignition-hash sha256-%s", srv.GuestURL("config.ign"), sha256Hex(vmtestIgnition))
 	if err := m.SendLine(cmd); err != nil {
 		return err
 	}
@@ -63,7 +73,27 @@ func interactive(ctx context.Context, env *Env) error {
 		return err
 	}
 	m.Close()
-	return checkAsRoot(ctx, env, env.diskMachine("interactive-disk", qemu.BIOS, disk, "raw"), nil)
+	if err := checkAsRoot(ctx, env, env.diskMachine("interactive-disk", qemu.BIOS, disk, "raw"), nil); err != nil {
+		return err
+	}
+	env.leaveDisk("interactive", disk)
+	return nil
+}
+
+// isoDefaultConsoles are the console= arguments of the ISO menu's default
+// entry, as the kernel echoes them.
+func isoDefaultConsoles() (string, error) {
+	menu, err := bootmenu.ISO(bootmenu.ISOOptions{Firmware: bootmenu.BIOS, Label: "ALTCOS"})
+	if err != nil {
+		return "", err
+	}
+	var cons []string
+	for _, a := range menu.Entries[menu.Default].Args {
+		if strings.HasPrefix(a, "console=") {
+			cons = append(cons, a)
+		}
+	}
+	return strings.Join(cons, " "), nil
 }
 
 // A prompt of the installer and what the operator answers.

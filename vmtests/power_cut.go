@@ -79,10 +79,5 @@ func powerCut(ctx context.Context, env *Env) error {
 	b.Close()
 	env.step("powercut: the cut disk does not boot ALTCOS; installing again")
 
-	m2, err := qemu.Start(ctx, env.Log, pxeMachine(env, "powercut-reinstall", kernel, initrd, disk, kargs...))
-	if err != nil {
-		return err
-	}
-	defer m2.Close()
-	return runInstall(ctx, env, m2)
+	return pxeRun(ctx, env, pxeMachine(env, "powercut-reinstall", kernel, initrd, disk, kargs...))
 }

@@ -1,6 +1,7 @@
 package vmtests
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -114,6 +115,17 @@ func pxeMachine(env *Env, name, kernel, initrd, disk string, kargs ...string) qe
 	c.Net = true
 	c.Drives = []qemu.Drive{{Path: disk, BootIndex: 1}}
 	return c
+}
+
+// pxeRun boots c, an unattended PXE install (pxeMachine), until the install
+// is done and the machine stops.
+func pxeRun(ctx context.Context, env *Env, c qemu.Config) error {
+	m, err := qemu.Start(ctx, env.Log, c)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return runInstall(ctx, env, m)
 }
 
 // pxeInstallKargs are the kernel arguments of an unattended PXE install with

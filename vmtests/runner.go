@@ -82,6 +82,7 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		return nil, err
 	}
 	fmt.Fprintf(report, "vmtest: accelerator %s\n", accel)
+	o.Env.installed = map[string]string{}
 	start := time.Now()
 	var results []Result
 	for _, s := range list {

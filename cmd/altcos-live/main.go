@@ -1,7 +1,7 @@
 // Command altcos-live is the init (PID 1) of the live ISO and PXE boot: it
 // mounts /proc, /sys and /dev, loads the kernel modules, mounts the boot
 // medium, prints the hints on every console, installs unattended when asked,
-// and then keeps a shell on the console (see initramfs/live).
+// and then keeps a shell on every console (see initramfs/live).
 //
 //	altcos-live          as /init
 //	altcos-live late     load the remaining modules and run DHCP (started by init)
@@ -26,13 +26,19 @@ func main() {
 		if err := live.SetupRoot(); err != nil {
 			fmt.Fprintf(os.Stderr, "altcos-live: %v\n", err)
 		}
-		cmdline, _ := os.ReadFile("/proc/cmdline")
-		out := live.ConsoleWriter(string(cmdline), os.Stdout)
+		out := live.ConsoleWriter(consoles(), os.Stdout)
 		io = stdio.Stdio{In: os.Stdin, Out: out, Err: out}
 	}
 	code := stdio.Report(io.Err, "altcos-live", live.Run(context.Background(), os.Args[1:], live.SystemEnv(io)))
 	if pid1 {
-		live.ShellForever("/bbin/gosh", io.Out)
+		// Read again: a console whose driver is a module is there by now.
+		live.ShellForever("/bbin/gosh", live.ShellTTYs(consoles()), io.Out)
 	}
 	os.Exit(code)
+}
+
+// consoles are the live system's consoles (live.Consoles).
+func consoles() []string {
+	cmdline, _ := os.ReadFile("/proc/cmdline")
+	return live.Consoles("", string(cmdline))
 }

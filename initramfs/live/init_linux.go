@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/altcos/altcos-tools/installer/kargs"
 )
 
 // Why altcos-live is /init itself rather than u-root's init with altcos-live
@@ -61,21 +59,11 @@ func SetupRoot() error {
 	return nil
 }
 
-// ConsoleWriter writes to every console= of the kernel command line (the
-// kernel writes its messages to all of them; so do we), or to fallback.
-func ConsoleWriter(cmdline string, fallback io.Writer) io.Writer {
-	args, _ := kargs.Parse(cmdline)
+// ConsoleWriter writes to every console (the kernel writes its messages to
+// all of them; so do we), or to fallback when none opens.
+func ConsoleWriter(consoles []string, fallback io.Writer) io.Writer {
 	var ws []io.Writer
-	seen := map[string]bool{}
-	for _, a := range args {
-		if a.Key != "console" || !a.HasValue {
-			continue
-		}
-		name, _, _ := strings.Cut(a.Value, ",")
-		if name == "" || seen[name] {
-			continue
-		}
-		seen[name] = true
+	for _, name := range consoles {
 		f, err := os.OpenFile(filepath.Join("/dev", name), os.O_WRONLY|unix.O_NOCTTY, 0)
 		if err != nil {
 			continue
@@ -88,38 +76,34 @@ func ConsoleWriter(cmdline string, fallback io.Writer) io.Writer {
 	return io.MultiWriter(ws...)
 }
 
-// ShellForever runs the shell (argv[0] is its base name: u-root's busybox
-// picks the command by it) on /dev/console as a session leader with the
-// console as its controlling terminal, reaps every orphan (the duty of
-// PID 1), and starts a new shell when one exits. It never returns.
-func ShellForever(shell string, banner io.Writer) {
-	for {
-		started := time.Now()
-		pid, err := startShell(shell)
-		if err != nil {
-			fmt.Fprintf(banner, "altcos-live: start %s: %v; retrying in 5 s\n", shell, err)
-			time.Sleep(5 * time.Second)
-			continue
-		}
-		for {
+// ShellForever keeps the shell (argv[0] is its base name: u-root's busybox
+// picks the command by it) on each of ttys (ShellTTYs), as a session leader
+// with its tty as the controlling terminal, reaps every orphan (the duty of
+// PID 1), and starts a new shell where one exits. It never returns.
+func ShellForever(shell string, ttys []string, banner io.Writer) {
+	s := shells{
+		start: func(tty string) (int, error) { return startShell(shell, tty) },
+		wait: func() (int, error) {
 			var ws unix.WaitStatus
-			wpid, err := unix.Wait4(-1, &ws, 0, nil)
+			pid, err := unix.Wait4(-1, &ws, 0, nil)
 			if err == unix.EINTR {
-				continue
+				return 0, errRetry
 			}
-			if err != nil || wpid == pid {
-				break
-			}
-		}
-		fmt.Fprintln(banner, "\naltcos-live: the shell exited; starting a new one (reboot with: shutdown -r)")
-		if time.Since(started) < 2*time.Second {
-			time.Sleep(2 * time.Second) // a shell that cannot start must not spin
-		}
+			return pid, err
+		},
+		sleep:  time.Sleep,
+		now:    time.Now,
+		banner: banner,
+	}
+	for {
+		err := s.supervise(ttys)
+		fmt.Fprintf(banner, "altcos-live: %v; starting the shells again\n", err)
+		time.Sleep(retryStart)
 	}
 }
 
-func startShell(shell string) (int, error) {
-	tty, err := os.OpenFile("/dev/console", os.O_RDWR, 0)
+func startShell(shell, ttyPath string) (int, error) {
+	tty, err := os.OpenFile(ttyPath, os.O_RDWR, 0)
 	if err != nil {
 		return 0, err
 	}

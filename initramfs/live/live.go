@@ -14,8 +14,9 @@
 //     file or altcos.inst.install_dev is on the kernel command line; on error
 //     it prints the cause and returns, and u-root's init starts the shell.
 //
-// Whatever Run returns, the init then keeps a shell on the console
-// (ShellForever), so a failed install leaves the operator at a prompt.
+// Whatever Run returns, the init then keeps a shell on every console
+// (ShellForever: tty0 and ttyS0 alike), so a failed install leaves the
+// operator at a prompt wherever the operator sits.
 package live
 
 import (

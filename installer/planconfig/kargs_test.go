@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/altcos/altcos-tools/bootmenu"
 	"github.com/altcos/altcos-tools/installer"
+	"github.com/altcos/altcos-tools/installer/bootloader"
 )
 
 // TestKargsTable lists every installer kernel argument: whether it is
@@ -153,6 +155,46 @@ func TestDefaultConsole(t *testing.T) {
 		if !reflect.DeepEqual(p.Console, tc.want) || p.Origin["console"] != tc.origin {
 			t.Errorf("DefaultConsole(%q) = %q from %q, want %q from %q", tc.cmdline, p.Console, p.Origin["console"], tc.want, tc.origin)
 		}
+	}
+}
+
+// TestDefaultConsoleOfISOEntries: an install started from either Linux entry
+// of the ISO menu gives the installed system the live system's consoles in
+// the same order (so the same /dev/console) and GRUB the serial port, so an
+// install done at a serial console boots to a serial login.
+func TestDefaultConsoleOfISOEntries(t *testing.T) {
+	menu, err := bootmenu.ISO(bootmenu.ISOOptions{Firmware: bootmenu.UEFI, Label: "ALTCOS-X"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"install":        {"console=ttyS0,115200n8", "console=tty0"},
+		"install-serial": {"console=tty0", "console=ttyS0,115200n8"},
+	}
+	seen := 0
+	for _, e := range menu.Entries {
+		if e.Linux == "" || e.ID == "rescue" {
+			continue
+		}
+		seen++
+		p := Defaults()
+		DefaultConsole(p, "BOOT_IMAGE="+e.Linux+" "+strings.Join(e.Args, " "), "/proc/cmdline")
+		edit := installer.KargEdit{RootUUID: "u", Console: p.Console, Append: []string{"console=ttyS0,115200n8"}}
+		var got []string
+		for _, a := range installer.EditKargs([]string{"ostree=/ostree/boot.1/x", "console=tty0"}, edit) {
+			if strings.HasPrefix(a, "console=") {
+				got = append(got, a)
+			}
+		}
+		if !reflect.DeepEqual(got, want[e.ID]) {
+			t.Errorf("entry %q: the installed system's consoles are %q, want %q", e.ID, got, want[e.ID])
+		}
+		if s := bootloader.SerialFromConsole(p.Console); s == nil || *s != (bootloader.Serial{Unit: 0, Speed: 115200}) {
+			t.Errorf("entry %q: GRUB's serial terminal = %+v, want unit 0 at 115200", e.ID, s)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("the ISO menu has %d install entries, want %d", seen, len(want))
 	}
 }
 

@@ -45,23 +45,29 @@ func Overlay(ctx context.Context, log *slog.Logger, base, path string) error {
 // bytes; a hole that became written zeros counts as a change, which only
 // makes the "untouched" check stricter.
 func DiskDigest(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	return RangeDigest(path, 0, st.Size())
+}
+
+// RangeDigest is DiskDigest of bytes [off, off+n) of a raw disk image, a
+// partition's, say.
+func RangeDigest(path string, off, n int64) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
 	h := sha256.New()
 	var hdr [16]byte
-	binary.LittleEndian.PutUint64(hdr[:8], uint64(st.Size()))
+	binary.LittleEndian.PutUint64(hdr[:8], uint64(n))
 	h.Write(hdr[:8])
 	fd := int(f.Fd())
-	for off := int64(0); off < st.Size(); {
+	for end := off + n; off < end; {
 		data, err := unix.Seek(fd, off, unix.SEEK_DATA)
-		if errors.Is(err, unix.ENXIO) {
+		if errors.Is(err, unix.ENXIO) || (err == nil && data >= end) {
 			break // only a hole is left
 		}
 		if err != nil {
@@ -71,6 +77,7 @@ func DiskDigest(path string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("digest %s: seek hole: %w", path, err)
 		}
+		hole = min(hole, end)
 		binary.LittleEndian.PutUint64(hdr[:8], uint64(data))
 		binary.LittleEndian.PutUint64(hdr[8:], uint64(hole-data))
 		h.Write(hdr[:])
