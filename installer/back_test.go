@@ -573,15 +573,15 @@ func TestEditKargs(t *testing.T) {
 
 func TestSetShadowHash(t *testing.T) {
 	in := "root:*:20000:0:99999:7:::\ndaemon:*:20000:0:99999:7:::\n"
-	got, err := SetShadowHash(in, "root", "$y$j9T$salt$hash")
+	got, err := setShadowHash(in, "root", "$y$j9T$salt$hash")
 	if want := "root:$y$j9T$salt$hash:20000:0:99999:7:::\ndaemon:*:20000:0:99999:7:::\n"; err != nil || got != want {
-		t.Errorf("SetShadowHash = %q, %v; want %q", got, err, want)
+		t.Errorf("setShadowHash = %q, %v; want %q", got, err, want)
 	}
-	if _, err := SetShadowHash("daemon:*:1::::::\n", "root", "$y$x"); err == nil {
-		t.Errorf("SetShadowHash(no root line) = nil error, want one")
+	if _, err := setShadowHash("daemon:*:1::::::\n", "root", "$y$x"); err == nil {
+		t.Errorf("setShadowHash(no root line) = nil error, want one")
 	}
-	if _, err := SetShadowHash(in, "root", "a:b"); err == nil || strings.Contains(err.Error(), "a:b") {
-		t.Errorf("SetShadowHash(bad hash) = %v, want an error that does not quote the hash", err)
+	if _, err := setShadowHash(in, "root", "a:b"); err == nil || strings.Contains(err.Error(), "a:b") {
+		t.Errorf("setShadowHash(bad hash) = %v, want an error that does not quote the hash", err)
 	}
 }
 
@@ -600,8 +600,8 @@ func TestAddFstab(t *testing.T) {
 	if err := addFstab(p2, "R", "B"); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(p2); string(got) != FstabLines("R", "B") {
-		t.Errorf("addFstab(new file) = %q, want %q", got, FstabLines("R", "B"))
+	if got, _ := os.ReadFile(p2); string(got) != fstabLines("R", "B") {
+		t.Errorf("addFstab(new file) = %q, want %q", got, fstabLines("R", "B"))
 	}
 }
 

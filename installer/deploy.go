@@ -70,9 +70,9 @@ type KargEdit struct {
 	Delete   []string // an exact argument, or a bare key to drop every key=...
 }
 
-// FirstbootKarg is expanded by GRUB: ignition.firstboot while the stamp
+// firstbootKarg is expanded by GRUB: ignition.firstboot while the stamp
 // file exists on the boot partition (see installer/bootloader).
-const FirstbootKarg = "$ignition_firstboot"
+const firstbootKarg = "$ignition_firstboot"
 
 // EditKargs returns the kernel arguments of this install from the archive's
 // (the stream's, ostree=, the placeholder root): root=UUID=, the platform,
@@ -85,12 +85,12 @@ func EditKargs(args []string, e KargEdit) []string {
 	out := []string{"root=UUID=" + e.RootUUID}
 	for _, a := range args {
 		k, _, _ := strings.Cut(a, "=")
-		if k == "root" || k == "ignition.platform.id" || a == FirstbootKarg || (k == "console" && len(e.Console) > 0) {
+		if k == "root" || k == "ignition.platform.id" || a == firstbootKarg || (k == "console" && len(e.Console) > 0) {
 			continue
 		}
 		out = append(out, a)
 	}
-	out = append(out, "ignition.platform.id="+platform, FirstbootKarg)
+	out = append(out, "ignition.platform.id="+platform, firstbootKarg)
 	for _, c := range e.Console {
 		out = append(out, "console="+strings.TrimPrefix(c, "console="))
 	}

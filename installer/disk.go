@@ -47,9 +47,9 @@ func partition(ctx context.Context, s *state) error {
 	return layout.WaitNodes(ctx, nodes, nodeTimeout)
 }
 
-// MkfsVfatArgs builds the mkfs.vfat command of the ESP: FAT32 on 512-byte
+// mkfsVfatArgs builds the mkfs.vfat command of the ESP: FAT32 on 512-byte
 // sectors, FAT16 where 127 MiB of 4K sectors are too few clusters for FAT32.
-func MkfsVfatArgs(dev, label, volumeID string, sectorSize int) []string {
+func mkfsVfatArgs(dev, label, volumeID string, sectorSize int) []string {
 	fat := "32"
 	if sectorSize == 4096 {
 		fat = "16"
@@ -57,8 +57,8 @@ func MkfsVfatArgs(dev, label, volumeID string, sectorSize int) []string {
 	return []string{"mkfs.vfat", "-F", fat, "-n", label, "-i", volumeID, dev}
 }
 
-// MkfsExt4Args builds the mkfs.ext4 command of the boot and root filesystems.
-func MkfsExt4Args(dev, label, fsUUID string) []string {
+// mkfsExt4Args builds the mkfs.ext4 command of the boot and root filesystems.
+func mkfsExt4Args(dev, label, fsUUID string) []string {
 	return []string{"mkfs.ext4", "-q", "-F", "-L", label, "-U", fsUUID, dev}
 }
 
@@ -68,9 +68,9 @@ func makeFilesystems(ctx context.Context, s *state) error {
 	var id [4]byte
 	rand.Read(id[:])
 	cmds := [][]string{
-		MkfsVfatArgs(t.part(layout.ESP), "EFI-SYSTEM", fmt.Sprintf("%X", id), t.sectorSize),
-		MkfsExt4Args(t.part(layout.Boot), "boot", t.bootUUID),
-		MkfsExt4Args(t.part(layout.Root), "root", t.rootUUID),
+		mkfsVfatArgs(t.part(layout.ESP), "EFI-SYSTEM", fmt.Sprintf("%X", id), t.sectorSize),
+		mkfsExt4Args(t.part(layout.Boot), "boot", t.bootUUID),
+		mkfsExt4Args(t.part(layout.Root), "root", t.rootUUID),
 	}
 	for _, argv := range cmds {
 		if err := run.Run(ctx, s.env.Log, run.Cmd{Argv: argv}); err != nil {

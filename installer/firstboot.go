@@ -52,7 +52,7 @@ func installBootloader(ctx context.Context, s *state) error {
 // Files of the first boot on the boot partition (seen as /boot/... from the
 // installed system).
 const (
-	IgnitionDir   = "ignition"
+	ignitionDir   = "ignition"
 	IgnitionFile  = "ignition/config.ign"
 	FirstbootFile = "ignition.firstboot"
 )
@@ -61,7 +61,7 @@ func firstBoot(ctx context.Context, s *state) error {
 	t := s.target
 	// 1. The Ignition config, byte for byte, readable by root only.
 	if s.ignition != nil {
-		if err := os.Mkdir(filepath.Join(t.bootDir, IgnitionDir), 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		if err := os.Mkdir(filepath.Join(t.bootDir, ignitionDir), 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 			return err
 		}
 		p := filepath.Join(t.bootDir, IgnitionFile)
@@ -85,7 +85,7 @@ func firstBoot(ctx context.Context, s *state) error {
 		if err != nil {
 			return fmt.Errorf("read the deployment's /etc/shadow: %w", err)
 		}
-		out, err := SetShadowHash(string(b), "root", h)
+		out, err := setShadowHash(string(b), "root", h)
 		if err != nil {
 			return err
 		}
@@ -107,9 +107,9 @@ func firstBoot(ctx context.Context, s *state) error {
 	return setImmutable(dep)
 }
 
-// SetShadowHash sets the password hash of user in the text of /etc/shadow,
+// setShadowHash sets the password hash of user in the text of /etc/shadow,
 // leaving every other line and field as it was. Errors never quote the hash.
-func SetShadowHash(shadow, user, hash string) (string, error) {
+func setShadowHash(shadow, user, hash string) (string, error) {
 	if hash == "" || strings.ContainsAny(hash, ":\n") {
 		return "", errors.New("root password hash is empty or contains ':' or a newline; make one with `altcos-installer hash-password`")
 	}
@@ -145,13 +145,13 @@ func setImmutable(dir string) error {
 	return nil
 }
 
-// FstabLines are the mounts an installed system needs from /etc/fstab: root
+// fstabLines are the mounts an installed system needs from /etc/fstab: root
 // (remounted by systemd; ostree-prepare-root mounts it first) and boot.
-func FstabLines(rootUUID, bootUUID string) string {
+func fstabLines(rootUUID, bootUUID string) string {
 	return fmt.Sprintf("UUID=%s / ext4 defaults 1 1\nUUID=%s /boot ext4 defaults,nodev,nosuid 1 2\n", rootUUID, bootUUID)
 }
 
-// addFstab appends FstabLines to the deployment's fstab (creating it), after
+// addFstab appends fstabLines to the deployment's fstab (creating it), after
 // dropping any earlier line for / or /boot.
 func addFstab(path, rootUUID, bootUUID string) error {
 	b, err := os.ReadFile(path)
@@ -168,7 +168,7 @@ func addFstab(path, rootUUID, bootUUID string) error {
 			keep = append(keep, l)
 		}
 	}
-	out := FstabLines(rootUUID, bootUUID)
+	out := fstabLines(rootUUID, bootUUID)
 	if len(keep) > 0 {
 		out = strings.Join(keep, "\n") + "\n" + out
 	}

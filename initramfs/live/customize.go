@@ -3,10 +3,13 @@ package live
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/altcos/altcos-tools/deployarchive"
 	"github.com/altcos/altcos-tools/initramfs/live/netconf"
 )
 
@@ -149,4 +152,69 @@ func (c *Customization) InstallerArgs(dir string) []string {
 		args = append(args, c.DestDevice)
 	}
 	return args
+}
+
+// unattended returns the installer's command line when this boot installs by
+// itself, or nil, and the customization found (or nil). A customization that names no disk (nor carries installer
+// configs) still gives its settings to an install the kernel arguments start.
+func unattended(env Env, flag func(...string) (string, bool)) ([]string, *Customization, error) {
+	out := env.Out
+	dir, c, err := findCustomization(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	dev, byKarg := flag("altcos.inst.install_dev", "coreos.inst.install_dev")
+	drop, _ := filepath.Glob(env.path(filepath.Join(planconfigDir, "*.yaml")))
+	switch {
+	case c != nil && c.Starts():
+		what := c.DestDevice
+		if what == "" {
+			what = "the disk of its installer configs"
+		}
+		fmt.Fprintf(out, "altcos-live: the %s asks for an unattended install onto %s\n", customizationSource(dir), what)
+		return c.InstallerArgs(dir), c, nil
+	case byKarg:
+		// The installer reads the other altcos.inst.* arguments itself.
+		fmt.Fprintf(out, "altcos-live: altcos.inst.install_dev=%s: unattended install\n", dev)
+		if c != nil {
+			return c.InstallerArgs(dir), c, nil
+		}
+		return []string{"install", "--yes"}, c, nil
+	case len(drop) > 0:
+		fmt.Fprintf(out, "altcos-live: %s has installer configs: unattended install\n", planconfigDir)
+		return []string{"install", "--yes"}, c, nil
+	case c != nil && c.Ignition:
+		fmt.Fprintf(out, "altcos-live: the %s carries an Ignition config for the installed system: altcos-installer install -i %s DISK\n",
+			customizationSource(dir), filepath.Join(dir, IgnitionName))
+	}
+	return nil, c, nil
+}
+
+// planconfigDir is the installer's drop-in folder (planconfig.DefaultConfigDir;
+// the live init does not link the installer's packages).
+const planconfigDir = "/etc/altcos/installer.d"
+
+// findCustomization reads customize.json from the boot medium's altcos/
+// folder, else from InitramfsCustomizeDir (`pxe customize`); nil when
+// neither has one.
+func findCustomization(env Env) (string, *Customization, error) {
+	for _, dir := range []string{filepath.Join(deployarchive.LiveMount, deployarchive.MediumDir), InitramfsCustomizeDir} {
+		data, err := os.ReadFile(env.path(filepath.Join(dir, CustomizeName)))
+		if err != nil {
+			continue
+		}
+		c, err := ParseCustomization(data)
+		if err != nil {
+			return "", nil, fmt.Errorf("the %s's %s: %w; customize the image again", customizationSource(dir), CustomizeName, err)
+		}
+		return dir, c, nil
+	}
+	return "", nil, nil
+}
+
+func customizationSource(dir string) string {
+	if dir == InitramfsCustomizeDir {
+		return "PXE initramfs"
+	}
+	return "medium"
 }

@@ -67,10 +67,10 @@ func MBRCode(bootImg []byte, coreSector uint64) ([]byte, error) {
 	return code, nil
 }
 
-// PatchCore returns a copy of core.img (diskboot.img followed by the rest)
+// patchCore returns a copy of core.img (diskboot.img followed by the rest)
 // whose first sector's blocklist loads the remaining sectors from
 // coreSector+1 on: the core image is written contiguously at coreSector.
-func PatchCore(core []byte, coreSector uint64) ([]byte, error) {
+func patchCore(core []byte, coreSector uint64) ([]byte, error) {
 	if len(core) < 2*biosSector {
 		return nil, fmt.Errorf("core image is %d bytes, too small to be GRUB's i386-pc core.img", len(core))
 	}
@@ -96,7 +96,7 @@ func WriteBIOS(w io.WriterAt, bootImg, core []byte, partStart, partSize int64) e
 		return fmt.Errorf("BIOS-BOOT at byte %d is not on a 512-byte boundary", partStart)
 	}
 	sector := uint64(partStart / biosSector)
-	patched, err := PatchCore(core, sector)
+	patched, err := patchCore(core, sector)
 	if err != nil {
 		return err
 	}

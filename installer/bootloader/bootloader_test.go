@@ -57,22 +57,22 @@ func TestMBRCode(t *testing.T) {
 
 func TestPatchCore(t *testing.T) {
 	core := bytes.Repeat([]byte{0xcc}, 512*60+100) // 61 sectors
-	out, err := PatchCore(core, 2048)
+	out, err := patchCore(core, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(out) != 61*512 {
-		t.Errorf("PatchCore length = %d, want %d (whole sectors)", len(out), 61*512)
+		t.Errorf("patchCore length = %d, want %d (whole sectors)", len(out), 61*512)
 	}
 	bl := out[500:512]
 	if s, n, seg := binary.LittleEndian.Uint64(bl), binary.LittleEndian.Uint16(bl[8:]), binary.LittleEndian.Uint16(bl[10:]); s != 2049 || n != 60 || seg != 0x820 {
 		t.Errorf("blocklist = start %d len %d segment %#x, want 2049 60 0x820", s, n, seg)
 	}
 	if out[499] != 0xcc || out[512] != 0xcc || core[500] != 0xcc {
-		t.Errorf("PatchCore changed bytes outside the blocklist, or its input")
+		t.Errorf("patchCore changed bytes outside the blocklist, or its input")
 	}
-	if _, err := PatchCore(make([]byte, 512), 2048); err == nil {
-		t.Errorf("PatchCore(one sector) = nil error, want one")
+	if _, err := patchCore(make([]byte, 512), 2048); err == nil {
+		t.Errorf("patchCore(one sector) = nil error, want one")
 	}
 }
 
@@ -165,7 +165,7 @@ func TestMenuGolden(t *testing.T) {
 }
 
 func TestMtoolsArgs(t *testing.T) {
-	got := MtoolsArgs("/dev/loop0p2", map[string]string{"/EFI/BOOT/BOOTX64.EFI": "/w/a", "/EFI/BOOT/grub.cfg": "/w/b"})
+	got := mtoolsArgs("/dev/loop0p2", map[string]string{"/EFI/BOOT/BOOTX64.EFI": "/w/a", "/EFI/BOOT/grub.cfg": "/w/b"})
 	want := [][]string{
 		{"mmd", "-i", "/dev/loop0p2", "::/EFI"},
 		{"mmd", "-i", "/dev/loop0p2", "::/EFI/BOOT"},
@@ -173,15 +173,15 @@ func TestMtoolsArgs(t *testing.T) {
 		{"mcopy", "-i", "/dev/loop0p2", "-o", "/w/b", "::/EFI/BOOT/grub.cfg"},
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("MtoolsArgs = %q, want %q", got, want)
+		t.Errorf("mtoolsArgs = %q, want %q", got, want)
 	}
 }
 
 func TestEmbeddedConfig(t *testing.T) {
-	got := EmbeddedConfig("1234-abcd")
+	got := embeddedConfig("1234-abcd")
 	want := "search --no-floppy --fs-uuid --set=root 1234-abcd\nset prefix=($root)/grub\n"
 	if got != want {
-		t.Errorf("EmbeddedConfig = %q, want %q", got, want)
+		t.Errorf("embeddedConfig = %q, want %q", got, want)
 	}
 }
 

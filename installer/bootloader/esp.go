@@ -17,10 +17,10 @@ import (
 // without boot entries in NVRAM (x86_64).
 const RemovablePath = "/EFI/BOOT/BOOTX64.EFI"
 
-// MtoolsArgs builds the mtools commands that make the directories of files
+// mtoolsArgs builds the mtools commands that make the directories of files
 // (FAT paths) and copy each from its local file (src maps FAT path -> local
 // path) into the FAT filesystem on dev.
-func MtoolsArgs(dev string, src map[string]string) [][]string {
+func mtoolsArgs(dev string, src map[string]string) [][]string {
 	paths := make([]string, 0, len(src))
 	for p := range src {
 		paths = append(paths, p)
@@ -56,7 +56,7 @@ func WriteESP(ctx context.Context, log *slog.Logger, dev, workDir string, files 
 		}
 		src[p] = local
 	}
-	for _, argv := range MtoolsArgs(dev, src) {
+	for _, argv := range mtoolsArgs(dev, src) {
 		if err := run.Run(ctx, log, run.Cmd{Argv: argv, Env: []string{"MTOOLS_SKIP_CHECK=1"}}); err != nil {
 			return fmt.Errorf("write ESP %s: %w", dev, err)
 		}

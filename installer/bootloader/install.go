@@ -45,7 +45,7 @@ func Install(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("GRUB boot.img of the OS tree: %w", err)
 	}
-	if err := CopyModules(grubLib, BIOS, o.BootDir); err != nil {
+	if err := copyModules(grubLib, BIOS, o.BootDir); err != nil {
 		return err
 	}
 	if err := WriteBIOS(o.Disk, bootImg, core, o.BIOSBootStart, o.BIOSBootSize); err != nil {
@@ -64,7 +64,7 @@ func Install(ctx context.Context, o Options) error {
 		}
 		esp = map[string][]byte{RemovablePath: efi}
 	}
-	if err := CopyModules(grubLib, UEFI, o.BootDir); err != nil {
+	if err := copyModules(grubLib, UEFI, o.BootDir); err != nil {
 		return err
 	}
 	if err := WriteESP(ctx, o.Log, o.ESP, o.WorkDir, esp); err != nil {

@@ -30,15 +30,15 @@ var (
 // Prefix is where GRUB finds its modules and grub.cfg on the boot partition.
 const Prefix = "/grub"
 
-// EmbeddedConfig is the config built into the images: find the boot
+// embeddedConfig is the config built into the images: find the boot
 // partition by its filesystem UUID and read the rest from there.
-func EmbeddedConfig(bootUUID string) string {
+func embeddedConfig(bootUUID string) string {
 	return fmt.Sprintf("search --no-floppy --fs-uuid --set=root %s\nset prefix=($root)%s\n", bootUUID, Prefix)
 }
 
-// MkImageArgs builds the grub-mkimage command for platform p with the modules
+// mkImageArgs builds the grub-mkimage command for platform p with the modules
 // of grubLib (the OS tree's /usr/lib/grub).
-func MkImageArgs(grubLib string, p Platform, cfg, out string) []string {
+func mkImageArgs(grubLib string, p Platform, cfg, out string) []string {
 	argv := []string{"grub-mkimage", "--directory=" + filepath.Join(grubLib, p.Name), "--format=" + p.Format,
 		"--output=" + out, "--config=" + cfg, "--prefix=" + Prefix}
 	return append(argv, p.Modules...)
@@ -49,23 +49,23 @@ func MkImageArgs(grubLib string, p Platform, cfg, out string) []string {
 // the bootloader, are the OS tree's.
 func MkImage(ctx context.Context, log *slog.Logger, grubLib string, p Platform, bootUUID, dir string) ([]byte, error) {
 	cfg := filepath.Join(dir, "embedded-"+p.Name+".cfg")
-	if err := os.WriteFile(cfg, []byte(EmbeddedConfig(bootUUID)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(embeddedConfig(bootUUID)), 0o644); err != nil {
 		return nil, err
 	}
 	out := filepath.Join(dir, "grub-"+p.Name+".img")
 	if _, err := os.Stat(filepath.Join(grubLib, p.Name, "moddep.lst")); err != nil {
 		return nil, fmt.Errorf("the OS tree has no GRUB modules for %s at %s; install grub-pc-bin and grub-efi-amd64-bin in the OS", p.Name, filepath.Join(grubLib, p.Name))
 	}
-	if err := run.Run(ctx, log, run.Cmd{Argv: MkImageArgs(grubLib, p, cfg, out)}); err != nil {
+	if err := run.Run(ctx, log, run.Cmd{Argv: mkImageArgs(grubLib, p, cfg, out)}); err != nil {
 		return nil, fmt.Errorf("make GRUB image for %s: %w", p.Name, err)
 	}
 	return os.ReadFile(out)
 }
 
-// CopyModules copies the tree's GRUB directory for p (modules, command and
+// copyModules copies the tree's GRUB directory for p (modules, command and
 // module lists) to bootDir/grub/<platform>, so the image can load what it
 // does not carry.
-func CopyModules(grubLib string, p Platform, bootDir string) error {
+func copyModules(grubLib string, p Platform, bootDir string) error {
 	src := filepath.Join(grubLib, p.Name)
 	dst := filepath.Join(bootDir, strings.TrimPrefix(Prefix, "/"), p.Name)
 	if err := os.MkdirAll(dst, 0o755); err != nil {

@@ -101,9 +101,9 @@ func SignedESPFiles(log *slog.Logger, tree, cfg string) (map[string][]byte, erro
 }
 
 // SignedConfig is the installed disk's /EFI/debian/grub.cfg: what the
-// unsigned image has built in (EmbeddedConfig), then the boot partition's
+// unsigned image has built in (embeddedConfig), then the boot partition's
 // static menu, which the unsigned image's normal mode reads by itself.
 func SignedConfig(bootUUID string) string {
 	return "# ALTCOS: read by Debian's signed GRUB (started by shim), whose built-in prefix is /EFI/debian.\n" +
-		EmbeddedConfig(bootUUID) + "source $prefix/grub.cfg\n"
+		embeddedConfig(bootUUID) + "source $prefix/grub.cfg\n"
 }

@@ -13,9 +13,9 @@ import (
 	"time"
 )
 
-// ErrExited is returned by an Expect when the machine stopped before the
+// errExited is returned by an Expect when the machine stopped before the
 // console showed what was expected.
-var ErrExited = errors.New("machine exited")
+var errExited = errors.New("machine exited")
 
 // ErrTimeout is returned by an Expect whose step deadline passed.
 var ErrTimeout = errors.New("timed out")
@@ -219,7 +219,7 @@ func (c *Console) Expect(ctx context.Context, timeout time.Duration, want []stri
 		case ok:
 			return res, nil
 		case closed:
-			return Match{}, fmt.Errorf("waiting for %s: %w", quoteList(want), ErrExited)
+			return Match{}, fmt.Errorf("waiting for %s: %w", quoteList(want), errExited)
 		}
 		select {
 		case <-c.notify:

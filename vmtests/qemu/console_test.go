@@ -41,8 +41,8 @@ func TestConsoleExpect(t *testing.T) {
 		t.Fatalf("Expect with failure = %v, want error naming the failure string", err)
 	}
 	c.closeOutput()
-	if _, err := c.Expect(ctx, time.Minute, []string{"never shown"}, nil); !errors.Is(err, ErrExited) {
-		t.Fatalf("Expect after exit = %v, want ErrExited", err)
+	if _, err := c.Expect(ctx, time.Minute, []string{"never shown"}, nil); !errors.Is(err, errExited) {
+		t.Fatalf("Expect after exit = %v, want errExited", err)
 	}
 }
 

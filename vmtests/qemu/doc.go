@@ -14,6 +14,6 @@
 // reading. Here the console is a pipe drained all the time, and every wait
 // has its own deadline.
 //
-// A failed wait returns a *ConsoleError carrying the console's tail and the
+// A failed wait returns a *consoleError carrying the console's tail and the
 // path of the whole log, which stays in Config.OutDir.
 package qemu

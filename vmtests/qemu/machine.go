@@ -108,7 +108,7 @@ func (m *Machine) Expect(ctx context.Context, step string, timeout time.Duration
 	if err != nil && r.Found != "" {
 		// A failure marker: its context, not whatever followed it.
 		m.Settle(time.Second, 5*time.Second)
-		return r, &ConsoleError{Machine: m.Name, Step: step, Err: err, Log: m.Console.LogPath(), Tail: m.Console.tailAtCursor(tailLines, 12)}
+		return r, &consoleError{Machine: m.Name, Step: step, Err: err, Log: m.Console.LogPath(), Tail: m.Console.tailAtCursor(tailLines, 12)}
 	}
 	if err != nil {
 		return r, m.Fail(step, err)
@@ -116,12 +116,12 @@ func (m *Machine) Expect(ctx context.Context, step string, timeout time.Duration
 	return r, nil
 }
 
-// Fail wraps err as a ConsoleError of this machine. It first lets the console
+// Fail wraps err as a consoleError of this machine. It first lets the console
 // settle (until a second passes without output, at most five), so that the
 // lines explaining a failure, printed just after its marker, are in the tail.
 func (m *Machine) Fail(step string, err error) error {
 	m.Settle(time.Second, 5*time.Second)
-	return &ConsoleError{Machine: m.Name, Step: step, Err: err, Log: m.Console.LogPath(), Tail: m.Console.Tail(tailLines)}
+	return &consoleError{Machine: m.Name, Step: step, Err: err, Log: m.Console.LogPath(), Tail: m.Console.Tail(tailLines)}
 }
 
 // Settle waits until the console has been quiet for quiet, at most most (or
@@ -197,8 +197,8 @@ func (m *Machine) Close() {
 	})
 }
 
-// ConsoleError is a failed step of a machine, with what its console said.
-type ConsoleError struct {
+// consoleError is a failed step of a machine, with what its console said.
+type consoleError struct {
 	Machine string
 	Step    string
 	Err     error
@@ -206,12 +206,12 @@ type ConsoleError struct {
 	Tail    string
 }
 
-func (e *ConsoleError) Error() string {
+func (e *consoleError) Error() string {
 	return fmt.Sprintf("machine %s: %s: %v\nconsole log: %s\n----- console tail (%d lines) -----\n%s\n----- end of console tail -----",
 		e.Machine, e.Step, e.Err, e.Log, tailLines, e.Tail)
 }
 
-func (e *ConsoleError) Unwrap() error { return e.Err }
+func (e *consoleError) Unwrap() error { return e.Err }
 
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
