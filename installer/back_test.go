@@ -35,7 +35,13 @@ var installTools = []string{"ostree", "busybox", "losetup", "partx", "sfdisk", "
 // sparseImage makes a sparse image file of size bytes.
 func sparseImage(t *testing.T, size int64) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "disk.img")
+	return sparseImageAt(t, filepath.Join(t.TempDir(), "disk.img"), size)
+}
+
+// sparseImageAt (re)creates a sparse image file of size at p.
+func sparseImageAt(t *testing.T, p string, size int64) string {
+	t.Helper()
+	os.Remove(p)
 	if err := os.WriteFile(p, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
