@@ -169,8 +169,9 @@ stream: ## $(OUT)/$(STREAM).json: FCOS-shaped stream metadata of the artifacts b
 	$(GO) run ./cmd/altcos-build stream --archive $(SYSROOT_DIR) $(if $(wildcard $(ISO)),--iso $(ISO)) \
 	  $(if $(wildcard $(PXE_DIR)),--pxe-dir $(PXE_DIR)) $(if $(wildcard $(QCOW2)),--qcow2 $(QCOW2)) -o $(OUT)/$(STREAM).json
 
-bench-initramfs: ## kernel start -> live hints under QEMU TCG vs a bare busybox initramfs, same kernel (BENCH_ISO=$(ISO))
-	ALTCOS_BENCH_BOOT_ISO=$(or $(BENCH_ISO),$(ISO)) $(GO) test -count=1 -run '^$$' -bench '^BenchmarkBootToHints$$' -benchtime 3x -timeout 40m ./image/iso/
+bench-initramfs: ## kernel start -> live hints under QEMU TCG vs a bare busybox initramfs, same kernel, 10 boots each, min/median (BENCH_ISO=$(ISO); BENCH_COMPRESSIONS=none,gzip,lz4,xz boots those too)
+	ALTCOS_BENCH_BOOT_ISO=$(or $(BENCH_ISO),$(ISO)) ALTCOS_BENCH_INITRD_COMPRESSIONS=$(BENCH_COMPRESSIONS) \
+	  $(GO) test -count=1 -run '^$$' -bench '^BenchmarkBootToHints$$' -benchtime 10x -timeout 60m ./image/iso/
 
 .PHONY: live-initramfs iso pxe qcow2 stream bench-initramfs
 
