@@ -111,11 +111,13 @@ compose: testos osfiles-stage ## commit the test OS on altcos/x86_64/$(STREAM) i
 # --- install (issue 7) ---
 # sysroot: the deploy archive of the $(STREAM) commit in $(REPO), made by the
 # real ostree (altcos-build sysroot): $(SYSROOT_DIR)/deploy.tar.zst + deploy.json.
-# bench-install: one install of that archive into a sparse 8 GiB image under
-# $(CACHE)/bench-install, against dd of the same bytes and the seed
-# installer's shell sequence (installer/testdata/seed-install.sh); prints the
-# times, their ratios and the installer's peak RSS. Without an archive the
-# small test commit stands in, and the output says so.
+# bench-install: 5 rounds of one install of that archive into a sparse 8 GiB
+# image under $(CACHE)/bench-install, dd of the same bytes onto a loop device
+# over a sparse image (the installer's kind of target; conv=fsync, as the
+# install ends synced) and the seed installer's shell sequence
+# (installer/testdata/seed-install.sh); prints min/median of each, their
+# ratios and the installer's peak RSS. Without an archive the small test
+# commit stands in, and the output says so.
 SYSROOT_DIR ?= $(OUT)/sysroot
 BENCH_DIR ?= $(CACHE)/bench-install
 
