@@ -42,7 +42,7 @@ const maxWindow = 32 << 20
 const (
 	writers   = 4
 	smallFile = 256 << 10
-	inFlight  = 32 // buffers: at most inFlight*smallFile bytes held
+	inFlight  = 8 // buffers: at most inFlight*smallFile bytes held (GC doubles them in RSS)
 )
 
 type dirTime struct {

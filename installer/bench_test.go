@@ -176,6 +176,13 @@ func TestBenchInstallChild(t *testing.T) {
 	if img == "" {
 		t.Skip("run by TestBenchInstall")
 	}
+	if v := os.Getenv("ALTCOS_BENCH_FLUSH"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flushInterval = d // 0: none (finish's syncfs alone)
+	}
 	rep := &stepTimer{last: time.Now()}
 	if err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageFile: archive, Yes: true, NoReboot: true}, Env{Progress: rep}); err != nil {
 		t.Fatal(err)

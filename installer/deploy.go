@@ -33,7 +33,10 @@ func deploy(ctx context.Context, s *state) error {
 	defer rc.Close()
 	pr := &progressReader{r: rc, total: s.manifest.Archive.Size, rep: s.env.Progress}
 	s.unverified = s.streamed // until Unpack has read the stream to its end through the verifier
-	if err := deployarchive.Unpack(ctx, pr, deployarchive.Dest{Root: t.rootDir, Boot: t.bootDir}); err != nil {
+	stop := t.flushWhile()
+	err = deployarchive.Unpack(ctx, pr, deployarchive.Dest{Root: t.rootDir, Boot: t.bootDir})
+	stop()
+	if err != nil {
 		return fmt.Errorf("unpack deploy archive: %w", err)
 	}
 	s.unverified = false

@@ -114,6 +114,44 @@ func (t *target) syncAll() error {
 	return nil
 }
 
+// flushInterval is how often flushWhile writes back what was written.
+var flushInterval = 250 * time.Millisecond
+
+// flushWhile starts writing back the mounted filesystems (and, in image
+// mode, the loop device's backing file) every flushInterval, so that the
+// disk works while the deploy decompresses and creates files instead of
+// after it: the kernel would start only at its dirty threshold (a tenth of
+// memory, more than a whole sysroot). Errors are left to finish's syncAll,
+// which reports them. It returns the function that stops it.
+func (t *target) flushWhile() func() {
+	if flushInterval <= 0 {
+		return func() {}
+	}
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(flushInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			for _, m := range t.mounts {
+				if fd, err := unix.Open(m, unix.O_RDONLY|unix.O_DIRECTORY, 0); err == nil {
+					unix.Syncfs(fd)
+					unix.Close(fd)
+				}
+			}
+			if t.image != "" {
+				unix.Fdatasync(int(t.f.Fd()))
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
 // unmountAll unmounts in reverse order; a busy filesystem is detached lazily
 // rather than left behind.
 func (t *target) unmountAll() error {
