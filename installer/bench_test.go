@@ -91,7 +91,7 @@ const benchRuns = 5
 type benchResult struct {
 	install, dd, seed      float64 // seconds
 	ddFile                 float64
-	hwm, hwmTools, written int64   // bytes
+	hwm, hwmTools, written int64 // bytes
 	steps                  string
 }
 
