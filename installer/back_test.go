@@ -482,7 +482,8 @@ func TestInstallFailureWipes(t *testing.T) {
 	// The image lives on a small tmpfs: once it is full, the loop device
 	// fails every write (EIO), as a dying or full disk does. 64 MiB fails
 	// mkfs; 100 MiB fails the write-back of the deployed files, which only
-	// syncfs reports (finish).
+	// syncfs or fsync report, once (the deploy's periodic write-back, or
+	// finish).
 	for _, size := range []string{"64m", "100m"} {
 		t.Run("disk fails mid-write "+size, func(t *testing.T) {
 			small := t.TempDir()

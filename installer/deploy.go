@@ -35,7 +35,10 @@ func deploy(ctx context.Context, s *state) error {
 	s.unverified = s.streamed // until Unpack has read the stream to its end through the verifier
 	stop := t.flushWhile()
 	err = deployarchive.Unpack(ctx, pr, deployarchive.Dest{Root: t.rootDir, Boot: t.bootDir})
-	stop()
+	if ferr := stop(); ferr != nil && err == nil {
+		// Unpack may have failed because of it: keep Unpack's error then.
+		return ferr
+	}
 	if err != nil {
 		return fmt.Errorf("unpack deploy archive: %w", err)
 	}

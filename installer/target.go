@@ -121,35 +121,46 @@ var flushInterval = 250 * time.Millisecond
 // mode, the loop device's backing file) every flushInterval, so that the
 // disk works while the deploy decompresses and creates files instead of
 // after it: the kernel would start only at its dirty threshold (a tenth of
-// memory, more than a whole sysroot). Errors are left to finish's syncAll,
-// which reports them. It returns the function that stops it.
-func (t *target) flushWhile() func() {
+// memory, more than a whole sysroot). It returns the function that stops
+// it and returns the first write-back error: syncfs and fsync report one
+// only once (errseq), so finish's syncAll would not see it again.
+func (t *target) flushWhile() func() error {
 	if flushInterval <= 0 {
-		return func() {}
+		return func() error { return nil }
 	}
-	done, stopped := make(chan struct{}), make(chan struct{})
+	done, stopped := make(chan struct{}), make(chan error, 1)
 	go func() {
-		defer close(stopped)
 		tick := time.NewTicker(flushInterval)
 		defer tick.Stop()
 		for {
 			select {
 			case <-done:
+				stopped <- nil
 				return
 			case <-tick.C:
 			}
-			for _, m := range t.mounts {
-				if fd, err := unix.Open(m, unix.O_RDONLY|unix.O_DIRECTORY, 0); err == nil {
-					unix.Syncfs(fd)
-					unix.Close(fd)
-				}
-			}
-			if t.image != "" {
-				unix.Fdatasync(int(t.f.Fd()))
+			if err := t.flush(); err != nil {
+				<-done
+				stopped <- err
+				return
 			}
 		}
 	}()
-	return func() { close(done); <-stopped }
+	return func() error { close(done); return <-stopped }
+}
+
+// flush writes back the mounted filesystems and, in image mode, the loop
+// device (its backing file), reporting the first write-back error.
+func (t *target) flush() error {
+	if err := t.syncAll(); err != nil {
+		return err
+	}
+	if t.image != "" {
+		if err := unix.Fdatasync(int(t.f.Fd())); err != nil {
+			return fmt.Errorf("write to %s failed: %w", t.dev, err)
+		}
+	}
+	return nil
 }
 
 // unmountAll unmounts in reverse order; a busy filesystem is detached lazily
