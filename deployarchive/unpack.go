@@ -10,8 +10,9 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -32,6 +33,18 @@ type Dest struct {
 // peak RSS 40 -> 46 MiB).
 const maxWindow = 32 << 20
 
+// The reader hands files of up to smallFile bytes, read whole into one of
+// inFlight buffers, to writers goroutines, which write them, set their
+// attributes and close them, while the reader goes on with the stream;
+// bigger files it writes itself. The reader creates every file (so that a
+// hardlink to it can be made at once, and a duplicate name is found in
+// stream order) and every directory before what they hold.
+const (
+	writers   = 4
+	smallFile = 256 << 10
+	inFlight  = 8 // buffers: at most inFlight*smallFile bytes held (GC doubles them in RSS)
+)
+
 type dirTime struct {
 	path  string
 	mtime time.Time
@@ -43,7 +56,8 @@ type dirTime struct {
 // entry that leaves its part, or names a directory the archive has not made,
 // is refused, so a bad archive cannot write outside dst. After the last entry
 // Unpack reads r to its end so that a verifying reader (NewVerifier) sees all
-// bytes and can report a checksum mismatch.
+// bytes and can report a checksum mismatch. Nothing is synced: the caller
+// syncs each filesystem once (syncfs) when everything is written.
 func Unpack(ctx context.Context, r io.Reader, dst Dest) error {
 	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(2), zstd.WithDecoderLowmem(false),
 		zstd.WithDecoderMaxWindow(maxWindow))
@@ -58,11 +72,53 @@ func Unpack(ctx context.Context, r io.Reader, dst Dest) error {
 	}()
 	dst.Root, dst.Boot = filepath.Clean(dst.Root), filepath.Clean(dst.Boot)
 	u := &unpacker{dst: dst, dirs: map[string]bool{dst.Root: true, dst.Boot: true}, setgid: map[string]bool{},
-		buf: make([]byte, 1<<20), uid: os.Geteuid(), gid: os.Getegid()}
-	tr := tar.NewReader(zr)
+		privileged: map[string]string{}, buf: make([]byte, 1<<20), uid: os.Geteuid(), gid: os.Getegid(), umask: umask(),
+		jobs: make(chan fileJob, inFlight), free: make(chan []byte, inFlight)}
+	for i := 0; i < inFlight; i++ {
+		u.free <- nil // allocated on first use, up to smallFile
+	}
+	for i := 0; i < writers; i++ {
+		u.wg.Add(1)
+		go u.writer()
+	}
+	err = u.entries(ctx, tar.NewReader(zr))
+	if err != nil {
+		u.fail(err) // the writers skip what is queued
+	}
+	close(u.jobs)
+	u.wg.Wait()
+	if err == nil {
+		err = u.firstErr()
+	}
+	if err != nil {
+		return err
+	}
+	// Apply directory mtimes last: making their entries changed them.
+	for i := len(u.dirTimes) - 1; i >= 0; i-- {
+		d := u.dirTimes[i]
+		if err := os.Chtimes(d.path, d.mtime, d.mtime); err != nil {
+			return err
+		}
+	}
+	// Drain: the verifier reports a mismatch only once it has seen EOF.
+	// The decoder reads ahead in its own goroutine; stop it first.
+	zr.Close()
+	closed = true
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	return nil
+}
+
+// entries reads the stream's entries until its end or the first error (its
+// own or a writer's).
+func (u *unpacker) entries(ctx context.Context, tr *tar.Reader) error {
 	n := 0
 	for {
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := u.firstErr(); err != nil {
 			return err
 		}
 		hdr, err := tr.Next()
@@ -80,21 +136,69 @@ func Unpack(ctx context.Context, r io.Reader, dst Dest) error {
 	if n == 0 {
 		return errors.New("archive holds no entries")
 	}
-	// Apply directory mtimes last: making their entries changed them.
-	for i := len(u.dirTimes) - 1; i >= 0; i-- {
-		d := u.dirTimes[i]
-		if err := os.Chtimes(d.path, d.mtime, d.mtime); err != nil {
-			return err
+	return nil
+}
+
+// fileJob is a created file whose content the reader has read: a writer
+// writes it, sets its attributes and closes it.
+type fileJob struct {
+	f    *os.File
+	p    string
+	hdr  *tar.Header
+	data []byte // a buffer of u.free, len the file's size
+}
+
+func (u *unpacker) writer() {
+	defer u.wg.Done()
+	for j := range u.jobs {
+		var err error
+		if u.firstErr() == nil {
+			if _, err = j.f.Write(j.data); err != nil {
+				err = fmt.Errorf("write %s: %w", j.p, err)
+			}
+			if err == nil {
+				err = u.fileAttrs(j.f, j.p, j.hdr)
+			}
+		}
+		if cerr := j.f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("write %s: %w", j.p, cerr)
+		}
+		u.free <- j.data[:0]
+		if err != nil {
+			u.fail(err)
 		}
 	}
-	// Drain: the verifier reports a mismatch only once it has seen EOF.
-	// The decoder reads ahead in its own goroutine; stop it first.
-	zr.Close()
-	closed = true
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return err
+}
+
+func (u *unpacker) fail(err error) {
+	u.mu.Lock()
+	if u.err == nil {
+		u.err = err
 	}
-	return nil
+	u.mu.Unlock()
+}
+
+func (u *unpacker) firstErr() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.err
+}
+
+// umask is this process's file mode creation mask, from /proc (reading it
+// with umask(2) would change it for a moment); -1 when unknown.
+func umask() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Umask:"); ok {
+			if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+				return int(m)
+			}
+		}
+	}
+	return -1
 }
 
 // EntryError is an archive entry Unpack refuses: the archive is unsafe or
@@ -133,12 +237,23 @@ func corrupt(err error) error {
 }
 
 type unpacker struct {
-	dst      Dest
-	dirs     map[string]bool
-	setgid   map[string]bool // directories whose new files take the directory's group
-	uid, gid int             // who creates the files: their owner unless chowned
-	dirTimes []dirTime
-	buf      []byte
+	dst    Dest
+	dirs   map[string]bool
+	setgid map[string]bool // directories whose new files take the directory's group
+	// privileged are the files made set-ID or with capabilities (by their
+	// headers: a writer may not have set them on disk yet), for the check
+	// of hardlinks to them.
+	privileged map[string]string // what they are
+	uid, gid   int               // who creates the files: their owner unless chowned
+	umask      int               // -1: unknown, always chmod
+	dirTimes   []dirTime
+	buf        []byte // the reader's, for big files
+
+	jobs chan fileJob
+	free chan []byte
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	err  error // a writer's first
 }
 
 // resolve maps an archive name to a path under the destination, or fails.
@@ -203,38 +318,56 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
-		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-			return err
+		if err := unix.Mkdir(p, mode&0o777); errors.Is(err, unix.EEXIST) {
+			if fi, err := os.Lstat(p); err != nil || !fi.IsDir() {
+				return fmt.Errorf("archive entry %q: %s exists and is not a directory", hdr.Name, p)
+			}
+			err = u.attrs(p, hdr, mode, -1, true)
+		} else if err != nil {
+			return fmt.Errorf("archive entry %q: mkdir %s: %w", hdr.Name, p, err)
+		} else {
+			err = u.attrs(p, hdr, mode, -1, u.umask < 0 || mode != mode&0o777&^uint32(u.umask))
 		}
-		if fi, err := os.Lstat(p); err != nil || !fi.IsDir() {
-			return fmt.Errorf("archive entry %q: %s exists and is not a directory", hdr.Name, p)
+		if err != nil {
+			return err
 		}
 		u.dirs[p] = true
 		if hdr.Mode&07000&int64(unix.S_ISGID) != 0 {
 			u.setgid[p] = true
 		}
-		if err := u.attrs(p, hdr, mode, -1); err != nil {
-			return err
-		}
 		u.dirTimes = append(u.dirTimes, dirTime{p, hdr.ModTime})
 		return nil
 	case tar.TypeReg:
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, os.FileMode(mode&0o777))
 		if err != nil {
 			return entryErr(hdr.Name, err)
+		}
+		if mode&setID != 0 {
+			u.privileged[p] = "a set-user-ID or set-group-ID file"
+		} else if _, ok := hdr.PAXRecords[xattrPrefix+"security.capability"]; ok {
+			u.privileged[p] = "a file with capabilities"
+		}
+		if hdr.Size <= smallFile {
+			data := <-u.free
+			if cap(data) < smallFile {
+				data = make([]byte, 0, smallFile)
+			}
+			data = data[:hdr.Size]
+			if _, err := io.ReadFull(tr, data); err != nil {
+				u.free <- data
+				f.Close()
+				return fmt.Errorf("write %s: %w", p, corrupt(noEOF(err)))
+			}
+			u.jobs <- fileJob{f, p, hdr, data}
+			return nil
 		}
 		if _, err := io.CopyBuffer(f, tr, u.buf); err != nil {
 			f.Close()
 			return fmt.Errorf("write %s: %w", p, corrupt(err))
 		}
-		if err := u.attrs(p, hdr, mode, int(f.Fd())); err != nil {
+		if err := u.fileAttrs(f, p, hdr); err != nil {
 			f.Close()
 			return err
-		}
-		t := unix.NsecToTimeval(hdr.ModTime.UnixNano())
-		if err := unix.Futimes(int(f.Fd()), []unix.Timeval{t, t}); err != nil {
-			f.Close()
-			return fmt.Errorf("set mtime of %s: %w", p, err)
 		}
 		if err := f.Close(); err != nil {
 			return fmt.Errorf("write %s: %w", p, err)
@@ -244,7 +377,7 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 		if err := os.Symlink(hdr.Linkname, p); err != nil {
 			return entryErr(hdr.Name, err)
 		}
-		if err := u.attrs(p, hdr, 0, -1); err != nil {
+		if err := u.attrs(p, hdr, 0, -1, false); err != nil {
 			return err
 		}
 	case tar.TypeLink:
@@ -255,14 +388,15 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 		if partOf(hdr.Linkname) != partOf(hdr.Name) {
 			return &EntryError{hdr.Name, fmt.Sprintf("is a hardlink to %s, which crosses partitions", hdr.Linkname)}
 		}
-		if fi, err := os.Lstat(target); err == nil && uint32(fi.Sys().(*syscall.Stat_t).Mode)&setID != 0 && !inOSTree {
-			return &EntryError{hdr.Name, "links to a set-user-ID or set-group-ID file outside the OS tree (the repo's objects and a deployment's /usr); refused"}
-		}
-		if _, err := unix.Lgetxattr(target, "security.capability", nil); err == nil && !inOSTree {
-			return &EntryError{hdr.Name, "links to a file with capabilities outside the OS tree (the repo's objects and a deployment's /usr); refused"}
+		what, privileged := u.privileged[target]
+		if privileged && !inOSTree {
+			return &EntryError{hdr.Name, "links to " + what + " outside the OS tree (the repo's objects and a deployment's /usr); refused"}
 		}
 		if err := os.Link(target, p); err != nil {
 			return entryErr(hdr.Name, err)
+		}
+		if privileged {
+			u.privileged[p] = what
 		}
 		return nil
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
@@ -297,14 +431,29 @@ func partOf(name string) string {
 	return RootPrefix
 }
 
-// attrs sets owner, mode (not for symlinks: mode 0) and xattrs, through fd
-// when it is open. Owner comes before mode: chown clears set-id bits.
-func (u *unpacker) attrs(p string, hdr *tar.Header, mode uint32, fd int) error {
+// fileAttrs sets the attributes of a regular file created with mode&0777
+// (the umask applied) through f, and its mtime.
+func (u *unpacker) fileAttrs(f *os.File, p string, hdr *tar.Header) error {
+	mode := uint32(hdr.Mode & 07777)
+	if err := u.attrs(p, hdr, mode, int(f.Fd()), u.umask < 0 || mode != mode&0o777&^uint32(u.umask)); err != nil {
+		return err
+	}
+	t := unix.NsecToTimeval(hdr.ModTime.UnixNano())
+	if err := unix.Futimes(int(f.Fd()), []unix.Timeval{t, t}); err != nil {
+		return fmt.Errorf("set mtime of %s: %w", p, err)
+	}
+	return nil
+}
+
+// attrs sets owner, mode (when chmod: not for symlinks, nor for what was
+// created with its mode) and xattrs, through fd when it is open. Owner comes
+// before mode: chown clears set-id bits.
+func (u *unpacker) attrs(p string, hdr *tar.Header, mode uint32, fd int, chmod bool) error {
 	var err error
-	// A file this process just created is already its own: skip the chown
+	// What this process just created is already its own: skip the chown
 	// for most of a sysroot's files (all root's), unless a set-group-ID
 	// directory gave it another group.
-	if fd < 0 || hdr.Uid != u.uid || hdr.Gid != u.gid || u.setgid[filepath.Dir(p)] {
+	if hdr.Uid != u.uid || hdr.Gid != u.gid || u.setgid[filepath.Dir(p)] {
 		if fd >= 0 {
 			err = unix.Fchown(fd, hdr.Uid, hdr.Gid)
 		} else {
@@ -313,8 +462,9 @@ func (u *unpacker) attrs(p string, hdr *tar.Header, mode uint32, fd int) error {
 		if err != nil {
 			return fmt.Errorf("chown %s: %w", p, err)
 		}
+		chmod = true // chown may have cleared set-ID bits
 	}
-	if hdr.Typeflag != tar.TypeSymlink {
+	if chmod && hdr.Typeflag != tar.TypeSymlink {
 		if fd >= 0 {
 			err = unix.Fchmod(fd, mode)
 		} else {
@@ -339,4 +489,12 @@ func (u *unpacker) attrs(p string, hdr *tar.Header, mode uint32, fd int) error {
 		}
 	}
 	return nil
+}
+
+// noEOF makes a stream that ends inside a file's content unexpected.
+func noEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }

@@ -37,7 +37,13 @@ var installTools = []string{"ostree", "busybox", "losetup", "partx", "sfdisk", "
 // sparseImage makes a sparse image file of size bytes.
 func sparseImage(t *testing.T, size int64) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "disk.img")
+	return sparseImageAt(t, filepath.Join(t.TempDir(), "disk.img"), size)
+}
+
+// sparseImageAt (re)creates a sparse image file of size at p.
+func sparseImageAt(t *testing.T, p string, size int64) string {
+	t.Helper()
+	os.Remove(p)
 	if err := os.WriteFile(p, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -371,13 +377,18 @@ type recordingReporter struct {
 	onB   func(done int64) // called in the deploy step
 
 	onInfo func(msg string)
+	onStep func(name string)
 }
 
-func (r *recordingReporter) Step(n, total int, name string) { r.steps = append(r.steps, name) }
+func (r *recordingReporter) Step(n, total int, name string) {
+	r.steps = append(r.steps, name)
+	if r.onStep != nil {
+		r.onStep(name)
+	}
+}
 func (r *recordingReporter) Bytes(done, total int64) {
 	r.bytes = done
-	// onB injects failures mid-stream: in the deploy step only (the
-	// archive's sha256 pass reports bytes too).
+	// onB injects failures mid-stream: in the deploy step only.
 	if r.onB != nil && len(r.steps) > 0 && r.steps[len(r.steps)-1] == "deploy" {
 		r.onB(done)
 	}
@@ -411,10 +422,11 @@ func TestInstallFailureWipes(t *testing.T) {
 		wiped(t, img, "the failure")
 	})
 
-	// An https archive that differs from its manifest is found bad only as
-	// it streams (a damaged tar) or at its end (the sha256), after files are
-	// written: what was written is wiped, even with --preserve-on-error (a
-	// tampered OS must not stay on the disk, to be made bootable by hand).
+	// An archive (https or a local file) that differs from its manifest is
+	// found bad only as it streams (a damaged tar) or at its end (the
+	// sha256), after files are written: what was written is wiped, even
+	// with --preserve-on-error (a tampered OS must not stay on the disk, to
+	// be made bootable by hand).
 	data, err := os.ReadFile(archive)
 	if err != nil {
 		t.Fatal(err)
@@ -432,37 +444,49 @@ func TestInstallFailureWipes(t *testing.T) {
 		{"bytes flipped", m, flipped, nil},
 		{"sha256 differs", &otherSum, data, deployarchive.ErrChecksum},
 	} {
-		for _, preserve := range []bool{false, true} {
-			t.Run(fmt.Sprintf("https archive %s, preserve-on-error %v", tc.name, preserve), func(t *testing.T) {
-				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					switch filepath.Base(r.URL.Path) {
-					case deployarchive.ManifestName:
-						w.Write(tc.manifest.Marshal())
-					case deployarchive.ArchiveName:
-						w.Write(tc.data)
-					default:
-						http.NotFound(w, r)
+		local := t.TempDir()
+		os.WriteFile(filepath.Join(local, deployarchive.ArchiveName), tc.data, 0o644)
+		os.WriteFile(filepath.Join(local, deployarchive.ManifestName), tc.manifest.Marshal(), 0o644)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch filepath.Base(r.URL.Path) {
+			case deployarchive.ManifestName:
+				w.Write(tc.manifest.Marshal())
+			case deployarchive.ArchiveName:
+				w.Write(tc.data)
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		defer srv.Close()
+		for _, src := range []Plan{
+			{ImageFile: filepath.Join(local, deployarchive.ArchiveName)},
+			{ImageURL: srv.URL + "/x/" + deployarchive.ArchiveName, Insecure: true},
+		} {
+			kind := map[bool]string{true: "https", false: "local"}[src.ImageURL != ""]
+			for _, preserve := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s archive %s, preserve-on-error %v", kind, tc.name, preserve), func(t *testing.T) {
+					img := sparseImage(t, 8<<30)
+					p := src
+					p.Device, p.ImageMode, p.Yes, p.PreserveOnError = img, true, true, preserve
+					err := Run(context.Background(), &p, Env{})
+					var se *StepError
+					if !errors.As(err, &se) || se.Step != "deploy" || tc.is != nil && !errors.Is(err, tc.is) {
+						t.Fatalf("Run with a bad %s archive = %v, want a deploy StepError (wrapping %v)", kind, err, tc.is)
 					}
-				}))
-				defer srv.Close()
-				img := sparseImage(t, 8<<30)
-				err := Run(context.Background(), &Plan{Device: img, ImageMode: true, ImageURL: srv.URL + "/x/" + deployarchive.ArchiveName, Insecure: true, Yes: true, PreserveOnError: preserve}, Env{})
-				var se *StepError
-				if !errors.As(err, &se) || se.Step != "deploy" || tc.is != nil && !errors.Is(err, tc.is) {
-					t.Fatalf("Run with a bad https archive = %v, want a deploy StepError (wrapping %v)", err, tc.is)
-				}
-				if preserve && !strings.Contains(err.Error(), "wiped despite --preserve-on-error") {
-					t.Errorf("Run with a bad https archive and --preserve-on-error = %v, want it to say the disk was wiped anyway", err)
-				}
-				wiped(t, img, "the failure")
-			})
+					if preserve && !strings.Contains(err.Error(), "wiped despite --preserve-on-error") {
+						t.Errorf("Run with a bad %s archive and --preserve-on-error = %v, want it to say the disk was wiped anyway", kind, err)
+					}
+					wiped(t, img, "the failure")
+				})
+			}
 		}
 	}
 
 	// The image lives on a small tmpfs: once it is full, the loop device
 	// fails every write (EIO), as a dying or full disk does. 64 MiB fails
 	// mkfs; 100 MiB fails the write-back of the deployed files, which only
-	// syncfs reports (finish).
+	// syncfs or fsync report, once (the deploy's periodic write-back, or
+	// finish).
 	for _, size := range []string{"64m", "100m"} {
 		t.Run("disk fails mid-write "+size, func(t *testing.T) {
 			small := t.TempDir()
@@ -483,24 +507,49 @@ func TestInstallFailureWipes(t *testing.T) {
 		})
 	}
 
-	t.Run("preserve on error", func(t *testing.T) {
-		img := sparseImage(t, 8<<30)
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		rep := &recordingReporter{onB: func(int64) { cancel() }}
-		err := Run(ctx, &Plan{Device: img, ImageMode: true, ImageFile: archive, Yes: true, PreserveOnError: true}, Env{Progress: rep})
-		if err == nil {
-			t.Fatal("Run cancelled = nil, want an error")
-		}
-		if _, ok := sfdisktest.Read(t, img); !ok {
-			t.Errorf("--preserve-on-error: the partition table is gone, want it kept")
-		}
-		noLoopsLeft(t, img)
-	})
+	// --preserve-on-error keeps a disk that failed after the archive was
+	// checked whole; one that failed mid-stream holds files not yet
+	// checked against the manifest, and is wiped anyway.
+	for _, tc := range []struct {
+		name string
+		rep  func(cancel func()) *recordingReporter
+		kept bool
+	}{
+		{"preserve on error after the deploy", func(cancel func()) *recordingReporter {
+			return &recordingReporter{onStep: func(name string) {
+				if name == "install bootloader" {
+					cancel()
+				}
+			}}
+		}, true},
+		{"preserve on error mid-stream", func(cancel func()) *recordingReporter {
+			return &recordingReporter{onB: func(int64) { cancel() }}
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := sparseImage(t, 8<<30)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			err := Run(ctx, &Plan{Device: img, ImageMode: true, ImageFile: archive, Yes: true, PreserveOnError: true}, Env{Progress: tc.rep(cancel)})
+			if err == nil {
+				t.Fatal("Run cancelled = nil, want an error")
+			}
+			if !tc.kept {
+				wiped(t, img, "the failure")
+				return
+			}
+			if _, ok := sfdisktest.Read(t, img); !ok {
+				t.Errorf("--preserve-on-error: the partition table is gone, want it kept")
+			}
+			noLoopsLeft(t, img)
+		})
+	}
 }
 
 // TestInstallRefusesBeforeWriting: bad archives and a small disk are refused
-// in "open deploy archive", and the image stays all zeros.
+// in "open deploy archive", and the image stays all zeros. (An archive of
+// the right size whose sha256 differs is found as it streams and wiped:
+// TestInstallFailureWipes.)
 func TestInstallRefusesBeforeWriting(t *testing.T) {
 	tooltest.Root(t)
 	tooltest.Tools(t, installTools...)
@@ -526,7 +575,6 @@ func TestInstallRefusesBeforeWriting(t *testing.T) {
 		want    string
 		stream  string
 	}{
-		{"sha256 mismatch", writeArchive(t, flipped, m), 8 << 30, "sha256 differs", ""},
 		{"truncated", writeArchive(t, data[:len(data)-4096], m), 8 << 30, "shorter than its manifest", ""},
 		{"wrong arch", writeArchive(t, data, &otherArch), 8 << 30, "is for aarch64", ""},
 		{"disk too small", writeArchive(t, data, m), 900 << 20, "too small", ""},

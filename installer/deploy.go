@@ -33,7 +33,13 @@ func deploy(ctx context.Context, s *state) error {
 	defer rc.Close()
 	pr := &progressReader{r: rc, total: s.manifest.Archive.Size, rep: s.env.Progress}
 	s.unverified = s.streamed // until Unpack has read the stream to its end through the verifier
-	if err := deployarchive.Unpack(ctx, pr, deployarchive.Dest{Root: t.rootDir, Boot: t.bootDir}); err != nil {
+	stop := t.flushWhile()
+	err = deployarchive.Unpack(ctx, pr, deployarchive.Dest{Root: t.rootDir, Boot: t.bootDir})
+	if ferr := stop(); ferr != nil && err == nil {
+		// Unpack may have failed because of it: keep Unpack's error then.
+		return ferr
+	}
+	if err != nil {
 		return fmt.Errorf("unpack deploy archive: %w", err)
 	}
 	s.unverified = false
@@ -154,7 +160,8 @@ func entryOptions(entry string) (string, bool) {
 	return "", false
 }
 
-// writeFileAtomic replaces path with b, keeping its mode and owner.
+// writeFileAtomic replaces path with b, keeping its mode and owner (on the
+// target being installed: synced by the finish step).
 func writeFileAtomic(path string, b []byte) error {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -174,9 +181,8 @@ func writeFileAtomic(path string, b []byte) error {
 	if err == nil {
 		err = f.Chmod(fi.Mode().Perm())
 	}
-	if err == nil {
-		err = f.Sync()
-	}
+	// No fsync: each costs a journal commit, and the finish step syncs
+	// every filesystem once (syncfs) before the install counts as done.
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

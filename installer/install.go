@@ -40,8 +40,8 @@ type state struct {
 	// wrote is set when the first byte has been written to the target; a
 	// failure after it wipes what was written unless PreserveOnError.
 	wrote bool
-	// streamed says the archive's sha256 is checked only as it is read (an
-	// https archive), not before the first write.
+	// streamed says the archive's sha256 is checked only as it is read
+	// (always: a local file too), not before the first write.
 	streamed bool
 	// unverified is set while files from a streamed archive not yet checked
 	// against its manifest are on the target: a failure then wipes them even

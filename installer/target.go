@@ -114,6 +114,55 @@ func (t *target) syncAll() error {
 	return nil
 }
 
+// flushInterval is how often flushWhile writes back what was written.
+var flushInterval = 250 * time.Millisecond
+
+// flushWhile starts writing back the mounted filesystems (and, in image
+// mode, the loop device's backing file) every flushInterval, so that the
+// disk works while the deploy decompresses and creates files instead of
+// after it: the kernel would start only at its dirty threshold (a tenth of
+// memory, more than a whole sysroot). It returns the function that stops
+// it and returns the first write-back error: syncfs and fsync report one
+// only once (errseq), so finish's syncAll would not see it again.
+func (t *target) flushWhile() func() error {
+	if flushInterval <= 0 {
+		return func() error { return nil }
+	}
+	done, stopped := make(chan struct{}), make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(flushInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				stopped <- nil
+				return
+			case <-tick.C:
+			}
+			if err := t.flush(); err != nil {
+				<-done
+				stopped <- err
+				return
+			}
+		}
+	}()
+	return func() error { close(done); return <-stopped }
+}
+
+// flush writes back the mounted filesystems and, in image mode, the loop
+// device (its backing file), reporting the first write-back error.
+func (t *target) flush() error {
+	if err := t.syncAll(); err != nil {
+		return err
+	}
+	if t.image != "" {
+		if err := unix.Fdatasync(int(t.f.Fd())); err != nil {
+			return fmt.Errorf("write to %s failed: %w", t.dev, err)
+		}
+	}
+	return nil
+}
+
 // unmountAll unmounts in reverse order; a busy filesystem is detached lazily
 // rather than left behind.
 func (t *target) unmountAll() error {

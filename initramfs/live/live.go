@@ -1,15 +1,15 @@
 // Package live is the live system's init (cmd/altcos-live, PID 1). It
 //
-//  1. loads the kernel modules listed in the initramfs (with modules.dep),
-//  2. finds the medium it booted from and makes it visible at
+//  1. prints the hints (how to list disks, fetch a config, install, make a
+//     password hash) at once,
+//  2. loads the kernel modules listed in the initramfs (with modules.dep),
+//  3. finds the medium it booted from and makes it visible at
 //     deployarchive.LiveMount: the PXE second initrd already put the deploy
 //     archive there; otherwise the ISO is found by its volume label and
-//     mounted read-only,
-//  3. brings the network up in the background: ip= and nameserver= of the
+//     mounted read-only; then prints where the archive is and its OS,
+//  4. brings the network up in the background: ip= and nameserver= of the
 //     kernel command line (dracut's syntax, package netconf), else DHCP on
 //     every link,
-//  4. prints the hints (how to list disks, fetch a config, install, make a
-//     password hash),
 //  5. installs unattended when the medium carries an `iso customize`
 //     file or altcos.inst.install_dev is on the kernel command line; on error
 //     it prints the cause and returns, and u-root's init starts the shell.
@@ -130,15 +130,23 @@ func Run(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(out, "altcos-live: %v; the network is not configured: boot again with it fixed\n", err)
 	}
 
-	// 1. The kernel modules for the disks and the boot medium present.
-	cp := earlyDrivers(env)
-
 	if _, rescue := flag("altcos.live.rescue"); rescue {
+		earlyDrivers(env)
 		fmt.Fprintln(out, "altcos-live: rescue shell (altcos.live.rescue); nothing is installed.")
 		return nil
 	}
 
-	// 2. The medium.
+	// 1. The hints first: they need nothing from the hardware, and under
+	// emulation the drivers' probes and the medium search take a second or
+	// more. The marker also goes to the kernel log, where it carries the
+	// time since the kernel started (the boot benchmark reads it).
+	fmt.Fprint(out, Hints())
+	env.kmsg("%s", ReadyMarker)
+
+	// 2. The kernel modules for the disks and the boot medium present.
+	cp := earlyDrivers(env)
+
+	// 3. The medium, and what it holds: the operator's last line.
 	label, _ := flag("altcos.live.label")
 	medium, mediumErr := findMedium(env, label, cp)
 	if mediumErr != nil {
@@ -146,11 +154,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 	} else {
 		env.kmsg("boot medium: %s %s", medium.Kind, medium.Device)
 	}
-
-	// 4. Hints; the marker also goes to the kernel log, where it carries the
-	// time since the kernel started (the boot benchmark reads it).
-	fmt.Fprint(out, Hints(medium, manifest(env)))
-	env.kmsg("%s", ReadyMarker)
+	fmt.Fprint(out, MediumLines(medium, manifest(env)))
 
 	// 5. Unattended install: by the medium's (or a PXE initramfs's)
 	// customization, by kernel arguments, or by installer.d YAML files.
@@ -159,7 +163,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if installArgs == nil {
-		// 3. The other modules and DHCP, in the background: the operator
+		// 4. The other modules and DHCP, in the background: the operator
 		// reads the hints meanwhile.
 		if env.Background != nil {
 			if err := env.Background("altcos-live", "late"); err != nil {
@@ -168,7 +172,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 		}
 		return nil
 	}
-	// 3. The installer needs them all, and the network for its URLs.
+	// 4. The installer needs them all, and the network for its URLs.
 	loadModules(env, earlyModules)
 	loadModules(env, lateModules)
 	waitForNetwork(env, 3*time.Second)
@@ -374,22 +378,30 @@ func manifest(env Env) *deployarchive.Manifest {
 	return &m
 }
 
-// Hints is what the operator reads on the console.
-func Hints(medium *Medium, m *deployarchive.Manifest) string {
+// MediumLines say, once the medium search is over, where the deploy archive
+// is and which OS it installs (printed after the hints); without a medium
+// (findMedium's error says so) nothing.
+func MediumLines(medium *Medium, m *deployarchive.Manifest) string {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "\n%s\n", ReadyMarker)
-	if m != nil {
-		fmt.Fprintf(&b, "  OS to install: %s %s (stream %s, commit %.12s)\n", m.OSName, m.Version, m.Stream, m.Commit)
-	}
 	switch {
 	case medium == nil:
-		b.WriteString("  No boot medium: give the installer --image-url https://HOST/PATH/deploy.tar.zst (deploy.json beside it).\n")
+		return ""
 	case medium.Kind == "pxe":
-		fmt.Fprintf(&b, "  Deploy archive: from the PXE initrd, at %s\n", deployarchive.LiveMount)
+		fmt.Fprintf(&b, "altcos-live: deploy archive from the PXE initrd, at %s\n", deployarchive.LiveMount)
 	default:
-		fmt.Fprintf(&b, "  Boot medium: %s (%s) mounted at %s\n", medium.Device, medium.Label, deployarchive.LiveMount)
+		fmt.Fprintf(&b, "altcos-live: boot medium %s (%s) mounted at %s\n", medium.Device, medium.Label, deployarchive.LiveMount)
 	}
-	b.WriteString(`
+	if m != nil {
+		fmt.Fprintf(&b, "altcos-live: OS to install: %s %s (stream %s, commit %.12s)\n", m.OSName, m.Version, m.Stream, m.Commit)
+	}
+	return b.String()
+}
+
+// Hints is what the operator reads on the console, printed before the
+// medium is known (MediumLines follow).
+func Hints() string {
+	return "\n" + ReadyMarker + `
+
   List the disks:              altcos-installer list-disks
   Check a config:              altcos-installer validate config.ign   (or a Butane config.bu)
   Install with a config from
@@ -404,8 +416,7 @@ func Hints(medium *Medium, m *deployarchive.Manifest) string {
   More:                        altcos-installer install --help; the network comes up by DHCP
                                or ip= (ip addr); reboot with: shutdown -r
 
-`)
-	return b.String()
+`
 }
 
 // DefaultCommand runs name with the console attached.

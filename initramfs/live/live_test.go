@@ -99,11 +99,35 @@ func TestRunInteractive(t *testing.T) {
 			t.Errorf("Run printed\n%s\nwant it to contain %q", f.out.String(), want)
 		}
 	}
+	if out := f.out.String(); strings.Index(out, ReadyMarker) > strings.Index(out, "boot medium /dev/sr0") {
+		t.Errorf("Run printed\n%s\nwant the hints before the medium line", out)
+	}
 	if len(f.ran) != 0 || f.rebooted {
 		t.Errorf("Run without install args ran %q (reboot %v), want nothing", f.ran, f.rebooted)
 	}
 	if want := [][]string{{"altcos-live", "late"}}; !reflect.DeepEqual(f.background, want) {
 		t.Errorf("Run without install args started %q in the background, want %q", f.background, want)
+	}
+}
+
+// TestRunHintsBeforeProbe: the hints are on the console before the first
+// driver loads (the probes and the medium search take seconds under
+// emulation).
+func TestRunHintsBeforeProbe(t *testing.T) {
+	f := newFake(t, "console=ttyS0")
+	e := f.env()
+	var atFirstLoad string
+	e.LoadModules = func(n []string) []error {
+		if atFirstLoad == "" {
+			atFirstLoad = f.out.String()
+		}
+		return nil
+	}
+	if err := Run(context.Background(), nil, e); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if !strings.Contains(atFirstLoad, ReadyMarker) {
+		t.Errorf("when the first module loaded the console showed %q, want the hints", atFirstLoad)
 	}
 }
 
@@ -281,7 +305,7 @@ alias fs-iso9660 isofs
 }
 
 func TestHintsNameThePasswordExample(t *testing.T) {
-	h := Hints(nil, nil)
+	h := Hints()
 	if want := "altcos-installer install -i " + altcos.PasswordExample + " /dev/vda"; !strings.Contains(h, want) {
 		t.Errorf("Hints() lacks %q:\n%s", want, h)
 	}
