@@ -318,14 +318,18 @@ func (u *unpacker) entry(tr *tar.Reader, hdr *tar.Header) error {
 	}
 	switch hdr.Typeflag {
 	case tar.TypeDir:
-		if err := unix.Mkdir(p, mode&0o777); errors.Is(err, unix.EEXIST) {
-			if fi, err := os.Lstat(p); err != nil || !fi.IsDir() {
+		// attrs' error must reach the check below (an if-scoped err would
+		// drop it).
+		err := unix.Mkdir(p, mode&0o777)
+		switch {
+		case errors.Is(err, unix.EEXIST):
+			if fi, lerr := os.Lstat(p); lerr != nil || !fi.IsDir() {
 				return fmt.Errorf("archive entry %q: %s exists and is not a directory", hdr.Name, p)
 			}
 			err = u.attrs(p, hdr, mode, -1, true)
-		} else if err != nil {
+		case err != nil:
 			return fmt.Errorf("archive entry %q: mkdir %s: %w", hdr.Name, p, err)
-		} else {
+		default:
 			err = u.attrs(p, hdr, mode, -1, u.umask < 0 || mode != mode&0o777&^uint32(u.umask))
 		}
 		if err != nil {

@@ -65,7 +65,7 @@ func FindSignedChain(tree string) (*SignedChain, error) {
 			return nil, fmt.Errorf("%w: no /%s (Debian's shim-signed, shim-helpers-amd64-signed, grub-efi-amd64-signed)", ErrNoSignedChain, f.path)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("Secure Boot chain of the OS tree: %w", err)
+			return nil, fmt.Errorf("the OS tree's Secure Boot chain: %w", err)
 		}
 		*f.dst = b
 	}
