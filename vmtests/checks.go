@@ -186,20 +186,14 @@ func checkInstalled(ctx context.Context, env *Env, cfg qemu.Config, want deploye
 	}
 	t0 := time.Now()
 	env.step("%s: booting the installed disk", cfg.Name)
-	m, err := qemu.Start(ctx, env.Log, cfg)
-	if err != nil {
-		return err
+	m, c, err := bootAndLogin(ctx, env, cfg, root.User, root.Password, diskBootTimeout)
+	if m != nil {
+		defer m.Close()
 	}
-	defer m.Close()
-	if err := waitForConsole(ctx, m); err != nil {
-		return err
-	}
-	sh, err := login(ctx, m, root.User, root.Password, diskBootTimeout)
 	if err != nil {
 		return err
 	}
 	env.step("%s: logged in as %s after %s", cfg.Name, root.User, timeSince(t0))
-	c := &checks{m: m, sh: sh}
 
 	// ostree admin status: the deployment, its version and origin.
 	ok, err := c.expect(ctx, "ostree admin status", "ostree admin status", commandTimeout, "",
@@ -251,11 +245,9 @@ func checkInstalled(ctx context.Context, env *Env, cfg qemu.Config, want deploye
 		return err
 	}
 	t1 := time.Now()
-	sh, err = login(ctx, m, root.User, root.Password, diskBootTimeout)
-	if err != nil {
+	if c.sh, err = login(ctx, m, root.User, root.Password, diskBootTimeout); err != nil {
 		return err
 	}
-	c.sh = sh
 	env.step("%s: second boot, logged in after %s", cfg.Name, timeSince(t1))
 	ok, err = c.expect(ctx, "Ignition did not run on the second boot (its file keeps the change, no ignition.firstboot karg)",
 		"cat "+fx.FilePath+"; grep -c ignition.firstboot /proc/cmdline || true", commandTimeout, "changed-after-first-boot\n0")

@@ -62,6 +62,24 @@ func waitForConsole(ctx context.Context, m *qemu.Machine) error {
 	return nil
 }
 
+// bootAndLogin starts the machine of cfg, waits for its serial console and
+// logs in as user within bootTimeout: the checks' shell. The caller closes
+// the machine (also when only the login failed).
+func bootAndLogin(ctx context.Context, env *Env, cfg qemu.Config, user, password string, bootTimeout time.Duration) (*qemu.Machine, *checks, error) {
+	m, err := qemu.Start(ctx, env.Log, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := waitForConsole(ctx, m); err != nil {
+		return m, nil, err
+	}
+	sh, err := login(ctx, m, user, password, bootTimeout)
+	if err != nil {
+		return m, nil, err
+	}
+	return m, &checks{m: m, sh: sh}, nil
+}
+
 // bootFailures end a boot wait at once.
 var bootFailures = []string{"Kernel panic", "emergency mode", "dracut Warning: Could not boot", "No bootable device", "grub rescue>"}
 

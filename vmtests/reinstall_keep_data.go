@@ -183,19 +183,13 @@ func checkKeptData(ctx context.Context, env *Env, disk, fileSum string) error {
 	}
 	cfg := env.diskMachine("keep-disk", qemu.BIOS, disk, "raw")
 	env.step("%s: booting the reinstalled disk", cfg.Name)
-	m, err := qemu.Start(ctx, env.Log, cfg)
+	m, c, err := bootAndLogin(ctx, env, cfg, "root", rootPassword, diskBootTimeout)
+	if m != nil {
+		defer m.Close()
+	}
 	if err != nil {
 		return err
 	}
-	defer m.Close()
-	if err := waitForConsole(ctx, m); err != nil {
-		return err
-	}
-	sh, err := login(ctx, m, "root", rootPassword, diskBootTimeout)
-	if err != nil {
-		return err
-	}
-	c := &checks{m: m, sh: sh}
 	mount := "/run/" + dataLabel
 	for _, s := range []struct {
 		what, cmd, want string

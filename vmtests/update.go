@@ -15,7 +15,6 @@ import (
 	"github.com/altcos/altcos-tools/internal/run"
 	"github.com/altcos/altcos-tools/ostree"
 	"github.com/altcos/altcos-tools/updates/graph"
-	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
 // The update scenario (issues 6, 11, 12): the installed v1's own agent,
@@ -279,22 +278,16 @@ func updateRollback(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	m, err := qemu.Start(ctx, env.Log, c)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	if err := waitForConsole(ctx, m); err != nil {
-		return err
-	}
 	root := account{User: "root", Password: rootPassword}
 	tb := time.Now()
-	sh, err := login(ctx, m, root.User, root.Password, updateBootTimeout)
+	m, ck, err := bootAndLogin(ctx, env, c, root.User, root.Password, updateBootTimeout)
+	if m != nil {
+		defer m.Close()
+	}
 	if err != nil {
 		return err
 	}
 	env.step("update: v1 booted, logged in after %s", timeSince(tb))
-	ck := &checks{m: m, sh: sh}
 
 	// Boot 1: v1, an OS that verifies signatures, and its agent on fleet_lock.
 	if ok, err := ck.expect(ctx, "v1 is booted", "ostree admin status", commandTimeout, "", "* "+altcos.OSName+" "+v1.Commit+".0", "Version: "+v1.Version); err != nil || !ok {
