@@ -110,8 +110,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 		loadModules(env, lateModules)
 		waitForNetwork(env, 3*time.Second)
 		// A customization's network units apply to an interactive boot too.
+		var cfg *netconf.Config
 		_, custom, err := findCustomization(env)
-		cfg := (*netconf.Config)(nil)
 		if err == nil {
 			cfg, err = networkConfig(karg, custom)
 		}
