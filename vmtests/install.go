@@ -227,7 +227,7 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 	defer srv.Close()
 	dc := env.diskMachine(string(fw)+"-disk", fw, disk, "raw")
 	dc.Drives[0].Bus = hw.Disk
-	return checkAsRoot(ctx, env, dc, srv, append([]func(context.Context, *Env, *checks, *qemu.Server) error{checkCustomized(target)}, more...)...)
+	return checkAsRoot(ctx, env, dc, isoBoots(fw), srv, append([]func(context.Context, *Env, *checks, *qemu.Server) error{checkCustomized(target)}, more...)...)
 }
 
 // rootIgnition writes testdata/vmtest.ign with root's password hash added to
@@ -239,4 +239,14 @@ func (e *Env) rootIgnition() (string, error) {
 		return "", err
 	}
 	return e.writeFile("vmtest-root.ign", withRoot)
+}
+
+// isoBoots: bios-unattended, the run's first install, also shows the
+// second boot (Ignition does not run again); uefi-unattended's installed
+// system is the same OS, so it stops after the first boot.
+func isoBoots(fw qemu.Firmware) boots {
+	if fw.IsUEFI() {
+		return firstBootOnly
+	}
+	return withSecondBoot
 }

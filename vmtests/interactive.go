@@ -73,7 +73,7 @@ func interactive(ctx context.Context, env *Env) error {
 		return err
 	}
 	m.Close()
-	if err := checkAsRoot(ctx, env, env.diskMachine("interactive-disk", qemu.BIOS, disk, "raw"), nil); err != nil {
+	if err := checkAsRoot(ctx, env, env.diskMachine("interactive-disk", qemu.BIOS, disk, "raw"), firstBootOnly, nil); err != nil {
 		return err
 	}
 	env.leaveDisk("interactive", disk)

@@ -36,5 +36,5 @@ func qcow2(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer srv.Close()
-	return checkAsRoot(ctx, env, c, srv, checkContainers)
+	return checkAsRoot(ctx, env, c, firstBootOnly, srv, checkContainers)
 }

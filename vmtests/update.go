@@ -307,6 +307,15 @@ func updateRollback(ctx context.Context, env *Env) error {
 	} else if ok {
 		env.step("update: ok: altcos-updated.service runs the fleet_lock strategy and retries while 10.0.2.2:8080 is absent")
 	}
+	// Ignition must not run again on the later boots (the image keeps its
+	// config on fw_cfg): a change to its file stays (ostree merges /etc).
+	fx, err := vmtestFixture()
+	if err != nil {
+		return err
+	}
+	if _, _, err := ck.run(ctx, "change the Ignition file", "echo "+ignitionFileChanged+" > "+fx.FilePath, commandTimeout); err != nil {
+		return err
+	}
 	if err := ck.err(); err != nil {
 		return err
 	}
@@ -330,6 +339,12 @@ func updateRollback(ctx context.Context, env *Env) error {
 		return firstErr(err, ck.err())
 	}
 	env.step("update: ok: the agent updated v1 to v2 by itself; v1 is the rollback deployment")
+	if ok, err := ck.expect(ctx, "Ignition did not run on v2's boot (its file keeps the change, no ignition.firstboot karg)",
+		"cat "+fx.FilePath+"; grep -c ignition.firstboot /proc/cmdline || true", commandTimeout, ignitionFileChanged+"\n0"); err != nil {
+		return err
+	} else if ok {
+		env.step("update: ok: Ignition did not run again (the config is still on fw_cfg)")
+	}
 	// The boot menu: the first entry boots v2, the second (the rollback) v1.
 	menu := `grep '^menuentry' /boot/loader/grub.cfg; for p in $(grep -o 'ostree=[^ ]*' /boot/loader/grub.cfg | cut -d= -f2); do echo "entry -> $(basename $(readlink -f $p))"; done`
 	want := fmt.Sprintf("entry -> %s.0\nentry -> %s.", v2.Commit, v1.Commit)
