@@ -32,25 +32,22 @@ func noBootCode(disk string) error {
 	return nil
 }
 
-// powerCut kills QEMU while the installer deploys, then checks that the disk
-// does not boot ALTCOS and that a second install onto it succeeds.
-func powerCut(ctx context.Context, env *Env) error {
-	kernel, initrd, err := pxeFiles(env)
-	if err != nil {
-		return err
-	}
-	srv, disk, err := serveConfigOnBlankDisk(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	kargs := configInstallKargs(env, srv)
+// cutDiskWait is how long the cut disk gets to show a boot loader.
+const cutDiskWait = time.Minute
+
+// cutPower is the power cut the pxe scenario starts with: the PXE install
+// with kargs onto disk, QEMU killed while the installer deploys; the disk
+// must hold no MBR boot code and must not boot ALTCOS. The scenario's own
+// install then goes onto this cut disk: that it succeeds and boots is the
+// recovery a cut needs (it was a scenario of its own, power-cut, with a
+// third install; merged to save that install and its boots).
+func cutPower(ctx context.Context, env *Env, kernel, initrd, disk string, kargs []string) error {
 	m, err := qemu.Start(ctx, env.Log, pxeMachine(env, "powercut-install", kernel, initrd, disk, kargs...))
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	if _, err := m.Expect(ctx, "the installer starts the deploy", installTimeout, []string{"] deploy"}, liveInstallFailed, liveInstallDone, installerDone); err != nil {
+	if _, err := m.Expect(ctx, "the installer starts the deploy", installTimeout, []string{"] deploy"}, liveInstallFailed, liveInstallDone, installerDone, dhclientDone); err != nil {
 		return err
 	}
 	// Into the deploy: its first progress line, or a few seconds, whichever
@@ -72,12 +69,14 @@ func powerCut(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer b.Close()
-	_, err = b.Expect(ctx, "the cut disk must not boot ALTCOS", 3*time.Minute, []string{"No bootable device", "Boot failed", "grub rescue>", "error: "}, "login: ", "Welcome to")
+	// A bootable disk draws GRUB's menu on the serial line within seconds
+	// of the firmware (the disks' firmware+menu in their times lines); a
+	// minute of silence, or the firmware giving up, is enough.
+	_, err = b.Expect(ctx, "the cut disk must not boot ALTCOS", cutDiskWait, []string{"No bootable device", "Boot failed", "grub rescue>", "error: "}, "GNU GRUB", "Linux version", "login: ", "Welcome to")
 	if err != nil && !errors.Is(err, qemu.ErrTimeout) {
 		return err
 	}
 	b.Close()
-	env.step("powercut: the cut disk does not boot ALTCOS; installing again")
-
-	return pxeRun(ctx, env, pxeMachine(env, "powercut-reinstall", kernel, initrd, disk, kargs...))
+	env.step("powercut: the cut disk has no boot code and does not boot ALTCOS; installing onto it")
+	return nil
 }

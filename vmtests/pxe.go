@@ -10,6 +10,8 @@ import (
 // pxeInstall is the pxe scenario: a PXE-style boot (-kernel -initrd -append)
 // installs unattended with the Ignition config and its hash from the host's
 // HTTP server; the installed disk then boots and passes checkInstalled.
+// It starts with a power cut during that install (cutPower): the install
+// that then succeeds goes onto the cut disk.
 //
 // The live system's network is static (ip=, nameserver=; no DHCP client may
 // run: dhclient's last line fails the install) and the installer copies it
@@ -26,7 +28,11 @@ func pxeInstall(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer srv.Close()
-	c := pxeMachine(env, "pxe-install", kernel, initrd, disk, append(configInstallKargs(env, srv), staticNetKargs...)...)
+	kargs := append(configInstallKargs(env, srv), staticNetKargs...)
+	if err := cutPower(ctx, env, kernel, initrd, disk, kargs); err != nil {
+		return err
+	}
+	c := pxeMachine(env, "pxe-install", kernel, initrd, disk, kargs...)
 	env.step("%s: PXE-style boot, Ignition from %s", c.Name, srv.GuestURL("config.ign"))
 	m, err := qemu.Start(ctx, env.Log, c)
 	if err != nil {
@@ -40,7 +46,7 @@ func pxeInstall(ctx context.Context, env *Env) error {
 	if n := srv.Hits("config.ign"); n < 1 {
 		return fmt.Errorf("the installer never fetched %s", srv.GuestURL("config.ign"))
 	}
-	return checkAsRoot(ctx, env, env.diskMachine("pxe-disk", qemu.BIOS, disk, "raw"), srv, checkStaticNetwork)
+	return checkAsRoot(ctx, env, env.diskMachine("pxe-disk", qemu.BIOS, disk, "raw"), firstBootOnly, srv, checkStaticNetwork)
 }
 
 // staticNetKargs configure the live system's link statically (QEMU's user
