@@ -19,7 +19,7 @@
 //	ALTCOS_VMTEST_GPG_HOMEDIR  that key's GnuPG home (--gpg-homedir)
 //	ALTCOS_VMTEST_ARTIFACTS    a build output folder to find the above in (--artifacts)
 //	ALTCOS_VMTEST_ACCEL        tcg or kvm; unset: probe KVM with a short boot
-//	ALTCOS_VMTEST_CPUS         virtual CPUs per machine (--cpus; default 1); TCG runs them multi-threaded
+//	ALTCOS_VMTEST_CPUS         virtual CPUs per machine (--cpus; default 2 on a host with two cores or more, else 1); TCG runs them multi-threaded
 //	ALTCOS_VMTEST_BREAK=1      install onto /dev/nonexistent (a red run, on purpose)
 //	ALTCOS_VMTEST_OUT          console logs and disks (default out/vmtest)
 //	ALTCOS_REQUIRE_TOOLS=1     a missing artifact fails the test instead of skipping it

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -165,14 +166,24 @@ func firstLine(s string) string {
 }
 
 // ParseCPUs reads a machine's number of virtual CPUs (ALTCOS_VMTEST_CPUS,
-// --cpus): empty is the default (0), otherwise 1 to 8.
+// --cpus): empty is DefaultCPUs, otherwise 1 to 8.
 func ParseCPUs(s string) (int, error) {
 	if s == "" {
-		return 0, nil
+		return DefaultCPUs(), nil
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 8 {
 		return 0, fmt.Errorf("virtual CPUs %q: want a number from 1 to 8", s)
 	}
 	return n, nil
+}
+
+// DefaultCPUs is a machine's number of virtual CPUs when none is asked for:
+// two when the host has two cores or more, else one. The machines run one
+// at a time, so under TCG (multi-threaded with two) a guest gets both
+// cores: the qcow2 scenario took 267 s with two against 391 s with one
+// (one run each on an idle two-core machine), its boot to the login 53 s
+// against 70 s, its container checks 1m57s against 3m8s.
+func DefaultCPUs() int {
+	return min(2, runtime.NumCPU())
 }

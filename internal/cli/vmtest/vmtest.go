@@ -47,7 +47,7 @@ run flags:
   --budget DURATION    stop starting scenarios when less than one scenario's time is left (e.g. 80m or 4800)
   --out DIR            console logs and disks (default out/vmtest)
   --accel auto|tcg|kvm auto probes KVM with a short boot (default auto)
-  --cpus N             virtual CPUs per machine (default 1, ALTCOS_VMTEST_CPUS); TCG runs them multi-threaded
+  --cpus N             virtual CPUs per machine (default 2, 1 on a one-core host; ALTCOS_VMTEST_CPUS); TCG runs them multi-threaded
   --break              install onto /dev/nonexistent: the run must fail with the console tail
   --console            copy every console to standard output
 `
