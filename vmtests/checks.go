@@ -305,7 +305,7 @@ func checkPodman(ctx context.Context, env *Env, c *checks, srv *qemu.Server) err
 	srv.Put("hello-rootfs.tar", img)
 	// The test OS may bring no network configuration; QEMU's user network
 	// takes the usual static address too.
-	netup := `dev=$(ls /sys/class/net | grep -v '^lo$' | head -n1); ip link set "$dev" up; ip -4 addr show dev "$dev" | grep -q inet || ip addr add 10.0.2.15/24 dev "$dev"`
+	netup := `dev=` + guestNIC + `; ip link set "$dev" up; ip -4 addr show dev "$dev" | grep -q inet || ip addr add 10.0.2.15/24 dev "$dev"`
 	if _, _, err := c.run(ctx, "network up", netup, commandTimeout); err != nil {
 		return err
 	}

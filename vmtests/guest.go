@@ -41,8 +41,13 @@ func login(ctx context.Context, m *qemu.Machine, user, password string, bootTime
 	if _, err := m.Expect(ctx, "log in as "+user, 90*time.Second, []string{"# ", "$ "}, "login incorrect"); err != nil {
 		return nil, err
 	}
-	// No echo: the console log then shows commands' output only once.
-	if _, _, err := s.Run(ctx, "stty -echo", 60*time.Second); err != nil {
+	// No echo: the console log then shows commands' output only once. No
+	// kernel messages on the console but emergencies (among them the
+	// kernel's "reboot: Restarting system" and "Power down", which the
+	// tests wait for): a message from a service still starting (AppArmor's
+	// audit lines as dockerd loads its profile) would land in the middle of
+	// a command's output. The boot's own messages are in the log already.
+	if _, _, err := s.Run(ctx, "stty -echo; dmesg -n 1 2>/dev/null", 60*time.Second); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -79,6 +84,11 @@ func bootAndLogin(ctx context.Context, env *Env, cfg qemu.Config, user, password
 	}
 	return m, &checks{m: m, sh: sh}, nil
 }
+
+// guestNIC is the installed system's network interface in a shell command:
+// the first with a device behind it (not lo, nor the bridges and veths
+// dockerd and podman add, which may sort before it).
+const guestNIC = `$(basename "$(dirname "$(ls -d /sys/class/net/*/device | head -n1)")")`
 
 // bootFailures end a boot wait at once.
 var bootFailures = []string{"Kernel panic", "emergency mode", "dracut Warning: Could not boot", "No bootable device", "grub rescue>"}

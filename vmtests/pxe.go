@@ -61,7 +61,7 @@ const dhclientDone = "Finished trying to configure all interfaces"
 // the live system wrote for ip= (matched by MAC address: udev renamed eth0),
 // not by the OS's DHCP unit; its address carries no lease.
 func checkStaticNetwork(ctx context.Context, env *Env, c *checks, srv *qemu.Server) error {
-	const dev = `$(ls /sys/class/net | grep -v '^lo$' | head -n1)`
+	const dev = guestNIC
 	steps := []struct {
 		what, cmd, want string
 		contains        []string

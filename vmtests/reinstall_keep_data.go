@@ -197,8 +197,6 @@ func checkKeptData(ctx context.Context, env *Env, disk, fileSum string) error {
 	}{
 		{"the booted deployment", "ostree admin status", "", []string{fmt.Sprintf("* %s %s.0", altcos.OSName, want.Commit)}},
 		{"a fresh install: Ignition wrote its file", "cat " + fx.FilePath, fx.FileBody, nil},
-		// A line of its own, among the kernel's mount message when the
-		// serial line is /dev/console.
 		{"the kept file's sha256", fmt.Sprintf("mkdir -p %[1]s && mount -o ro /dev/disk/by-partlabel/%[2]s %[1]s && sha256sum %[1]s/%[3]s | cut -d' ' -f1", mount, dataLabel, dataFile), "", []string{fileSum}},
 	} {
 		ok, err := c.expect(ctx, s.what, s.cmd, commandTimeout, s.want, s.contains...)
