@@ -5,6 +5,7 @@ package installer
 // for them, all before anything is written.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,7 +51,13 @@ func openArchive(ctx context.Context, s *state) error {
 	if p.Stream != "" && p.Stream != s.manifest.Stream {
 		return fmt.Errorf("deploy archive is stream %s (%s), not %s; choose the %s image or drop --stream", s.manifest.Stream, s.manifest.Version, p.Stream, p.Stream)
 	}
-	return checkDiskSize(p, s.manifest, s.kept)
+	if err := checkDiskSize(p, s.manifest, s.kept); err != nil {
+		return err
+	}
+	if p.DryRun && p.ImageURL == "" && p.StreamBaseURL == "" {
+		return checkWholeArchive(ctx, s, cmp.Or(p.ImageFile, deployarchive.LiveArchive), s.manifest.Archive.SHA256)
+	}
+	return nil
 }
 
 // manifestPath is the manifest next to a local archive.
@@ -94,6 +101,24 @@ func openFileArchive(s *state, file string) error {
 		}{deployarchive.NewVerifier(f, m.Archive.Size, m.Archive.SHA256), f}, nil
 	}
 	s.env.Log.Info("deploy archive", "file", file, "version", m.Version, "commit", m.Commit)
+	return nil
+}
+
+// checkWholeArchive reads the local archive through its verifier: a dry run
+// writes nothing, so it takes the time a real install saves by checking the
+// sha256 while it deploys, and a damaged copy is reported now rather than
+// by an install that wipes what it wrote.
+func checkWholeArchive(ctx context.Context, s *state, file, sum string) error {
+	s.env.Progress.Info("dry run: checking the sha256 of " + file)
+	r, err := s.archive(ctx)
+	if err != nil {
+		return fmt.Errorf("deploy archive: %w", err)
+	}
+	defer r.Close()
+	if _, err := io.CopyBuffer(io.Discard, r, make([]byte, 1<<20)); err != nil {
+		return fmt.Errorf("deploy archive %s: %w; copy it again", file, err)
+	}
+	s.env.Progress.Info("dry run: deploy archive sha256 " + sum + " matches its manifest")
 	return nil
 }
 
