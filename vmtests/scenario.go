@@ -21,10 +21,14 @@ type Scenario struct {
 // kept data, the agent's updates), then the older qcow2, so a short budget
 // (CI's) skips what earlier runs have shown.
 func Scenarios() []Scenario {
+	// The estimates hold for one virtual CPU too (--cpus 1). With two (the
+	// default), .ci/run on the idle CI machine took 3m22s-5m27s for an
+	// install scenario, 20 s for a refusal.
 	const install, refusal = 15 * time.Minute, 4 * time.Minute
-	// update-rollback: four boots and the agent's own waits; 12m29s on main
-	// at load 1-2.5 (another machine running for half of it), 28m42s under
-	// load 12-20 (eight jobs on two cores).
+	// update-rollback: four boots and the agent's own waits; 9m1s with two
+	// virtual CPUs in .ci/run, 12m29s with one on main at load 1-2.5
+	// (another machine running for half of it), 28m42s under load 12-20
+	// (eight jobs on two cores).
 	const update = 15 * time.Minute
 	return []Scenario{
 		{"bios-unattended", "unattended install from the customized live ISO on a SATA (AHCI) CD-ROM onto a SATA disk, BIOS; then boot it and check the installed system", install, biosUnattended},
