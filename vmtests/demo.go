@@ -177,7 +177,7 @@ func demoFromPXE(ctx context.Context, env *Env, ign []byte, disk string) error {
 func DemoLoginHint(disk string) string {
 	return fmt.Sprintf(`The installed disk is %s. Boot it and log in on the serial console:
 
-    qemu-system-x86_64 -machine q35 -accel tcg -m 2048 -nographic \
+    qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -smp 2 -m 2048 -nographic \
         -drive file=%s,format=raw,if=virtio
 
   login: root    password: %s
