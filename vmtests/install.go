@@ -102,14 +102,14 @@ func (e *Env) diskMachine(name string, fw qemu.Firmware, disk, format string) qe
 }
 
 // qcow2Machine boots a copy-on-write overlay of the QCOW2 image (the image
-// itself stays clean) with the Ignition config ign passed through fw_cfg,
-// as a cloud would.
-func (e *Env) qcow2Machine(ctx context.Context, name, ign string) (qemu.Config, error) {
+// itself stays clean) under the firmware fw with the Ignition config ign
+// passed through fw_cfg, as a cloud would.
+func (e *Env) qcow2Machine(ctx context.Context, name string, fw qemu.Firmware, ign string) (qemu.Config, error) {
 	overlay := filepath.Join(e.Out, "disk.qcow2")
 	if err := qemu.Overlay(ctx, e.Log, e.Art.QCOW2, overlay); err != nil {
 		return qemu.Config{}, err
 	}
-	c := e.diskMachine(name, qemu.BIOS, overlay, "qcow2")
+	c := e.diskMachine(name, fw, overlay, "qcow2")
 	c.FwCfg = map[string]string{"opt/com.coreos/config": ign}
 	return c, nil
 }

@@ -39,7 +39,7 @@ func Scenarios() []Scenario {
 		{"interactive", "a serial-only machine: the live ISO's default menu entry, untouched, gives a shell on the serial line; install there: choose the disk, y, root password twice, y to reboot; the installed system logs in on the serial line", install, interactive},
 		{"reinstall-keep-data", "a data partition with a file added after the install (interactive's disk, else a PXE install first); a PXE reinstall with altcos.inst.save_partlabel=data keeps it byte for byte and boots, and the file has its sha256", install, reinstallKeepData},
 		{"update-rollback", "the QCOW2 of v1, its agent on fleet_lock against altcos-fleetlock on the host, updates itself to a signed v2 under the lock (nothing typed), rolls back by itself from a v3 that fails its health check and never offers it again, and refuses an unsigned v4", update, updateRollback},
-		{"qcow2", "boot the QCOW2 image with Ignition from fw_cfg (plus the example configs) and check it, and as altcos: docker, docker-compose and rootless podman", 15 * time.Minute, qcow2},
+		{"qcow2", "boot the QCOW2 image under UEFI with Secure Boot off, Ignition from fw_cfg (plus the example configs), and check it, and as altcos: docker, docker-compose and rootless podman", 15 * time.Minute, qcow2},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/altcos/altcos-tools/altcos"
+	"github.com/altcos/altcos-tools/vmtests/qemu"
 )
 
 // The update scenario (issues 6, 11, 12): the installed v1's own agent,
@@ -131,7 +132,7 @@ func updateRollback(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	c, err := env.qcow2Machine(ctx, "update", ign)
+	c, err := env.qcow2Machine(ctx, "update", qemu.BIOS, ign)
 	if err != nil {
 		return err
 	}
