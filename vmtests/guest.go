@@ -38,7 +38,9 @@ func login(ctx context.Context, m *qemu.Machine, user, password string, bootTime
 		return nil, err
 	}
 	s := &shell{m: m}
-	if _, err := m.Expect(ctx, "log in as "+user, 90*time.Second, []string{"# ", "$ "}, "login incorrect"); err != nil {
+	// The session starts behind the boot's own work (dockerd, podman,
+	// AppArmor profiles): on a loaded CI machine that took over 90 s.
+	if _, err := m.Expect(ctx, "log in as "+user, commandTimeout, []string{"# ", "$ "}, "login incorrect"); err != nil {
 		return nil, err
 	}
 	// No echo: the console log then shows commands' output only once. No
