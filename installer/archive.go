@@ -27,6 +27,7 @@ var hostArch = deployarchive.HostArch
 
 func openArchive(ctx context.Context, s *state) error {
 	p := s.plan
+	local := "" // the local archive's path, when it is one
 	switch {
 	case p.ImageURL != "":
 		if err := openURLArchive(ctx, s, p.ImageURL); err != nil {
@@ -37,11 +38,8 @@ func openArchive(ctx context.Context, s *state) error {
 			return err
 		}
 	default:
-		file := p.ImageFile
-		if file == "" {
-			file = deployarchive.LiveArchive
-		}
-		if err := openFileArchive(s, file); err != nil {
+		local = cmp.Or(p.ImageFile, deployarchive.LiveArchive)
+		if err := openFileArchive(s, local); err != nil {
 			return err
 		}
 	}
@@ -54,8 +52,8 @@ func openArchive(ctx context.Context, s *state) error {
 	if err := checkDiskSize(p, s.manifest, s.kept); err != nil {
 		return err
 	}
-	if p.DryRun && p.ImageURL == "" && p.StreamBaseURL == "" {
-		return checkWholeArchive(ctx, s, cmp.Or(p.ImageFile, deployarchive.LiveArchive), s.manifest.Archive.SHA256)
+	if p.DryRun && local != "" {
+		return checkWholeArchive(ctx, s, local)
 	}
 	return nil
 }
@@ -108,7 +106,7 @@ func openFileArchive(s *state, file string) error {
 // writes nothing, so it takes the time a real install saves by checking the
 // sha256 while it deploys, and a damaged copy is reported now rather than
 // by an install that wipes what it wrote.
-func checkWholeArchive(ctx context.Context, s *state, file, sum string) error {
+func checkWholeArchive(ctx context.Context, s *state, file string) error {
 	s.env.Progress.Info("dry run: checking the sha256 of " + file)
 	r, err := s.archive(ctx)
 	if err != nil {
@@ -118,7 +116,7 @@ func checkWholeArchive(ctx context.Context, s *state, file, sum string) error {
 	if _, err := io.CopyBuffer(io.Discard, r, make([]byte, 1<<20)); err != nil {
 		return fmt.Errorf("deploy archive %s: %w; copy it again", file, err)
 	}
-	s.env.Progress.Info("dry run: deploy archive sha256 " + sum + " matches its manifest")
+	s.env.Progress.Info("dry run: deploy archive sha256 " + s.manifest.Archive.SHA256 + " matches its manifest")
 	return nil
 }
 

@@ -558,12 +558,6 @@ func TestInstallRefusesBeforeWriting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeArchive := func(t *testing.T, b []byte, man *deployarchive.Manifest) string {
-		d := t.TempDir()
-		os.WriteFile(filepath.Join(d, deployarchive.ArchiveName), b, 0o644)
-		os.WriteFile(filepath.Join(d, deployarchive.ManifestName), man.Marshal(), 0o644)
-		return filepath.Join(d, deployarchive.ArchiveName)
-	}
 	flipped := append([]byte(nil), data...)
 	flipped[len(flipped)/2] ^= 0xff
 	otherArch := *m
@@ -840,4 +834,14 @@ func checkSignedESP(t *testing.T, esp, depDir, bootUUID, bootDir string) {
 			}
 		}
 	})
+}
+
+// writeArchive writes the archive bytes b and the manifest man into a new
+// folder and returns the archive's path.
+func writeArchive(t *testing.T, b []byte, man *deployarchive.Manifest) string {
+	t.Helper()
+	d := t.TempDir()
+	os.WriteFile(filepath.Join(d, deployarchive.ArchiveName), b, 0o644)
+	os.WriteFile(filepath.Join(d, deployarchive.ManifestName), man.Marshal(), 0o644)
+	return filepath.Join(d, deployarchive.ArchiveName)
 }

@@ -38,11 +38,8 @@ func TestDryRunChecksLocalArchive(t *testing.T) {
 		{"sha256 differs", &otherSum, deployarchive.ErrChecksum},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			archive := filepath.Join(dir, deployarchive.ArchiveName)
-			os.WriteFile(archive, data, 0o644)
-			os.WriteFile(filepath.Join(dir, deployarchive.ManifestName), tc.manifest.Marshal(), 0o644)
-			img := filepath.Join(dir, "disk.img")
+			archive := writeArchive(t, data, tc.manifest)
+			img := filepath.Join(t.TempDir(), "disk.img")
 			before := bytes.Repeat([]byte("untouched"), 1<<10)
 			if err := os.WriteFile(img, before, 0o644); err != nil {
 				t.Fatal(err)
