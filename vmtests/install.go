@@ -167,10 +167,8 @@ func isoUnattended(ctx context.Context, env *Env, fw qemu.Firmware, hw hardware)
 	if env.Art.ISO == "" {
 		return missingf("no live ISO: give --iso or ALTCOS_VMTEST_ISO (make iso builds one)")
 	}
-	if fw.IsUEFI() {
-		if code, _ := qemu.OVMF(fw); code == "" {
-			return skipf("no OVMF firmware for %s: install Debian's ovmf", fw)
-		}
+	if err := needFirmware(fw); err != nil {
+		return err
 	}
 	// An `iso customize` install sets no root password: the config does.
 	ign, err := env.rootIgnition()
@@ -249,4 +247,15 @@ func isoBoots(fw qemu.Firmware) boots {
 		return firstBootOnly
 	}
 	return withSecondBoot
+}
+
+// needFirmware skips a scenario whose UEFI firmware fw is not installed.
+func needFirmware(fw qemu.Firmware) error {
+	if !fw.IsUEFI() {
+		return nil
+	}
+	if code, _ := qemu.OVMF(fw); code == "" {
+		return skipf("no OVMF firmware for %s: install Debian's ovmf", fw)
+	}
+	return nil
 }

@@ -17,8 +17,8 @@ func qcow2(ctx context.Context, env *Env) error {
 	if env.Art.QCOW2 == "" {
 		return missingf("no QCOW2 image: give --qcow2 or ALTCOS_VMTEST_QCOW2 (make qcow2 builds one)")
 	}
-	if code, _ := qemu.OVMF(qemu.UEFI); code == "" {
-		return skipf("no OVMF firmware for %s: install Debian's ovmf", qemu.UEFI)
+	if err := needFirmware(qemu.UEFI); err != nil {
+		return err
 	}
 	// A QCOW2 image is installed without a root password: the config sets it.
 	root, err := ignitionWithRootPassword(vmtestIgnition, rootPasswordHash)
